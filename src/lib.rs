@@ -1,0 +1,11 @@
+//! Unmask: watch masked-diffusion language models write text.
+//!
+//! The library holds everything the GUI and the headless CLI share: the denoisers (`model`), the
+//! decoding rules (`sampler`), the canvas being denoised (`canvas`), the run record (`trace`), the
+//! run loop (`generate`), the worker thread (`worker`) and the playback time model (`playback`).
+
+pub mod canvas;
+pub mod generate;
+pub mod model;
+pub mod sampler;
+pub mod trace;

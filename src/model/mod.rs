@@ -1,0 +1,1 @@
+//! Denoisers: models that predict logits for every position of a canvas.
