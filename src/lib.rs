@@ -9,3 +9,4 @@ pub mod generate;
 pub mod model;
 pub mod sampler;
 pub mod trace;
+pub mod train;

@@ -1,1 +1,120 @@
 //! Denoisers: models that predict logits for every position of a canvas.
+//!
+//! `load_model` reads a model folder (config.json + safetensors + tokenizer.json), recognises the
+//! family from config.json and returns a boxed [`Denoiser`] with its tokenizer and a [`ModelInfo`].
+
+pub mod config;
+pub mod llada;
+pub mod loading;
+pub mod tokens;
+
+pub use loading::{LoadError, LoadOptions, LoadedModel, load_model};
+
+use candle_core::DType;
+use serde::{Deserialize, Serialize};
+
+/// A model that fills masks: logits for any rows of a canvas, seen whole (bidirectionally).
+pub trait Denoiser: Send {
+    /// Row-major f32 logits `[rows.len(), vocab_size]` for the positions `rows` of `tokens`.
+    fn logits(&mut self, tokens: &[u32], rows: &[u32]) -> Result<Vec<f32>, ModelError>;
+}
+
+/// A forward pass that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// The canvas is longer than the model's context.
+    #[error("the canvas has {len} tokens but the model's context is {max}")]
+    TooLong {
+        /// Canvas length.
+        len: usize,
+        /// Model context.
+        max: usize,
+    },
+    /// A token id outside the vocabulary.
+    #[error("token id {id} at position {pos} is outside the vocabulary of {vocab}")]
+    BadToken {
+        /// The id.
+        id: u32,
+        /// Where.
+        pos: usize,
+        /// Vocabulary size.
+        vocab: usize,
+    },
+    /// candle reported an error.
+    #[error("model forward failed: {0}")]
+    Candle(#[from] candle_core::Error),
+}
+
+/// Static facts about a loaded model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    /// Folder path, hub id or name the user gave.
+    pub id: String,
+    /// Family (`llada`).
+    pub family: String,
+    /// Logit row width.
+    pub vocab_size: usize,
+    /// Id of the mask token.
+    pub mask_token_id: u32,
+    /// End-of-sequence / end-of-turn ids.
+    pub eos_token_ids: Vec<u32>,
+    /// Longest canvas.
+    pub max_context: usize,
+    /// Parameter count.
+    pub n_params: usize,
+    /// Layers, hidden size, heads (for display).
+    pub shape: String,
+    /// Weight dtype in use (`f32`, `bf16`, `f16`).
+    pub dtype: String,
+    /// Device in use (`cpu`).
+    pub device: String,
+    /// Prompt format with a `{prompt}` placeholder.
+    pub prompt_template: String,
+}
+
+/// Parse `f32`, `bf16`, `f16`.
+pub fn parse_dtype(text: &str) -> Result<DType, String> {
+    match text {
+        "f32" => Ok(DType::F32),
+        "bf16" => Ok(DType::BF16),
+        "f16" => Ok(DType::F16),
+        other => Err(format!("unknown dtype {other:?}: use f32, bf16 or f16")),
+    }
+}
+
+/// The name `parse_dtype` accepts for a dtype.
+pub fn dtype_name(dtype: DType) -> &'static str {
+    match dtype {
+        DType::F32 => "f32",
+        DType::BF16 => "bf16",
+        DType::F16 => "f16",
+        _ => "other",
+    }
+}
+
+/// The LLaDA family as a [`Denoiser`].
+pub struct LladaDenoiser {
+    /// The network.
+    pub model: llada::LladaModel,
+}
+
+impl Denoiser for LladaDenoiser {
+    fn logits(&mut self, tokens: &[u32], rows: &[u32]) -> Result<Vec<f32>, ModelError> {
+        let cfg = self.model.config();
+        if tokens.len() > cfg.max_sequence_length {
+            return Err(ModelError::TooLong {
+                len: tokens.len(),
+                max: cfg.max_sequence_length,
+            });
+        }
+        let vocab = cfg.embedding_rows();
+        if let Some((pos, &id)) = tokens.iter().enumerate().find(|(_, id)| **id as usize >= vocab) {
+            return Err(ModelError::BadToken { id, pos, vocab });
+        }
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let logits = self.model.logits_rows(tokens, rows)?;
+        Ok(logits.flatten_all()?.to_vec1::<f32>()?)
+    }
+}
