@@ -139,7 +139,10 @@ pub fn parse_template(template: &str) -> Result<Vec<TemplatePart>, CanvasError> 
                     Some((n, l)) => (n.trim().to_string(), l.trim()),
                     None => (String::new(), inner.trim()),
                 };
-                if name.chars().any(|c| !(c.is_alphanumeric() || c == '_' || c == '-')) {
+                if name
+                    .chars()
+                    .any(|c| !(c.is_alphanumeric() || c == '_' || c == '-'))
+                {
                     return Err(CanvasError::Syntax {
                         at: start,
                         reason: format!(
@@ -277,7 +280,9 @@ impl Canvas {
         self.kinds
             .iter()
             .enumerate()
-            .filter(|(i, k)| matches!(k, CellKind::Masked { .. }) && self.tokens[*i] == self.mask_id)
+            .filter(|(i, k)| {
+                matches!(k, CellKind::Masked { .. }) && self.tokens[*i] == self.mask_id
+            })
             .map(|(i, _)| i as u32)
             .collect()
     }
@@ -303,9 +308,15 @@ mod tests {
             parts,
             vec![
                 TemplatePart::Text("Answer: ".into()),
-                TemplatePart::Span { name: "answer".into(), len: 4 },
+                TemplatePart::Span {
+                    name: "answer".into(),
+                    len: 4
+                },
                 TemplatePart::Text(" Because: ".into()),
-                TemplatePart::Span { name: "reasoning".into(), len: 40 },
+                TemplatePart::Span {
+                    name: "reasoning".into(),
+                    len: 40
+                },
             ]
         );
         assert_eq!(parse_template("{32}").unwrap(), plain_template(32));
@@ -317,11 +328,26 @@ mod tests {
             parse_template("{{x}} {a:2}").unwrap()[0],
             TemplatePart::Text("{x} ".into())
         );
-        assert!(matches!(parse_template("{a:0}"), Err(CanvasError::Syntax { .. })));
-        assert!(matches!(parse_template("{a:x}"), Err(CanvasError::Syntax { .. })));
-        assert!(matches!(parse_template("{a:3"), Err(CanvasError::Syntax { .. })));
-        assert!(matches!(parse_template("a}"), Err(CanvasError::Syntax { .. })));
-        assert!(matches!(parse_template("{a b:3}"), Err(CanvasError::Syntax { .. })));
+        assert!(matches!(
+            parse_template("{a:0}"),
+            Err(CanvasError::Syntax { .. })
+        ));
+        assert!(matches!(
+            parse_template("{a:x}"),
+            Err(CanvasError::Syntax { .. })
+        ));
+        assert!(matches!(
+            parse_template("{a:3"),
+            Err(CanvasError::Syntax { .. })
+        ));
+        assert!(matches!(
+            parse_template("a}"),
+            Err(CanvasError::Syntax { .. })
+        ));
+        assert!(matches!(
+            parse_template("{a b:3}"),
+            Err(CanvasError::Syntax { .. })
+        ));
         assert_eq!(parse_template("just text"), Err(CanvasError::NoSpan));
     }
 

@@ -47,7 +47,7 @@ fn load(name: &str) -> LoadedModel {
 }
 
 /// Logits of `rows` for `tokens`, as a row-major `[rows.len() * vocab_size]` vector.
-fn logits_of(model: &LoadedModel, tokens: &[u32], rows: &[u32]) -> Vec<f32> {
+fn logits_of(model: &mut LoadedModel, tokens: &[u32], rows: &[u32]) -> Vec<f32> {
     let logits = model
         .denoiser
         .logits(tokens, rows)
@@ -65,7 +65,7 @@ fn max_abs_diff_against_golden(name: &str) -> f64 {
     let dir = fixture_dir(name);
     let golden = read_golden(&dir);
     let config = read_json(&dir.join("config.json"));
-    let model = load(name);
+    let mut model = load(name);
 
     let vocab_size = golden.logits[0].len();
     assert_eq!(model.info.vocab_size, vocab_size, "{name}: vocab_size");
@@ -77,7 +77,7 @@ fn max_abs_diff_against_golden(name: &str) -> f64 {
     assert_eq!(golden.logits.len(), golden.tokens.len());
 
     let rows: Vec<u32> = (0..golden.tokens.len() as u32).collect();
-    let logits = logits_of(&model, &golden.tokens, &rows);
+    let logits = logits_of(&mut model, &golden.tokens, &rows);
 
     let mut max_diff = 0.0_f64;
     for (pos, want_row) in golden.logits.iter().enumerate() {
@@ -116,15 +116,15 @@ fn tiny_llada_sharded_matches_reference_logits_at_every_position() {
 
 #[test]
 fn sharded_fixture_loads_as_the_same_model_as_the_single_file_one() {
-    let single = load("tiny-llada");
-    let sharded = load("tiny-llada-sharded");
+    let mut single = load("tiny-llada");
+    let mut sharded = load("tiny-llada-sharded");
     assert_eq!(single.info.vocab_size, sharded.info.vocab_size);
     assert_eq!(single.info.mask_token_id, sharded.info.mask_token_id);
 
     let golden = read_golden(&fixture_dir("tiny-llada"));
     let rows: Vec<u32> = (0..golden.tokens.len() as u32).collect();
-    let a = logits_of(&single, &golden.tokens, &rows);
-    let b = logits_of(&sharded, &golden.tokens, &rows);
+    let a = logits_of(&mut single, &golden.tokens, &rows);
+    let b = logits_of(&mut sharded, &golden.tokens, &rows);
     let max_diff = a
         .iter()
         .zip(&b)
@@ -138,11 +138,11 @@ fn sharded_fixture_loads_as_the_same_model_as_the_single_file_one() {
 
 #[test]
 fn a_subset_of_rows_returns_those_rows_in_the_order_asked() {
-    let model = load("tiny-llada-gqa");
+    let mut model = load("tiny-llada-gqa");
     let golden = read_golden(&fixture_dir("tiny-llada-gqa"));
     let vocab_size = model.info.vocab_size;
     let rows = [11_u32, 0, 4];
-    let logits = logits_of(&model, &golden.tokens, &rows);
+    let logits = logits_of(&mut model, &golden.tokens, &rows);
     for (i, &row) in rows.iter().enumerate() {
         let got = &logits[i * vocab_size..(i + 1) * vocab_size];
         let want = &golden.logits[row as usize];
@@ -157,14 +157,14 @@ fn a_subset_of_rows_returns_those_rows_in_the_order_asked() {
 
 #[test]
 fn attention_is_bidirectional_so_the_last_token_changes_the_first_position() {
-    let model = load("tiny-llada");
+    let mut model = load("tiny-llada");
     let golden = read_golden(&fixture_dir("tiny-llada"));
     let vocab_size = model.info.vocab_size;
     let mut changed = golden.tokens.clone();
     let last = changed.len() - 1;
     changed[last] = (changed[last] + 7) % vocab_size as u32;
-    let before = logits_of(&model, &golden.tokens, &[0]);
-    let after = logits_of(&model, &changed, &[0]);
+    let before = logits_of(&mut model, &golden.tokens, &[0]);
+    let after = logits_of(&mut model, &changed, &[0]);
     let moved = before
         .iter()
         .zip(&after)

@@ -63,6 +63,18 @@ pub struct LladaConfig {
     /// Prompt format with a `{prompt}` placeholder (an Unmask extension key).
     #[serde(default)]
     pub unmask_prompt_template: Option<String>,
+    /// OLMo option: scale logits by 1/sqrt(d_model) (unsupported when true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_logits: Option<bool>,
+    /// OLMo option: ALiBi positions instead of RoPE (unsupported when true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alibi: Option<bool>,
+    /// OLMo option: RMSNorm on q/k inside attention (unsupported when true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attention_layer_norm: Option<bool>,
+    /// OLMo option: rotary embeddings on (unsupported when false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rope: Option<bool>,
     /// `architectures` as written (kept for the model card / inspect).
     #[serde(default)]
     pub architectures: Vec<String>,
@@ -99,7 +111,10 @@ impl LladaConfig {
             ));
         }
         if self.head_dim() % 2 != 0 {
-            return Err(format!("head size {} must be even for RoPE", self.head_dim()));
+            return Err(format!(
+                "head size {} must be even for RoPE",
+                self.head_dim()
+            ));
         }
         let kv = self.kv_heads();
         if kv == 0 || self.n_heads % kv != 0 {
@@ -117,6 +132,16 @@ impl LladaConfig {
         }
         if self.include_bias {
             return Err("include_bias = true is not supported for the LLaDA family".into());
+        }
+        for (key, value, supported) in [
+            ("scale_logits", self.scale_logits, false),
+            ("alibi", self.alibi, false),
+            ("attention_layer_norm", self.attention_layer_norm, false),
+            ("rope", self.rope, true),
+        ] {
+            if value.is_some_and(|v| v != supported) {
+                return Err(format!("{key} = {} is not supported", !supported));
+            }
         }
         if !matches!(self.activation_type.as_str(), "silu" | "swiglu") {
             return Err(format!(

@@ -39,7 +39,10 @@ pub struct LladaModel {
 }
 
 fn linear(vb: &VarBuilder, out_dim: usize, in_dim: usize, name: &str) -> Result<Linear> {
-    Ok(Linear::new(vb.get((out_dim, in_dim), &format!("{name}.weight"))?, None))
+    Ok(Linear::new(
+        vb.get((out_dim, in_dim), &format!("{name}.weight"))?,
+        None,
+    ))
 }
 
 impl LladaModel {
@@ -104,7 +107,8 @@ impl LladaModel {
             candle_nn::ops::rms_norm(x, w, eps)
         } else {
             // RMSNorm in fp32, as the reference does.
-            let y = candle_nn::ops::rms_norm(&x.to_dtype(DType::F32)?, &w.to_dtype(DType::F32)?, eps)?;
+            let y =
+                candle_nn::ops::rms_norm(&x.to_dtype(DType::F32)?, &w.to_dtype(DType::F32)?, eps)?;
             y.to_dtype(self.dtype)
         }
     }
@@ -126,9 +130,21 @@ impl LladaModel {
         let h = self.cfg.n_heads;
         let kvh = self.cfg.kv_heads();
         let hd = self.cfg.head_dim();
-        let q = block.q_proj.forward(x)?.reshape((b, s, h, hd))?.transpose(1, 2)?;
-        let k = block.k_proj.forward(x)?.reshape((b, s, kvh, hd))?.transpose(1, 2)?;
-        let v = block.v_proj.forward(x)?.reshape((b, s, kvh, hd))?.transpose(1, 2)?;
+        let q = block
+            .q_proj
+            .forward(x)?
+            .reshape((b, s, h, hd))?
+            .transpose(1, 2)?;
+        let k = block
+            .k_proj
+            .forward(x)?
+            .reshape((b, s, kvh, hd))?
+            .transpose(1, 2)?;
+        let v = block
+            .v_proj
+            .forward(x)?
+            .reshape((b, s, kvh, hd))?
+            .transpose(1, 2)?;
         let q = self.rope(&q, s)?;
         let k = self.rope(&k, s)?;
         let (k, v) = if kvh != h {
@@ -144,7 +160,10 @@ impl LladaModel {
         };
         let scale = 1.0 / (hd as f64).sqrt();
         // Scores and softmax in fp32; no causal mask: every position sees every other.
-        let scores = (q.to_dtype(DType::F32)?.matmul(&k.to_dtype(DType::F32)?.t()?)? * scale)?;
+        let scores = (q
+            .to_dtype(DType::F32)?
+            .matmul(&k.to_dtype(DType::F32)?.t()?)?
+            * scale)?;
         let probs = if self.training {
             candle_nn::ops::softmax(&scores, D::Minus1)?
         } else {

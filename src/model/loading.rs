@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use candle_core::{DType, Device};
 use candle_core::safetensors::MmapedSafetensors;
+use candle_core::{DType, Device};
 use candle_nn::VarBuilder;
 use tokenizers::Tokenizer;
 
@@ -16,8 +16,14 @@ use super::{Denoiser, LladaDenoiser, ModelInfo, dtype_name};
 /// Token names tried, in order, when config.json has no `mask_token_id`.
 pub const MASK_TOKEN_NAMES: [&str; 3] = ["<|mdm_mask|>", "<|mask|>", "[MASK]"];
 /// Token names treated as end-of-sequence / end-of-turn when the tokenizer has them.
-pub const EOS_TOKEN_NAMES: [&str; 6] =
-    ["<|eos|>", "<|endoftext|>", "<|eot_id|>", "<|im_end|>", "</s>", "<|end_of_text|>"];
+pub const EOS_TOKEN_NAMES: [&str; 6] = [
+    "<|eos|>",
+    "<|endoftext|>",
+    "<|eot_id|>",
+    "<|im_end|>",
+    "</s>",
+    "<|end_of_text|>",
+];
 /// LLaDA-8B-Instruct's chat format.
 pub const LLADA_CHAT_TEMPLATE: &str = "<|startoftext|><|start_header_id|>user<|end_header_id|>\n\n{prompt}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n";
 
@@ -305,7 +311,10 @@ pub fn load_tokenizer(dir: &Path) -> Result<Tokenizer, LoadError> {
 
 /// Which family config.json describes (only `llada` so far).
 fn detect_family(path: &Path, json: &serde_json::Value) -> Result<&'static str, LoadError> {
-    let model_type = json.get("model_type").and_then(|v| v.as_str()).unwrap_or("");
+    let model_type = json
+        .get("model_type")
+        .and_then(|v| v.as_str())
+        .unwrap_or("");
     let archs: Vec<&str> = json
         .get("architectures")
         .and_then(|v| v.as_array())
@@ -364,14 +373,19 @@ pub fn load_model_with_progress(
         reason: reason.to_string(),
     };
     // SAFETY: read-only mapping of files checked above.
-    let vb = unsafe { VarBuilder::from_mmaped_safetensors(&weights.files, opts.dtype, &opts.device) }
-        .map_err(build)?;
+    let vb =
+        unsafe { VarBuilder::from_mmaped_safetensors(&weights.files, opts.dtype, &opts.device) }
+            .map_err(build)?;
     let model = LladaModel::load(vb, &cfg).map_err(build)?;
     progress("ready", 1.0);
 
     let mask_token_id = cfg
         .mask_token_id
-        .or_else(|| MASK_TOKEN_NAMES.iter().find_map(|n| tokenizer.token_to_id(n)))
+        .or_else(|| {
+            MASK_TOKEN_NAMES
+                .iter()
+                .find_map(|n| tokenizer.token_to_id(n))
+        })
         .ok_or_else(|| LoadError::NoMaskToken {
             dir: dir.to_path_buf(),
         })?;
@@ -407,7 +421,11 @@ pub fn load_model_with_progress(
             cfg.mlp_hidden_size
         ),
         dtype: dtype_name(opts.dtype).to_string(),
-        device: if opts.device.is_cpu() { "cpu".into() } else { format!("{:?}", opts.device) },
+        device: if opts.device.is_cpu() {
+            "cpu".into()
+        } else {
+            format!("{:?}", opts.device)
+        },
         prompt_template,
     };
     Ok(LoadedModel {

@@ -108,7 +108,11 @@ impl Denoiser for LladaDenoiser {
             });
         }
         let vocab = cfg.embedding_rows();
-        if let Some((pos, &id)) = tokens.iter().enumerate().find(|(_, id)| **id as usize >= vocab) {
+        if let Some((pos, &id)) = tokens
+            .iter()
+            .enumerate()
+            .find(|(_, id)| **id as usize >= vocab)
+        {
             return Err(ModelError::BadToken { id, pos, vocab });
         }
         if rows.is_empty() {

@@ -8,7 +8,10 @@ use crate::trace::TokenInfo;
 
 /// GPT-2's byte ↔ printable-char mapping used by byte-level BPE, inverted (char → byte).
 fn byte_level_inverse() -> HashMap<char, u8> {
-    let mut bytes: Vec<u8> = (b'!'..=b'~').chain(0xA1..=0xAC).chain(0xAE..=0xFF).collect();
+    let mut bytes: Vec<u8> = (b'!'..=b'~')
+        .chain(0xA1..=0xAC)
+        .chain(0xAE..=0xFF)
+        .collect();
     let mut chars: Vec<u32> = bytes.iter().map(|&b| b as u32).collect();
     let mut n = 0u32;
     for b in 0..=255u8 {
@@ -53,7 +56,9 @@ impl TokenDescriber {
     /// Display info for one id.
     pub fn describe(&self, tokenizer: &Tokenizer, id: u32) -> TokenInfo {
         let special = self.specials.contains(&id);
-        let piece = tokenizer.id_to_token(id).unwrap_or_else(|| format!("<{id}>"));
+        let piece = tokenizer
+            .id_to_token(id)
+            .unwrap_or_else(|| format!("<{id}>"));
         if special {
             return TokenInfo {
                 text: piece.clone(),

@@ -92,8 +92,14 @@ mod tests {
     fn masks_only_the_response_and_pads() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
         let ex = vec![
-            Example { prompt_ids: vec![5, 6], response_ids: vec![7, 8, 9] },
-            Example { prompt_ids: vec![5], response_ids: vec![7] },
+            Example {
+                prompt_ids: vec![5, 6],
+                response_ids: vec![7, 8, 9],
+            },
+            Example {
+                prompt_ids: vec![5],
+                response_ids: vec![7],
+            },
         ];
         for _ in 0..50 {
             let b = make_batch(&ex, 99, 1, 1e-3, &mut rng);
@@ -104,7 +110,13 @@ mod tests {
                 assert_eq!(b.input_ids[row as usize], 99);
                 let (s, i) = (row as usize / 5, row as usize % 5);
                 assert!(i >= ex[s].prompt_ids.len());
-                let want = if s == 1 && i > 1 { 1 } else if s == 1 { 7 } else { [7, 8, 9][i - 2] };
+                let want = if s == 1 && i > 1 {
+                    1
+                } else if s == 1 {
+                    7
+                } else {
+                    [7, 8, 9][i - 2]
+                };
                 assert_eq!(tgt, want);
             }
             // every sequence has at least one masked position

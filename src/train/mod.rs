@@ -169,6 +169,10 @@ impl TrainParams {
             mask_token_id: Some(mask_id),
             eos_token_id: Some(eos_id),
             unmask_prompt_template: Some(prompt_template.into()),
+            scale_logits: None,
+            alibi: None,
+            attention_layer_norm: None,
+            rope: None,
             architectures: vec!["LLaDAModelLM".into()],
             model_type: Some("llada".into()),
         }
@@ -228,7 +232,11 @@ fn normal(rng: &mut impl Rng) -> f32 {
 }
 
 /// Build the model over a var map, in training mode.
-pub fn model_from_varmap(varmap: &VarMap, cfg: &LladaConfig, device: &Device) -> Result<LladaModel, TrainError> {
+pub fn model_from_varmap(
+    varmap: &VarMap,
+    cfg: &LladaConfig,
+    device: &Device,
+) -> Result<LladaModel, TrainError> {
     let vb = VarBuilder::from_varmap(varmap, DType::F32, device);
     let mut model = LladaModel::load(vb, cfg)?;
     model.training = true;
@@ -237,8 +245,16 @@ pub fn model_from_varmap(varmap: &VarMap, cfg: &LladaConfig, device: &Device) ->
 
 /// Masked-diffusion loss of a batch: Σ over masked positions of CE / (t · response_len), averaged
 /// over sequences. Only masked rows go through the LM head.
-pub fn batch_loss(model: &LladaModel, batch: &Batch, device: &Device) -> Result<Tensor, TrainError> {
-    let ids = Tensor::from_vec(batch.input_ids.clone(), (batch.batch_size, batch.seq_len), device)?;
+pub fn batch_loss(
+    model: &LladaModel,
+    batch: &Batch,
+    device: &Device,
+) -> Result<Tensor, TrainError> {
+    let ids = Tensor::from_vec(
+        batch.input_ids.clone(),
+        (batch.batch_size, batch.seq_len),
+        device,
+    )?;
     let hidden = model.hidden(&ids)?;
     let d = hidden.dim(2)?;
     let flat = hidden.reshape((batch.batch_size * batch.seq_len, d))?;

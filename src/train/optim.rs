@@ -89,7 +89,11 @@ impl AdamW {
             let m = ((slot.m.as_tensor() * p.beta1)? + (g * (1.0 - p.beta1))?)?;
             let v = ((slot.v.as_tensor() * p.beta2)? + (g.sqr()? * (1.0 - p.beta2))?)?;
             let update = ((&m / bc1)? / ((&v / bc2)?.sqrt()? + p.eps)?)?;
-            let decay = if slot.var.rank() >= 2 { p.weight_decay } else { 0.0 };
+            let decay = if slot.var.rank() >= 2 {
+                p.weight_decay
+            } else {
+                0.0
+            };
             let w = slot.var.as_tensor();
             let next = ((w * (1.0 - lr * decay))? - (update * lr)?)?;
             slot.var.set(&next)?;
@@ -113,10 +117,13 @@ impl AdamW {
     pub fn load(&mut self, path: &Path, step_t: usize) -> Result<()> {
         let map = candle_core::safetensors::load(path, &candle_core::Device::Cpu)?;
         for s in &self.slots {
-            for (key, var) in [(format!("m.{}", s.name), &s.m), (format!("v.{}", s.name), &s.v)] {
-                let t = map
-                    .get(&key)
-                    .ok_or_else(|| candle_core::Error::Msg(format!("{} lacks {key}", path.display())))?;
+            for (key, var) in [
+                (format!("m.{}", s.name), &s.m),
+                (format!("v.{}", s.name), &s.v),
+            ] {
+                let t = map.get(&key).ok_or_else(|| {
+                    candle_core::Error::Msg(format!("{} lacks {key}", path.display()))
+                })?;
                 var.set(&t.to_device(var.device())?)?;
             }
         }

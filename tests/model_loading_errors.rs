@@ -1,0 +1,204 @@
+//! A broken model folder gives one clear error naming the file and what is wrong — one test per failure.
+
+use std::path::{Path, PathBuf};
+
+use unmask::model::{LoadOptions, load_model};
+
+/// Copy the tiny LLaDA fixture into a temp folder to break it.
+fn fixture_copy() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("model");
+    std::fs::create_dir(&dir).unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny-llada");
+    for f in ["config.json", "model.safetensors", "tokenizer.json"] {
+        std::fs::copy(src.join(f), dir.join(f)).unwrap();
+    }
+    (tmp, dir)
+}
+
+fn error_of(dir: &Path) -> String {
+    match load_model(dir, &LoadOptions::default()) {
+        Ok(_) => panic!("{} loaded although it is broken", dir.display()),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn edit_config(dir: &Path, f: impl FnOnce(&mut serde_json::Value)) {
+    let path = dir.join("config.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    f(&mut v);
+    std::fs::write(path, serde_json::to_string(&v).unwrap()).unwrap();
+}
+
+#[test]
+fn the_intact_copy_loads() {
+    let (_t, dir) = fixture_copy();
+    load_model(&dir, &LoadOptions::default()).unwrap();
+}
+
+#[test]
+fn missing_folder() {
+    let msg = error_of(Path::new("/nonexistent/model"));
+    assert!(
+        msg.contains("/nonexistent/model") && msg.contains("does not exist"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn missing_tokenizer() {
+    let (_t, dir) = fixture_copy();
+    std::fs::remove_file(dir.join("tokenizer.json")).unwrap();
+    let msg = error_of(&dir);
+    assert!(msg.contains("has no tokenizer.json"), "{msg}");
+}
+
+#[test]
+fn missing_config() {
+    let (_t, dir) = fixture_copy();
+    std::fs::remove_file(dir.join("config.json")).unwrap();
+    let msg = error_of(&dir);
+    assert!(msg.contains("has no config.json"), "{msg}");
+}
+
+#[test]
+fn missing_weights() {
+    let (_t, dir) = fixture_copy();
+    std::fs::remove_file(dir.join("model.safetensors")).unwrap();
+    let msg = error_of(&dir);
+    assert!(msg.contains("has no model.safetensors"), "{msg}");
+}
+
+#[test]
+fn config_that_is_not_json() {
+    let (_t, dir) = fixture_copy();
+    std::fs::write(dir.join("config.json"), "{ d_model: ").unwrap();
+    let msg = error_of(&dir);
+    assert!(
+        msg.contains("config.json") && msg.contains("not valid JSON"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn config_missing_a_key() {
+    let (_t, dir) = fixture_copy();
+    edit_config(&dir, |v| {
+        v.as_object_mut().unwrap().remove("d_model");
+    });
+    let msg = error_of(&dir);
+    assert!(
+        msg.contains("config.json") && msg.contains("d_model"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn unknown_architecture() {
+    let (_t, dir) = fixture_copy();
+    edit_config(&dir, |v| {
+        v["model_type"] = "gpt2".into();
+        v["architectures"] = serde_json::json!(["GPT2LMHeadModel"]);
+    });
+    let msg = error_of(&dir);
+    assert!(
+        msg.contains("unknown architecture") && msg.contains("gpt2"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn unsupported_option() {
+    let (_t, dir) = fixture_copy();
+    edit_config(&dir, |v| v["scale_logits"] = true.into());
+    let msg = error_of(&dir);
+    assert!(msg.contains("scale_logits"), "{msg}");
+}
+
+#[test]
+fn tensor_with_the_wrong_shape() {
+    let (_t, dir) = fixture_copy();
+    // The checkpoint was written for d_model 32; claim a wider MLP.
+    edit_config(&dir, |v| v["mlp_hidden_size"] = 80.into());
+    let msg = error_of(&dir);
+    assert!(
+        msg.contains("model.safetensors")
+            && msg.contains("has shape [32, 64]")
+            && msg.contains("implies [32, 80]"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn missing_tensor() {
+    let (_t, dir) = fixture_copy();
+    edit_config(&dir, |v| v["n_layers"] = 3.into());
+    let msg = error_of(&dir);
+    assert!(
+        msg.contains("has no tensor model.transformer.blocks.2."),
+        "{msg}"
+    );
+}
+
+#[test]
+fn truncated_safetensors() {
+    let (_t, dir) = fixture_copy();
+    let path = dir.join("model.safetensors");
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    let msg = error_of(&dir);
+    assert!(
+        msg.contains("model.safetensors") && msg.contains("truncated or corrupt"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn corrupt_tokenizer() {
+    let (_t, dir) = fixture_copy();
+    std::fs::write(dir.join("tokenizer.json"), "{\"not\": \"a tokenizer\"}").unwrap();
+    let msg = error_of(&dir);
+    assert!(
+        msg.contains("tokenizer.json") && msg.contains("cannot load the tokenizer"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn no_mask_token_anywhere() {
+    let (_t, dir) = fixture_copy();
+    edit_config(&dir, |v| {
+        v.as_object_mut().unwrap().remove("mask_token_id");
+    });
+    // The fixture tokenizer does hold <|mdm_mask|>, so the id falls back to it.
+    let loaded = load_model(&dir, &LoadOptions::default()).unwrap();
+    assert_eq!(loaded.info.mask_token_id, 62);
+    // Rename that token away: now nothing names a mask.
+    let tok = std::fs::read_to_string(dir.join("tokenizer.json")).unwrap();
+    std::fs::write(
+        dir.join("tokenizer.json"),
+        tok.replace("<|mdm_mask|>", "<|notmask|>"),
+    )
+    .unwrap();
+    let msg = error_of(&dir);
+    assert!(msg.contains("no mask token"), "{msg}");
+}
+
+#[test]
+fn sharded_index_naming_a_missing_shard() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("m");
+    std::fs::create_dir(&dir).unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny-llada-sharded");
+    for f in [
+        "config.json",
+        "tokenizer.json",
+        "model.safetensors.index.json",
+        "model-00001-of-00002.safetensors",
+    ] {
+        std::fs::copy(src.join(f), dir.join(f)).unwrap();
+    }
+    let msg = error_of(&dir);
+    assert!(msg.contains("model-00002-of-00002.safetensors"), "{msg}");
+}
