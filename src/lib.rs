@@ -5,8 +5,10 @@
 //! run loop (`generate`), the worker thread (`worker`) and the playback time model (`playback`).
 
 pub mod canvas;
+pub mod cli;
 pub mod generate;
 pub mod model;
 pub mod sampler;
 pub mod trace;
 pub mod train;
+pub mod worker;

@@ -329,6 +329,17 @@ fn detect_family(path: &Path, json: &serde_json::Value) -> Result<&'static str, 
     })
 }
 
+/// Load from a [`super::ModelSource`] (a folder today; the hub later).
+pub fn load_model_with_progress_from(
+    source: &super::ModelSource,
+    opts: &LoadOptions,
+    progress: &mut dyn FnMut(&str, f32),
+) -> Result<LoadedModel, LoadError> {
+    match source {
+        super::ModelSource::Folder(dir) => load_model_with_progress(dir, opts, progress),
+    }
+}
+
 /// Load a model folder with default progress reporting (none).
 pub fn load_model(dir: &Path, opts: &LoadOptions) -> Result<LoadedModel, LoadError> {
     load_model_with_progress(dir, opts, &mut |_, _| {})

@@ -8,7 +8,12 @@ pub mod llada;
 pub mod loading;
 pub mod tokens;
 
-pub use loading::{LoadError, LoadOptions, LoadedModel, load_model};
+pub use loading::{
+    LoadError, LoadOptions, LoadedModel, load_model, load_model_with_progress,
+    load_model_with_progress_from,
+};
+
+use std::path::PathBuf;
 
 use candle_core::DType;
 use serde::{Deserialize, Serialize};
@@ -122,3 +127,19 @@ impl Denoiser for LladaDenoiser {
         Ok(logits.flatten_all()?.to_vec1::<f32>()?)
     }
 }
+
+/// Where a model comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ModelSource {
+    /// A local model folder.
+    Folder(PathBuf),
+}
+
+impl std::fmt::Display for ModelSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ModelSource::Folder(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+

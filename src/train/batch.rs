@@ -2,14 +2,7 @@
 
 use rand::Rng;
 
-/// One training sequence: a visible prompt and the response to learn (template laid out, padded).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Example {
-    /// Prompt tokens (never masked).
-    pub prompt_ids: Vec<u32>,
-    /// Response tokens (masked with probability t).
-    pub response_ids: Vec<u32>,
-}
+pub use crate::data::Example;
 
 /// A masked batch, flattened row-major `[batch_size, seq_len]`.
 #[derive(Clone, Debug, PartialEq)]
@@ -28,7 +21,8 @@ pub struct Batch {
     pub weights: Vec<f32>,
 }
 
-/// Mask each response token with probability `t ~ U(min_t, 1]` drawn per sequence (at least one).
+/// Mask each response span cell with probability `t ~ U(min_t, 1]` drawn per sequence (at least
+/// one). Pinned template text and the padding that evens out lengths stay visible and carry no loss.
 pub fn make_batch(
     examples: &[Example],
     mask_id: u32,
@@ -54,11 +48,14 @@ pub fn make_batch(
         input_ids.extend_from_slice(&ex.prompt_ids);
         let mut response: Vec<u32> = ex.response_ids.clone();
         response.resize(resp_len, pad_id);
-        let mut picked: Vec<usize> = (0..resp_len).filter(|_| rng.random_bool(t)).collect();
-        if picked.is_empty() && resp_len > 0 {
-            picked.push(rng.random_range(0..resp_len));
+        let maskable: Vec<usize> = (0..ex.response_ids.len())
+            .filter(|&i| !ex.response_pinned.get(i).copied().unwrap_or(false))
+            .collect();
+        let mut picked: Vec<usize> = maskable.iter().copied().filter(|_| rng.random_bool(t)).collect();
+        if picked.is_empty() && !maskable.is_empty() {
+            picked.push(maskable[rng.random_range(0..maskable.len())]);
         }
-        let w = 1.0 / (t * resp_len.max(1) as f64 * batch_size as f64);
+        let w = 1.0 / (t * maskable.len().max(1) as f64 * batch_size as f64);
         let mut masked = vec![false; resp_len];
         for &i in &picked {
             masked[i] = true;
@@ -106,6 +103,7 @@ mod tests {
             assert_eq!(b.seq_len, 5);
             assert_eq!(&b.input_ids[0..2], &[5, 6]);
             assert_eq!(b.input_ids[5], 5);
+            assert_eq!(&b.input_ids[7..], &[1, 1, 1], "padding stays visible");
             for (&row, &tgt) in b.masked_rows.iter().zip(&b.targets) {
                 assert_eq!(b.input_ids[row as usize], 99);
                 let (s, i) = (row as usize / 5, row as usize % 5);

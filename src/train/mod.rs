@@ -6,6 +6,7 @@
 
 pub mod batch;
 pub mod optim;
+pub mod run;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -22,6 +23,7 @@ use crate::model::loading::llada_expected;
 
 pub use batch::{Batch, Example, make_batch};
 pub use optim::{AdamW, AdamWParams, lr_at};
+pub use run::{TrainOptions, TrainReport, train};
 
 /// Errors of a training run.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,137 @@
+//! `unmask bench`: forward-pass latency per canvas length and end-to-end generation speed.
+
+use std::time::Instant;
+
+use anyhow::{Result, bail};
+use clap::Args;
+
+use crate::generate::{GenerateRequest, generate};
+
+use super::{ModelArgs, SamplerArgs};
+
+/// `unmask bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Canvas lengths to time a forward pass at (capped at the model's context).
+    #[arg(long, value_delimiter = ',', default_values_t = vec![64usize, 128, 256, 512])]
+    pub lengths: Vec<usize>,
+    /// Timed repetitions per length (the median is reported; one warm-up run is not counted).
+    #[arg(long, default_value_t = 5)]
+    pub repeats: usize,
+    /// Generation lengths for the end-to-end runs.
+    #[arg(long, value_delimiter = ',', default_values_t = vec![64usize, 256])]
+    pub gen_lengths: Vec<usize>,
+    /// Prompt for the end-to-end runs.
+    #[arg(long, default_value = "It was a bright morning in the village, and")]
+    pub prompt: String,
+    #[command(flatten)]
+    pub sampler: SamplerArgs,
+    /// Print one JSON object on the last line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+/// Run the benchmark and print a table.
+pub fn bench_cmd(args: BenchArgs) -> Result<()> {
+    if args.repeats == 0 {
+        bail!("--repeats must be at least 1");
+    }
+    let (model_id, mut model) = args.model.load()?;
+    let info = model.info.clone();
+    println!(
+        "model {} ({}, {:.2} M params, {}), {} rayon threads",
+        model_id,
+        info.family,
+        info.n_params as f64 / 1e6,
+        info.dtype,
+        rayon_threads()
+    );
+    println!("{:>8} {:>12} {:>10}", "length", "forward ms", "steps/s");
+    let mut forward = Vec::new();
+    for &len in &args.lengths {
+        if len > info.max_context || len == 0 {
+            println!("{len:>8} {:>12} {:>10}", "skipped", "(context)");
+            continue;
+        }
+        // Half the canvas masked, the rest ordinary tokens: a mid-run canvas.
+        let tokens: Vec<u32> = (0..len)
+            .map(|i| if i % 2 == 0 { info.mask_token_id } else { (i as u32 * 7919) % info.vocab_size as u32 })
+            .collect();
+        let rows: Vec<u32> = (0..len as u32).step_by(2).collect();
+        model.denoiser.logits(&tokens, &rows)?;
+        let mut times = Vec::new();
+        for _ in 0..args.repeats {
+            let t = Instant::now();
+            model.denoiser.logits(&tokens, &rows)?;
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        let ms = median(times);
+        println!("{len:>8} {ms:>12.2} {:>10.1}", 1e3 / ms);
+        forward.push(serde_json::json!({"length": len, "forward_ms": ms, "steps_per_s": 1e3 / ms}));
+    }
+    let mut runs = Vec::new();
+    println!(
+        "\n{:>8} {:>8} {:>10} {:>12} {:>10}   settings: {}",
+        "gen len", "steps", "elapsed ms", "tokens/s", "tok/step",
+        describe(&args.sampler)
+    );
+    for &gen_length in &args.gen_lengths {
+        let params = args.sampler.params(gen_length)?;
+        let req = GenerateRequest::plain(&args.prompt, gen_length, params);
+        let trace = match generate(&mut model, &model_id, &req) {
+            Ok(t) => t,
+            Err(e) => {
+                println!("{gen_length:>8} skipped: {e}");
+                continue;
+            }
+        };
+        let summary = trace.summary.clone().unwrap_or_else(|| unreachable_summary());
+        let steps = trace.steps.len();
+        println!(
+            "{gen_length:>8} {steps:>8} {:>10.1} {:>12.1} {:>10.2}",
+            summary.elapsed_ms,
+            summary.tokens_per_s,
+            gen_length as f64 / steps.max(1) as f64
+        );
+        runs.push(serde_json::json!({
+            "gen_length": gen_length, "steps": steps, "elapsed_ms": summary.elapsed_ms,
+            "tokens_per_s": summary.tokens_per_s,
+        }));
+    }
+    if args.json {
+        println!("{}", serde_json::json!({"model": model_id, "forward": forward, "generate": runs}));
+    }
+    Ok(())
+}
+
+fn unreachable_summary() -> crate::trace::RunSummary {
+    crate::trace::RunSummary {
+        outcome: crate::trace::RunOutcome::Failed("no summary".into()),
+        elapsed_ms: f64::NAN,
+        tokens_per_s: f64::NAN,
+    }
+}
+
+fn describe(s: &SamplerArgs) -> String {
+    match (s.threshold, s.factor, s.steps) {
+        (Some(t), _, _) => format!("threshold {t}, {}", s.remasking),
+        (_, Some(f), _) => format!("factor {f}, {}", s.remasking),
+        (_, _, Some(n)) => format!("{n} steps {}, {}", s.schedule, s.remasking),
+        _ => format!("threshold {} (default), {}", super::DEFAULT_THRESHOLD, s.remasking),
+    }
+}
+
+fn rayon_threads() -> String {
+    std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| {
+        std::thread::available_parallelism()
+            .map(|n| n.to_string())
+            .unwrap_or_else(|_| "?".into())
+    })
+}

@@ -1,0 +1,474 @@
+//! The headless face of Unmask: argument parsing (clap) and the subcommands, all calling the library.
+
+pub mod bench;
+pub mod terminal;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+
+use crate::generate::GenerateRequest;
+use crate::model::{LoadOptions, LoadedModel, ModelSource, load_model, parse_dtype};
+use crate::sampler::{Order, Remasking, SamplerParams, Schedule};
+use crate::trace::{RunOutcome, Trace};
+use crate::worker::{WorkerCommand, WorkerEvent, WorkerHandle};
+
+/// Watch masked-diffusion language models write text.
+#[derive(Debug, Parser)]
+#[command(name = "unmask", version, about)]
+pub struct Cli {
+    /// What to do; without one, the desktop app opens.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate text headlessly and print it (or animate it with --show-steps).
+    Generate(GenerateArgs),
+    /// Play a saved trace in the terminal.
+    Replay(ReplayArgs),
+    /// Describe a model folder: family, size, vocabulary, mask id, context.
+    Inspect(InspectArgs),
+    /// Measure forward-pass and generation speed.
+    Bench(bench::BenchArgs),
+    /// Train a small LLaDA-format model on the project's data (arithmetic + Jane Austen).
+    Train(TrainArgs),
+}
+
+/// `unmask train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Size and schedule: smoke (CI, under a minute) or small (the shipped model).
+    #[arg(long, default_value = "small")]
+    pub preset: String,
+    /// Output model folder; checkpoints and the optimiser state go to OUT/checkpoint.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Continue the run saved in OUT/checkpoint.
+    #[arg(long)]
+    pub resume: bool,
+    /// Seed of tokenizer data, initial weights, data order and masks.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override the preset's number of optimiser steps.
+    #[arg(long)]
+    pub steps: Option<usize>,
+    /// Override the preset's batch size.
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    /// Prose corpus (gzip or plain text, blank-line separated paragraphs).
+    #[arg(long)]
+    pub corpus: Option<PathBuf>,
+    /// No progress bar (for logs).
+    #[arg(long)]
+    pub quiet: bool,
+    /// Print one JSON object with the run's summary on the last line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Model selection shared by subcommands.
+#[derive(Debug, Args, Clone)]
+pub struct ModelArgs {
+    /// Model folder (config.json + safetensors + tokenizer.json); default: the embedded model.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Weight dtype: f32 (fastest on CPU), bf16, f16.
+    #[arg(long, default_value = "f32")]
+    pub dtype: String,
+}
+
+impl ModelArgs {
+    /// The folder to load.
+    pub fn source(&self) -> Result<ModelSource> {
+        match &self.model {
+            Some(p) => Ok(ModelSource::Folder(p.clone())),
+            None => Ok(ModelSource::Folder(default_model_dir()?)),
+        }
+    }
+
+    /// Load options from the flags.
+    pub fn options(&self) -> Result<LoadOptions> {
+        let dtype = parse_dtype(&self.dtype).map_err(anyhow::Error::msg)?;
+        Ok(LoadOptions {
+            dtype,
+            ..LoadOptions::default()
+        })
+    }
+
+    /// Load the model in this thread.
+    pub fn load(&self) -> Result<(String, LoadedModel)> {
+        let source = self.source()?;
+        let ModelSource::Folder(dir) = &source;
+        let model = load_model(dir, &self.options()?)?;
+        Ok((source.to_string(), model))
+    }
+}
+
+/// The embedded model shipped in `assets/model`.
+pub fn default_model_dir() -> Result<PathBuf> {
+    let candidates = [
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/model"),
+        PathBuf::from("assets/model"),
+    ];
+    candidates
+        .iter()
+        .find(|p| p.join("config.json").is_file())
+        .cloned()
+        .with_context(|| {
+            format!(
+                "the embedded model is missing from {}: restore assets/model from git, or pass --model DIR",
+                candidates[0].display()
+            )
+        })
+}
+
+/// Threshold used when no schedule flag is given: parallel decoding, Fast-dLLM's default.
+pub const DEFAULT_THRESHOLD: f32 = 0.9;
+
+/// Sampler flags (shared by generate, bench and eval).
+#[derive(Debug, Args, Clone)]
+pub struct SamplerArgs {
+    /// Total denoising steps (quota/timestep schedules); default: one per generated token.
+    #[arg(long)]
+    pub steps: Option<usize>,
+    /// Masks per semi-autoregressive block (default: one block).
+    #[arg(long)]
+    pub block_length: Option<usize>,
+    /// How many tokens to commit per step: quota (LLaDA) or timestep (Dream).
+    #[arg(long, default_value = "quota", value_parser = ["quota", "timestep"])]
+    pub schedule: String,
+    /// Which masks to commit first.
+    #[arg(long, default_value = "low-confidence", value_parser = ["low-confidence", "random", "margin", "entropy"])]
+    pub remasking: String,
+    /// Confidence threshold τ: commit every mask at least this sure (Fast-dLLM); at least one per step.
+    /// This is the default (τ = 0.9) unless --steps or --factor is given.
+    #[arg(long)]
+    pub threshold: Option<f32>,
+    /// Fast-dLLM factor f: commit the longest run with c_r ≥ 1 − f/(r+1).
+    #[arg(long)]
+    pub factor: Option<f32>,
+    /// Sampling temperature (0 = most likely token).
+    #[arg(long, default_value_t = 0.0)]
+    pub temperature: f32,
+    /// Nucleus filtering.
+    #[arg(long)]
+    pub top_p: Option<f32>,
+    /// Keep only the k most likely tokens.
+    #[arg(long)]
+    pub top_k: Option<usize>,
+    /// Sample positions from softmax(score / alg_temp) instead of taking the surest.
+    #[arg(long)]
+    pub alg_temp: Option<f32>,
+    /// Classifier-free guidance scale (0 = off).
+    #[arg(long, default_value_t = 0.0)]
+    pub cfg: f32,
+    /// free, left-to-right, or regions:A,B (finish region A before B).
+    #[arg(long, default_value = "free")]
+    pub order: String,
+    /// Seed of every random choice.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+impl SamplerArgs {
+    /// Turn flags into params; `gen_masks` is the number of masks in the canvas (default steps).
+    pub fn params(&self, gen_masks: usize) -> Result<SamplerParams> {
+        let schedule = match self.schedule.as_str() {
+            "timestep" => Schedule::Timestep { eps: 1e-3 },
+            _ => Schedule::Quota,
+        };
+        let remasking = match self.remasking.as_str() {
+            "random" => Remasking::Random,
+            "margin" => Remasking::Margin,
+            "entropy" => Remasking::Entropy,
+            _ => Remasking::LowConfidence,
+        };
+        let default_threshold =
+            (self.steps.is_none() && self.factor.is_none()).then_some(DEFAULT_THRESHOLD);
+        Ok(SamplerParams {
+            steps: self.steps.unwrap_or(gen_masks.max(1)),
+            block_length: self.block_length,
+            schedule,
+            remasking,
+            threshold: self.threshold.or(default_threshold),
+            factor: self.factor,
+            temperature: self.temperature,
+            top_p: self.top_p,
+            top_k: self.top_k,
+            alg_temp: self.alg_temp,
+            cfg_scale: self.cfg,
+            order: Order::parse(&self.order).map_err(anyhow::Error::msg)?,
+            seed: self.seed,
+            ..SamplerParams::default()
+        })
+    }
+}
+
+/// `unmask generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// The prompt.
+    #[arg(long)]
+    pub prompt: String,
+    /// Response template, e.g. "Answer: {answer:4} Because: {reasoning:40}".
+    #[arg(long)]
+    pub template: Option<String>,
+    /// Masks after the prompt when no template is given.
+    #[arg(long, default_value_t = 64)]
+    pub gen_length: usize,
+    /// Use the prompt as-is, without the model's prompt/chat format.
+    #[arg(long)]
+    pub raw_prompt: bool,
+    #[command(flatten)]
+    pub sampler: SamplerArgs,
+    /// Save the run's trace to this file.
+    #[arg(long)]
+    pub trace: Option<PathBuf>,
+    /// Animate the run in the terminal.
+    #[arg(long)]
+    pub show_steps: bool,
+    /// Print one JSON object on the last line of stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `unmask replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The trace file.
+    pub file: PathBuf,
+    /// Delay between frames, milliseconds.
+    #[arg(long, default_value_t = 150)]
+    pub delay_ms: u64,
+    /// Print only this frame (0 = the initial canvas).
+    #[arg(long)]
+    pub frame: Option<usize>,
+}
+
+/// `unmask inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Model folder (default: the embedded model).
+    pub dir: Option<PathBuf>,
+}
+
+/// Count of masks a template holds.
+pub fn template_masks(template: &str) -> Result<usize> {
+    let parts = crate::canvas::parse_template(template)?;
+    Ok(parts
+        .iter()
+        .map(|p| match p {
+            crate::canvas::TemplatePart::Span { len, .. } => *len,
+            crate::canvas::TemplatePart::Text(_) => 0,
+        })
+        .sum())
+}
+
+/// Run the CLI; `Ok(true)` when the GUI should open instead.
+pub fn run(cli: Cli) -> Result<bool> {
+    match cli.command {
+        None => Ok(true),
+        Some(Command::Generate(args)) => generate_cmd(args).map(|_| false),
+        Some(Command::Replay(args)) => replay_cmd(args).map(|_| false),
+        Some(Command::Inspect(args)) => inspect_cmd(args).map(|_| false),
+        Some(Command::Bench(args)) => bench::bench_cmd(args).map(|_| false),
+        Some(Command::Train(args)) => train_cmd(args).map(|_| false),
+    }
+}
+
+fn generate_cmd(args: GenerateArgs) -> Result<()> {
+    let template = args
+        .template
+        .clone()
+        .unwrap_or_else(|| format!("{{{}}}", args.gen_length));
+    let masks = template_masks(&template)?;
+    let request = GenerateRequest {
+        prompt: args.prompt.clone(),
+        template,
+        params: args.sampler.params(masks)?,
+        raw_prompt: args.raw_prompt,
+    };
+    let worker = WorkerHandle::spawn(None).context("cannot start the worker thread")?;
+    worker.send(WorkerCommand::LoadModel {
+        source: args.model.source()?,
+        options: args.model.options()?,
+    });
+    let mut trace: Option<Trace> = None;
+    let mut model_ready = false;
+    let mut painter = args.show_steps.then(terminal::Painter::new);
+    loop {
+        let Some(event) = worker.recv_timeout(Duration::from_secs(3600)) else {
+            bail!("the worker stopped answering");
+        };
+        match event {
+            WorkerEvent::LoadProgress { .. } => {}
+            WorkerEvent::LoadFailed(e) => bail!("{e}"),
+            WorkerEvent::ModelLoaded(_) if !model_ready => {
+                model_ready = true;
+                worker.send(WorkerCommand::Generate {
+                    run_id: 1,
+                    request: Box::new(request.clone()),
+                });
+            }
+            WorkerEvent::ModelLoaded(_) => {}
+            WorkerEvent::RunRejected { error, .. } => bail!("{error}"),
+            WorkerEvent::RunStarted { header, tokens, .. } => {
+                let t = Trace::new(*header, tokens);
+                if let Some(p) = painter.as_mut() {
+                    p.draw(&t, 0)?;
+                }
+                trace = Some(t);
+            }
+            WorkerEvent::Step { record, .. } => {
+                let t = trace.as_mut().context("step before start")?;
+                t.push_step(*record)?;
+                if let Some(p) = painter.as_mut() {
+                    p.draw(t, t.steps.len())?;
+                }
+            }
+            WorkerEvent::RunEnded { summary, .. } => {
+                let mut t = trace.take().context("run ended before it started")?;
+                let outcome = summary.outcome.clone();
+                t.finish(summary);
+                if let Some(path) = &args.trace {
+                    t.save(path)?;
+                }
+                if let RunOutcome::Failed(e) = outcome {
+                    bail!("generation failed: {e}");
+                }
+                print_result(&t, args.json, painter.is_some())?;
+                return Ok(());
+            }
+        }
+    }
+}
+
+fn print_result(trace: &Trace, json: bool, animated: bool) -> Result<()> {
+    let summary = trace.summary.as_ref().context("trace has no summary")?;
+    let text = trace.text();
+    if !animated {
+        println!("{text}");
+    }
+    eprintln!(
+        "{} steps, {:.0} ms, {:.1} tokens/s",
+        trace.steps.len(),
+        summary.elapsed_ms,
+        summary.tokens_per_s
+    );
+    if json {
+        let prompt_ids: Vec<u32> = trace.header.canvas.tokens[..trace.header.canvas.prompt_len].to_vec();
+        let obj = serde_json::json!({
+            "prompt_ids": prompt_ids,
+            "output_ids": trace.output_ids(),
+            "text": text,
+            "steps": trace.steps.len(),
+            "elapsed_ms": summary.elapsed_ms,
+            "tokens_per_s": summary.tokens_per_s,
+            "seed": trace.header.params.seed,
+        });
+        println!("{obj}");
+    }
+    Ok(())
+}
+
+fn replay_cmd(args: ReplayArgs) -> Result<()> {
+    let trace = Trace::load(&args.file)?;
+    let mut painter = terminal::Painter::new();
+    match args.frame {
+        Some(frame) => {
+            if frame >= trace.frame_count() {
+                bail!(
+                    "{} has frames 0..={}, not {frame}",
+                    args.file.display(),
+                    trace.frame_count() - 1
+                );
+            }
+            painter.draw(&trace, frame)?;
+        }
+        None => {
+            for frame in 0..trace.frame_count() {
+                painter.draw(&trace, frame)?;
+                std::thread::sleep(Duration::from_millis(args.delay_ms));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn inspect_cmd(args: InspectArgs) -> Result<()> {
+    let dir = match args.dir {
+        Some(d) => d,
+        None => default_model_dir()?,
+    };
+    let model = load_model(&dir, &LoadOptions::default())?;
+    let info = &model.info;
+    println!("folder          {}", dir.display());
+    println!("family          {}", info.family);
+    println!("parameters      {} ({:.2} M)", info.n_params, info.n_params as f64 / 1e6);
+    println!("shape           {}", info.shape);
+    println!("vocabulary      {}", info.vocab_size);
+    let mask = model.tokenizer.id_to_token(info.mask_token_id).unwrap_or_default();
+    println!("mask id         {} {mask}", info.mask_token_id);
+    let eos: Vec<String> = info
+        .eos_token_ids
+        .iter()
+        .map(|id| format!("{id} {}", model.tokenizer.id_to_token(*id).unwrap_or_default()))
+        .collect();
+    println!("eos ids         {}", eos.join(", "));
+    println!("context         {} tokens", info.max_context);
+    println!("prompt format   {:?}", info.prompt_template);
+    Ok(())
+}
+
+fn train_cmd(args: TrainArgs) -> Result<()> {
+    let mut params = crate::train::TrainParams::preset(&args.preset)?;
+    if let Some(seed) = args.seed {
+        params.seed = seed;
+    }
+    if let Some(steps) = args.steps {
+        params.total_steps = steps;
+    }
+    if let Some(b) = args.batch_size {
+        params.batch_size = b;
+    }
+    let corpus = match args.corpus {
+        Some(c) => c,
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/corpus/austen.txt.gz"),
+    };
+    let opts = crate::train::TrainOptions {
+        out: args.out.clone(),
+        params,
+        resume: args.resume,
+        corpus,
+        progress_bar: !args.quiet,
+    };
+    let report = crate::train::train(&opts)?;
+    let s = &report.state;
+    eprintln!(
+        "trained {} steps ({} tokens) in {:.0} s; loss {:.4} → {:.4}; model in {}",
+        s.step,
+        s.tokens_seen,
+        s.elapsed_s,
+        report.first_loss,
+        report.last_loss,
+        args.out.display()
+    );
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "steps": s.step, "tokens_seen": s.tokens_seen, "elapsed_s": s.elapsed_s,
+                "first_loss": report.first_loss, "last_loss": report.last_loss,
+                "out": args.out.display().to_string(),
+            })
+        );
+    }
+    Ok(())
+}

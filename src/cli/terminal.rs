@@ -1,0 +1,138 @@
+//! Terminal animation of a run: masks as `░`, the tokens committed this step highlighted, a progress line.
+
+use std::io::{IsTerminal, Write};
+
+use anyhow::Result;
+
+use crate::trace::{Cell, Trace};
+
+/// Placeholder drawn for a masked cell.
+pub const MASK_GLYPH: &str = "░";
+/// Drawn for an end-of-sequence / special token.
+pub const SPECIAL_GLYPH: &str = "⌀";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Style {
+    Plain,
+    Mask,
+    New,
+    Special,
+}
+
+/// Draws frames to stdout; redraws in place on a terminal, prints frames one after another otherwise.
+pub struct Painter {
+    tty: bool,
+}
+
+impl Default for Painter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Painter {
+    /// Detect whether stdout is a terminal.
+    pub fn new() -> Self {
+        Self {
+            tty: std::io::stdout().is_terminal(),
+        }
+    }
+
+    /// Render frame `frame` of `trace` as text (colours only on a terminal).
+    pub fn render(&self, trace: &Trace, frame: usize) -> String {
+        let f = trace.frame_at(frame);
+        let canvas = &trace.header.canvas;
+        let mut out = String::new();
+        let mut run: Vec<u8> = Vec::new();
+        let mut run_style = Style::Plain;
+        let flush = |out: &mut String, run: &mut Vec<u8>, style: Style, tty: bool| {
+            if run.is_empty() {
+                return;
+            }
+            let text = String::from_utf8_lossy(run).into_owned();
+            run.clear();
+            let code = match style {
+                Style::Plain => "",
+                Style::Mask => "\x1b[2m",
+                Style::New => "\x1b[1;30;42m",
+                Style::Special => "\x1b[2;36m",
+            };
+            if tty && !code.is_empty() {
+                out.push_str(code);
+                out.push_str(&text);
+                out.push_str("\x1b[0m");
+            } else {
+                out.push_str(&text);
+            }
+        };
+        let eos = &trace.header.eos_token_ids;
+        for cell in f.cells.iter().skip(canvas.prompt_len) {
+            let (bytes, style): (Vec<u8>, Style) = match cell {
+                Cell::Masked { .. } => (MASK_GLYPH.as_bytes().to_vec(), Style::Mask),
+                Cell::Fixed { token } | Cell::Committed { token, .. } => {
+                    let info = trace.tokens.get(token);
+                    let special = info.is_none_or(|i| i.special) || eos.contains(token);
+                    let is_new = matches!(cell, Cell::Committed { step, .. } if *step as usize == frame);
+                    if special {
+                        (SPECIAL_GLYPH.as_bytes().to_vec(), if is_new { Style::New } else { Style::Special })
+                    } else {
+                        let b = info.map(|i| i.bytes.clone()).unwrap_or_default();
+                        (b, if is_new { Style::New } else { Style::Plain })
+                    }
+                }
+            };
+            if style != run_style {
+                flush(&mut out, &mut run, run_style, self.tty);
+                run_style = style;
+            }
+            run.extend(bytes);
+        }
+        flush(&mut out, &mut run, run_style, self.tty);
+        out
+    }
+
+    /// The progress line under a frame.
+    pub fn progress_line(trace: &Trace, frame: usize) -> String {
+        let total_masks = trace.header.canvas.response_mask_positions().len();
+        let metrics = trace.step_metrics();
+        let left = if frame == 0 {
+            total_masks
+        } else {
+            metrics.get(frame - 1).map_or(0, |m| m.masks_left)
+        };
+        let done = total_masks - left;
+        let width = 30;
+        let filled = (done * width).checked_div(total_masks).unwrap_or(width);
+        let bar: String = "█".repeat(filled) + &"░".repeat(width - filled);
+        let planned = trace
+            .header
+            .planned_steps
+            .map_or_else(|| "?".to_string(), |p| p.to_string());
+        let mut line = format!("step {frame}/{planned} [{bar}] {left} masks left");
+        if frame > 0
+            && let Some(m) = metrics.get(frame - 1)
+        {
+            line.push_str(&format!(
+                " · +{} this step · {:.1} ms",
+                m.committed,
+                m.forward_ms + m.sampling_ms
+            ));
+        }
+        line
+    }
+
+    /// Draw one frame (the prompt, the canvas, the progress line).
+    pub fn draw(&mut self, trace: &Trace, frame: usize) -> Result<()> {
+        let mut stdout = std::io::stdout().lock();
+        if self.tty {
+            write!(stdout, "\x1b[H\x1b[2J")?;
+        } else if frame > 0 {
+            writeln!(stdout, "---")?;
+        }
+        writeln!(stdout, "{}", trace.header.prompt)?;
+        writeln!(stdout, "{}", self.render(trace, frame))?;
+        writeln!(stdout, "{}", Self::progress_line(trace, frame))?;
+        stdout.flush()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,226 @@
+//! The training loop: tokenizer, initial weights, batches, AdamW steps, checkpoints, resume.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use candle_core::Device;
+use candle_nn::VarMap;
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use tokenizers::Tokenizer;
+
+use super::{
+    AdamW, AdamWParams, TrainError, TrainParams, TrainState, batch_loss, init_varmap, lr_at,
+    make_batch, model_from_varmap, save_model_folder, step_seed, write_atomic,
+};
+use crate::data::{Corpus, MixParams, SpecialIds, TrainingStream, tokenizer_training_texts, train_tokenizer};
+
+/// Prompt format of models we train (written into their config.json).
+pub const PROMPT_TEMPLATE: &str = "<|bos|>{prompt}";
+
+/// What `unmask train` was asked to do.
+#[derive(Clone, Debug)]
+pub struct TrainOptions {
+    /// Output model folder (checkpoint state goes into `<out>/checkpoint/`).
+    pub out: PathBuf,
+    /// Settings (ignored on resume, except `total_steps`).
+    pub params: TrainParams,
+    /// Continue from `<out>/checkpoint/`.
+    pub resume: bool,
+    /// Prose corpus file.
+    pub corpus: PathBuf,
+    /// Draw a progress bar on stderr.
+    pub progress_bar: bool,
+}
+
+/// Outcome of a run.
+#[derive(Clone, Debug)]
+pub struct TrainReport {
+    /// Final state.
+    pub state: TrainState,
+    /// Mean loss of the first logging window of this invocation.
+    pub first_loss: f32,
+    /// Mean loss of the last window.
+    pub last_loss: f32,
+}
+
+fn io_err(path: &Path, e: impl std::fmt::Display) -> TrainError {
+    TrainError::Io {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
+}
+
+fn data_err(e: impl std::fmt::Display) -> TrainError {
+    TrainError::Data(e.to_string())
+}
+
+/// Train (or resume) and write checkpoints.
+pub fn train(opts: &TrainOptions) -> Result<TrainReport, TrainError> {
+    let device = Device::Cpu;
+    let ckpt_dir = opts.out.join("checkpoint");
+    let state_path = ckpt_dir.join("train_state.json");
+    let corpus = Corpus::load(&opts.corpus).map_err(data_err)?;
+
+    let (mut state, tokenizer) = if opts.resume {
+        let text = std::fs::read_to_string(&state_path).map_err(|e| {
+            io_err(&state_path, format!("cannot resume: {e} (was the run started with this --out?)"))
+        })?;
+        let mut state: TrainState = serde_json::from_str(&text).map_err(|e| io_err(&state_path, e))?;
+        state.params.total_steps = opts.params.total_steps.max(state.step);
+        let tok_path = opts.out.join("tokenizer.json");
+        let tokenizer = Tokenizer::from_file(&tok_path).map_err(|e| io_err(&tok_path, e))?;
+        (state, tokenizer)
+    } else {
+        let texts = tokenizer_training_texts(&corpus, opts.params.seed);
+        let tokenizer = train_tokenizer(texts, opts.params.vocab_size).map_err(data_err)?;
+        let state = TrainState {
+            step: 0,
+            params: opts.params.clone(),
+            elapsed_s: 0.0,
+            tokens_seen: 0,
+            last_loss: f32::NAN,
+        };
+        (state, tokenizer)
+    };
+    let p = state.params.clone();
+    let special = SpecialIds::of(&tokenizer).map_err(data_err)?;
+    let vocab = tokenizer.get_vocab_size(true);
+    if vocab > p.vocab_size {
+        return Err(TrainError::Settings(format!(
+            "the tokenizer has {vocab} tokens but the model's vocab_size is {}",
+            p.vocab_size
+        )));
+    }
+    let cfg = p.model_config(special.mask, special.eos, PROMPT_TEMPLATE);
+    cfg.validate().map_err(TrainError::Settings)?;
+    let tokenizer_json = tokenizer.to_string(false).map_err(data_err)?;
+
+    let mut varmap: VarMap = init_varmap(&cfg, p.seed, &device)?;
+    if opts.resume {
+        varmap.load(opts.out.join("model.safetensors"))?;
+    }
+    let model = model_from_varmap(&varmap, &cfg, &device)?;
+    let vars: Vec<(String, candle_core::Var)> = {
+        let data = varmap
+            .data()
+            .lock()
+            .map_err(|_| TrainError::Settings("variable map lock poisoned".into()))?;
+        data.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    };
+    let mut opt = AdamW::new(
+        vars,
+        AdamWParams {
+            weight_decay: p.weight_decay,
+            ..AdamWParams::default()
+        },
+    )?;
+    if opts.resume {
+        opt.load(&ckpt_dir.join("optimizer.safetensors"), state.step)?;
+    }
+
+    let mix = MixParams {
+        arith_fraction: p.arith_fraction,
+        prose_len: p.prose_len,
+    };
+    let mut stream = TrainingStream::new(tokenizer, corpus, p.seed, mix).map_err(data_err)?;
+    // Fast-forward the data stream so a resumed run sees what an uninterrupted one would.
+    for _ in 0..state.step * p.batch_size {
+        stream.next_example().map_err(data_err)?;
+    }
+
+    std::fs::create_dir_all(&ckpt_dir).map_err(|e| io_err(&ckpt_dir, e))?;
+    let log_path = opts.out.join("train_log.csv");
+    let mut log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .map_err(|e| io_err(&log_path, e))?;
+    if state.step == 0 {
+        writeln!(log, "step,loss,lr,tokens_per_s,elapsed_s").map_err(|e| io_err(&log_path, e))?;
+    }
+
+    let bar = if opts.progress_bar {
+        let bar = ProgressBar::new(p.total_steps as u64);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{elapsed_precise} [{wide_bar}] {pos}/{len} {msg} ETA {eta_precise}",
+            )
+            .map_err(|e| TrainError::Settings(e.to_string()))?,
+        );
+        bar.set_position(state.step as u64);
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+
+    let started = Instant::now();
+    let elapsed_before = state.elapsed_s;
+    let first_step = state.step;
+    let window = 20usize;
+    let mut window_losses: Vec<f32> = Vec::new();
+    let mut first_loss = f32::NAN;
+    let mut window_tokens = 0u64;
+    let mut window_start = Instant::now();
+    while state.step < p.total_steps {
+        let examples = (0..p.batch_size)
+            .map(|_| stream.next_example())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(data_err)?;
+        let mut rng = ChaCha8Rng::seed_from_u64(step_seed(p.seed, state.step));
+        let batch = make_batch(&examples, special.mask, special.eos, p.min_mask_ratio, &mut rng);
+        let loss = batch_loss(&model, &batch, &device)?;
+        let grads = loss.backward()?;
+        if state.step == first_step {
+            let missing = opt.missing_grads(&grads);
+            if !missing.is_empty() {
+                return Err(TrainError::NoGradient(missing.join(", ")));
+            }
+        }
+        let lr = lr_at(state.step, p.warmup_steps, p.total_steps, p.lr, p.min_lr_ratio);
+        opt.step(&grads, lr)?;
+        let loss_value = loss.to_scalar::<f32>()?;
+        if !loss_value.is_finite() {
+            return Err(TrainError::Settings(format!(
+                "loss became {loss_value} at step {}: lower --lr",
+                state.step
+            )));
+        }
+        state.step += 1;
+        let tokens = (batch.batch_size * batch.seq_len) as u64;
+        state.tokens_seen += tokens;
+        window_tokens += tokens;
+        window_losses.push(loss_value);
+        if window_losses.len() == window || state.step == p.total_steps {
+            let mean = window_losses.iter().sum::<f32>() / window_losses.len() as f32;
+            if first_loss.is_nan() {
+                first_loss = mean;
+            }
+            let tps = window_tokens as f64 / window_start.elapsed().as_secs_f64().max(1e-9);
+            state.last_loss = mean;
+            state.elapsed_s = elapsed_before + started.elapsed().as_secs_f64();
+            writeln!(log, "{},{mean:.5},{lr:.6},{tps:.0},{:.1}", state.step, state.elapsed_s)
+                .map_err(|e| io_err(&log_path, e))?;
+            bar.set_message(format!("loss {mean:.4} · {tps:.0} tok/s · lr {lr:.2e}"));
+            window_losses.clear();
+            window_tokens = 0;
+            window_start = Instant::now();
+        }
+        bar.set_position(state.step as u64);
+        if state.step % p.checkpoint_every == 0 || state.step == p.total_steps {
+            state.elapsed_s = elapsed_before + started.elapsed().as_secs_f64();
+            save_model_folder(&opts.out, &varmap, &cfg, &tokenizer_json)?;
+            opt.save(&ckpt_dir.join("optimizer.safetensors"))?;
+            let text = serde_json::to_string_pretty(&state).map_err(|e| io_err(&state_path, e))?;
+            write_atomic(&state_path, text.as_bytes())?;
+        }
+    }
+    bar.finish();
+    Ok(TrainReport {
+        last_loss: state.last_loss,
+        first_loss,
+        state,
+    })
+}
