@@ -6,7 +6,7 @@
 //!
 //! A [`Trace`] is append-only: [`Trace::push_step`] validates each step before it is kept, and a
 //! per-position commit index lets [`Trace::frame_at`] build any frame in `O(positions)` without
-//! replaying the steps. Files are described in `docs/trace-format.md` (module [`file`]).
+//! replaying the steps. Files are described in `docs/trace-format.md` (module [`file`](mod@file)).
 
 mod error;
 pub mod file;
