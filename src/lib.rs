@@ -8,6 +8,7 @@ pub mod canvas;
 pub mod cli;
 pub mod generate;
 pub mod model;
+pub mod playback;
 pub mod sampler;
 pub mod trace;
 pub mod train;
