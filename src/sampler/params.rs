@@ -127,8 +127,11 @@ impl Order {
             "left-to-right" | "ltr" => Ok(Order::LeftToRight),
             other => match other.strip_prefix("regions:") {
                 Some(list) => {
-                    let names: Vec<String> =
-                        list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+                    let names: Vec<String> = list
+                        .split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect();
                     if names.is_empty() {
                         Err("regions: needs at least one region name, e.g. regions:answer,reasoning".into())
                     } else {
