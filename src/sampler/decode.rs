@@ -270,3 +270,336 @@ impl Sampler {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::canvas::{parse_template, plain_template};
+
+    const MASK: u32 = 6;
+    const VOCAB: usize = 7;
+
+    fn canvas_from(template: &str) -> Canvas {
+        let parts = parse_template(template).unwrap();
+        Canvas::build(&[1], &parts, MASK, 1000, |t| Ok(vec![0; t.len()])).unwrap()
+    }
+
+    fn plain(n: usize) -> Canvas {
+        Canvas::build(&[1], &plain_template(n), MASK, 1000, |_| Ok(vec![])).unwrap()
+    }
+
+    /// A logits row from token probabilities (missing tokens −∞), with the mask the most likely of all.
+    fn row(probs: &[f32]) -> Vec<f32> {
+        let mut r = vec![f32::NEG_INFINITY; VOCAB];
+        for (i, &p) in probs.iter().enumerate() {
+            if p > 0.0 {
+                r[i] = p.ln();
+            }
+        }
+        r[MASK as usize] = 10.0;
+        r
+    }
+
+    /// Logits for every still-masked position: row `probs` at each.
+    fn uniform_logits(canvas: &Canvas, probs: &[f32]) -> Vec<f32> {
+        canvas
+            .still_masked()
+            .iter()
+            .flat_map(|_| row(probs))
+            .collect()
+    }
+
+    /// Three positions where each scorer prefers a different one:
+    /// X = [.6,.3,.1] (best P), Y = [.5,.1×5] (best margin), Z = [.5,.5] (lowest entropy).
+    fn three_way() -> (Canvas, Vec<f32>) {
+        let c = plain(3);
+        let mut logits = row(&[0.6, 0.3, 0.1]);
+        logits.extend(row(&[0.5, 0.1, 0.1, 0.1, 0.1, 0.1]));
+        logits.extend(row(&[0.5, 0.5]));
+        (c, logits)
+    }
+
+    fn first_commit(remasking: Remasking) -> Commit {
+        let (mut c, logits) = three_way();
+        let params = SamplerParams {
+            steps: 3,
+            remasking,
+            ..Default::default()
+        };
+        let mut s = Sampler::new(params, &c, VOCAB).unwrap();
+        let d = s.step(&mut c, &logits).unwrap();
+        assert_eq!(d.commits.len(), 1);
+        d.commits[0]
+    }
+
+    #[test]
+    fn scorers_choose_different_positions() {
+        // Positions are 1 (X), 2 (Y), 3 (Z).
+        let low = first_commit(Remasking::LowConfidence);
+        assert_eq!((low.pos, low.token), (1, 0));
+        assert!((low.confidence - 0.6).abs() < 1e-5);
+        let margin = first_commit(Remasking::Margin);
+        assert_eq!(margin.pos, 2);
+        // Entropy commits the *lowest*-entropy position (llama.cpp picks the highest: Y).
+        let entropy = first_commit(Remasking::Entropy);
+        assert_eq!(entropy.pos, 3);
+        // Commit.confidence is the model probability whatever the scorer.
+        assert!((margin.confidence - 0.5).abs() < 1e-5);
+        assert!((entropy.confidence - 0.5).abs() < 1e-5);
+    }
+
+    #[test]
+    fn mask_token_is_never_committed_or_guessed() {
+        let mut c = plain(5);
+        let params = SamplerParams {
+            steps: 2,
+            trace_top_k: 7,
+            ..Default::default()
+        };
+        let mut s = Sampler::new(params, &c, VOCAB).unwrap();
+        while !s.is_done(&c) {
+            let logits = uniform_logits(&c, &[0.1, 0.2, 0.7]);
+            let d = s.step(&mut c, &logits).unwrap();
+            assert!(d.commits.iter().all(|x| x.token == 2));
+            assert!(
+                d.guesses
+                    .iter()
+                    .all(|g| g.top.iter().all(|&(t, _)| t != MASK))
+            );
+            assert!(d.guesses.iter().all(|g| g.top.len() == VOCAB - 1));
+        }
+        assert!(c.tokens[1..].iter().all(|&t| t == 2));
+    }
+
+    #[test]
+    fn blocks_follow_llada_quota_left_to_right() {
+        let mut c = plain(16);
+        // 2 blocks of 8, 4 steps → 2 steps per block → quota [4, 4].
+        let params = SamplerParams {
+            steps: 4,
+            block_length: Some(8),
+            ..Default::default()
+        };
+        let mut s = Sampler::new(params, &c, VOCAB).unwrap();
+        assert_eq!(s.planned_steps(), Some(4));
+        assert_eq!(s.stages().len(), 2);
+        let mut counts = Vec::new();
+        while !s.is_done(&c) {
+            let stage = s.stages()[s.current_stage()].clone();
+            let d = {
+                let l = uniform_logits(&c, &[0.3, 0.7]);
+                s.step(&mut c, &l)
+            }
+            .unwrap();
+            assert!(d.commits.iter().all(|x| stage.contains(&x.pos)));
+            counts.push(d.commits.len());
+        }
+        assert_eq!(counts, vec![4, 4, 4, 4]);
+        assert!(c.tokens[1..].iter().all(|&t| t == 1));
+    }
+
+    #[test]
+    fn timestep_counts_follow_dream() {
+        let mut c = plain(16);
+        let params = SamplerParams {
+            steps: 8,
+            schedule: Schedule::Timestep { eps: 1e-3 },
+            ..Default::default()
+        };
+        let mut s = Sampler::new(params, &c, VOCAB).unwrap();
+        let mut counts = Vec::new();
+        while !s.is_done(&c) {
+            counts.push(
+                {
+                    let l = uniform_logits(&c, &[1.0]);
+                    s.step(&mut c, &l)
+                }
+                .unwrap()
+                .commits
+                .len(),
+            );
+        }
+        assert_eq!(counts, vec![1, 2, 2, 2, 2, 2, 2, 3]);
+    }
+
+    #[test]
+    fn threshold_commits_all_sure_positions_or_the_best_one() {
+        let mut c = plain(3);
+        let params = SamplerParams {
+            threshold: Some(0.9),
+            ..Default::default()
+        };
+        let mut s = Sampler::new(params, &c, VOCAB).unwrap();
+        assert_eq!(s.planned_steps(), None);
+        let mut logits = row(&[0.95, 0.05]);
+        logits.extend(row(&[0.5, 0.5]));
+        logits.extend(row(&[0.02, 0.98]));
+        let d = s.step(&mut c, &logits).unwrap();
+        assert_eq!(
+            d.commits.iter().map(|x| x.pos).collect::<Vec<_>>(),
+            vec![1, 3]
+        );
+        assert_eq!(d.guesses.len(), 3);
+        let d = s.step(&mut c, &row(&[0.4, 0.6])).unwrap();
+        assert_eq!(
+            d.commits.len(),
+            1,
+            "nothing passes τ but one is committed anyway"
+        );
+        assert!(s.is_done(&c));
+    }
+
+    #[test]
+    fn left_to_right_takes_the_leftmost() {
+        let mut c = plain(4);
+        let params = SamplerParams {
+            steps: 2,
+            order: Order::LeftToRight,
+            ..Default::default()
+        };
+        let mut s = Sampler::new(params, &c, VOCAB).unwrap();
+        let mut logits = row(&[0.3, 0.7]);
+        logits.extend(row(&[0.3, 0.7]));
+        logits.extend(row(&[1.0]));
+        logits.extend(row(&[1.0]));
+        let d = s.step(&mut c, &logits).unwrap();
+        assert_eq!(
+            d.commits.iter().map(|x| x.pos).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
+    }
+
+    #[test]
+    fn regions_are_finished_in_the_listed_order() {
+        let mut c = canvas_from("{a:2}-{b:2}-{c:2}");
+        // a: 1,2  b: 4,5  c: 7,8
+        let params = SamplerParams {
+            steps: 3,
+            order: Order::Regions(vec!["c".into(), "a".into()]),
+            ..Default::default()
+        };
+        let mut s = Sampler::new(params, &c, VOCAB).unwrap();
+        let mut order = Vec::new();
+        while !s.is_done(&c) {
+            let d = {
+                let l = uniform_logits(&c, &[0.5, 0.5]);
+                s.step(&mut c, &l)
+            }
+            .unwrap();
+            order.push(d.commits.iter().map(|x| x.pos).collect::<Vec<_>>());
+        }
+        assert_eq!(order, vec![vec![7, 8], vec![1, 2], vec![4, 5]]);
+    }
+
+    #[test]
+    fn too_few_steps_for_the_stages_is_a_params_error() {
+        let c = plain(16);
+        let params = SamplerParams {
+            steps: 3,
+            block_length: Some(4),
+            ..Default::default()
+        };
+        let err = Sampler::new(params, &c, VOCAB).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ParamsError::OutOfRange {
+                    name: "--steps",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        // Threshold decoding does not use steps.
+        let params = SamplerParams {
+            steps: 1,
+            block_length: Some(4),
+            threshold: Some(0.9),
+            ..Default::default()
+        };
+        assert!(Sampler::new(params, &c, VOCAB).is_ok());
+    }
+
+    #[test]
+    fn step_errors_are_clear() {
+        let mut c = plain(2);
+        let mut s = Sampler::new(SamplerParams::default(), &c, VOCAB).unwrap();
+        let err = s.step(&mut c, &[0.0; 5]).unwrap_err();
+        assert_eq!(
+            err,
+            SamplerError::LogitsLength {
+                expected: 14,
+                got: 5,
+                masked: 2,
+                vocab_size: VOCAB
+            }
+        );
+        let mut bad = uniform_logits(&c, &[1.0]);
+        bad[VOCAB + 2] = f32::NAN;
+        assert!(matches!(
+            s.step(&mut c, &bad),
+            Err(SamplerError::NonFiniteLogit {
+                pos: 2,
+                token: 2,
+                ..
+            })
+        ));
+        assert_eq!(c.still_masked().len(), 2, "a failed step changes nothing");
+        let mut other = plain(3);
+        assert_eq!(
+            {
+                let l = uniform_logits(&other, &[1.0]);
+                s.step(&mut other, &l)
+            }
+            .unwrap_err(),
+            SamplerError::CanvasMismatch { pos: 3 }
+        );
+        while !s.is_done(&c) {
+            {
+                let l = uniform_logits(&c, &[1.0]);
+                s.step(&mut c, &l)
+            }
+            .unwrap();
+        }
+        assert_eq!(
+            s.step(&mut c, &[]).unwrap_err(),
+            SamplerError::NothingMasked
+        );
+    }
+
+    #[test]
+    fn sampling_and_random_scores_are_seeded() {
+        let run = |seed: u64| {
+            let mut c = plain(12);
+            let params = SamplerParams {
+                steps: 6,
+                temperature: 1.0,
+                remasking: Remasking::Random,
+                alg_temp: Some(0.5),
+                seed,
+                ..Default::default()
+            };
+            let mut s = Sampler::new(params, &c, VOCAB).unwrap();
+            let mut decisions = Vec::new();
+            while !s.is_done(&c) {
+                let logits = uniform_logits(&c, &[0.2, 0.2, 0.2, 0.2, 0.2]);
+                decisions.push(s.step(&mut c, &logits).unwrap());
+            }
+            (decisions, c.tokens)
+        };
+        assert_eq!(run(5), run(5));
+        assert_ne!(run(5).1, run(6).1);
+    }
+
+    #[test]
+    fn cfg_flag() {
+        let c = plain(2);
+        let s = Sampler::new(SamplerParams::default(), &c, VOCAB).unwrap();
+        assert!(!s.needs_uncond());
+        let p = SamplerParams {
+            cfg_scale: 1.0,
+            ..Default::default()
+        };
+        assert!(Sampler::new(p, &c, VOCAB).unwrap().needs_uncond());
+    }
+}
