@@ -386,11 +386,8 @@ mod tests {
         let mut counts = Vec::new();
         while !s.is_done(&c) {
             let stage = s.stages()[s.current_stage()].clone();
-            let d = {
-                let l = uniform_logits(&c, &[0.3, 0.7]);
-                s.step(&mut c, &l)
-            }
-            .unwrap();
+            let logits = uniform_logits(&c, &[0.3, 0.7]);
+            let d = s.step(&mut c, &logits).unwrap();
             assert!(d.commits.iter().all(|x| stage.contains(&x.pos)));
             counts.push(d.commits.len());
         }
@@ -409,15 +406,8 @@ mod tests {
         let mut s = Sampler::new(params, &c, VOCAB).unwrap();
         let mut counts = Vec::new();
         while !s.is_done(&c) {
-            counts.push(
-                {
-                    let l = uniform_logits(&c, &[1.0]);
-                    s.step(&mut c, &l)
-                }
-                .unwrap()
-                .commits
-                .len(),
-            );
+            let logits = uniform_logits(&c, &[1.0]);
+            counts.push(s.step(&mut c, &logits).unwrap().commits.len());
         }
         assert_eq!(counts, vec![1, 2, 2, 2, 2, 2, 2, 3]);
     }
@@ -481,11 +471,8 @@ mod tests {
         let mut s = Sampler::new(params, &c, VOCAB).unwrap();
         let mut order = Vec::new();
         while !s.is_done(&c) {
-            let d = {
-                let l = uniform_logits(&c, &[0.5, 0.5]);
-                s.step(&mut c, &l)
-            }
-            .unwrap();
+            let logits = uniform_logits(&c, &[0.5, 0.5]);
+            let d = s.step(&mut c, &logits).unwrap();
             order.push(d.commits.iter().map(|x| x.pos).collect::<Vec<_>>());
         }
         assert_eq!(order, vec![vec![7, 8], vec![1, 2], vec![4, 5]]);
@@ -546,20 +533,14 @@ mod tests {
         ));
         assert_eq!(c.still_masked().len(), 2, "a failed step changes nothing");
         let mut other = plain(3);
+        let logits = uniform_logits(&other, &[1.0]);
         assert_eq!(
-            {
-                let l = uniform_logits(&other, &[1.0]);
-                s.step(&mut other, &l)
-            }
-            .unwrap_err(),
+            s.step(&mut other, &logits).unwrap_err(),
             SamplerError::CanvasMismatch { pos: 3 }
         );
         while !s.is_done(&c) {
-            {
-                let l = uniform_logits(&c, &[1.0]);
-                s.step(&mut c, &l)
-            }
-            .unwrap();
+            let logits = uniform_logits(&c, &[1.0]);
+            s.step(&mut c, &logits).unwrap();
         }
         assert_eq!(
             s.step(&mut c, &[]).unwrap_err(),
