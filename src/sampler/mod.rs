@@ -3,9 +3,28 @@
 //! A run is split into *stages* (the semi-autoregressive blocks, or the regions of a region order);
 //! each step picks which still-masked positions of the current stage to commit, and with what token.
 
-pub mod params;
+//!
+//! Modules: `params` (the knobs), `validate` (checking them once), `stages` (blocks and regions),
+//! `schedule` (how many to commit per step), `distribution` (filtering, candidate token and scores of
+//! one position), `select` (which positions), `guidance` (CFG), `rng` (the seeded stream), `decode`
+//! (the `Sampler` that drives a step), `error`.
 
+mod decode;
+mod distribution;
+mod error;
+mod guidance;
+pub mod params;
+mod rng;
+mod schedule;
+mod select;
+mod stages;
+mod validate;
+
+pub use decode::Sampler;
+pub use error::SamplerError;
+pub use guidance::cfg_combine;
 pub use params::{Order, ParamsError, Remasking, SamplerParams, Schedule};
+pub use schedule::{dream_counts, factor_count, llada_quota, split_steps, threshold_count};
 
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +35,8 @@ pub struct Commit {
     pub pos: u32,
     /// Token committed there.
     pub token: u32,
-    /// The scorer's confidence when it was committed (for `Random`, the model probability of the token).
+    /// The model's probability `P` of the committed token (after top-k/top-p filtering, temperature 1),
+    /// whatever the scorer, so plots are comparable across scorers.
     pub confidence: f32,
 }
 
