@@ -5,6 +5,7 @@
 //! run loop (`generate`), the worker thread (`worker`) and the playback time model (`playback`).
 
 pub mod canvas;
+pub mod data;
 pub mod generate;
 pub mod model;
 pub mod sampler;
