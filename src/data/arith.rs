@@ -21,11 +21,18 @@ use crate::canvas::{TemplatePart, parse_template, plain_template};
 /// The prompt format the app uses for our model: `<|bos|>` then the prompt text.
 pub const PROMPT_TEMPLATE: &str = "<|bos|>{prompt}";
 /// Cells in the `reasoning` span of [`Layout::ReasoningFirst`] and [`Layout::AnswerFirst`].
-pub const REASONING_SPAN_LEN: usize = 48;
-/// Cells in the `answer` span of [`Layout::ReasoningFirst`] and [`Layout::AnswerFirst`].
+///
+/// With a tokenizer trained on [`super::tokenizer_training_texts`] (vocabulary 2048; every digit
+/// one token, ` +`, ` -`, ` =` one token each, the space before a number a token of its own) the
+/// longest reasoning of 2 to 4 operations is 54 tokens (`99 + 99 = 198. 198 + 99 = 297. …`), so
+/// every problem fits with 2 cells to spare; `tests/data_streams.rs` checks it.
+pub const REASONING_SPAN_LEN: usize = 56;
+/// Cells in the `answer` span of [`Layout::ReasoningFirst`] and [`Layout::AnswerFirst`]: answers
+/// have at most 3 digits, so at least one `<|eos|>` always follows.
 pub const ANSWER_SPAN_LEN: usize = 4;
-/// Span length [`Layout::template`] gives [`Layout::Plain`] (the stream sizes each one itself).
-pub const PLAIN_SPAN_LEN: usize = 56;
+/// Span length [`Layout::template`] gives [`Layout::Plain`] (the longest plain text is 61 tokens;
+/// the training stream sizes each Plain span itself).
+pub const PLAIN_SPAN_LEN: usize = 64;
 /// Region name of the answer span.
 pub const ANSWER_REGION: &str = "answer";
 /// Region name of the reasoning span.
@@ -147,7 +154,11 @@ const OBJECTS: [(&str, &str); 8] = [
 const CONTAINERS: [&str; 4] = ["box", "jar", "bag", "basket"];
 
 /// Verb phrases: `{s}` subject, `{n}` the counted operand (with its noun where one is written).
-const POSSESSION_ADD: [&str; 3] = ["{s} buys {n} more.", "{s} finds {n} more.", "{s} is given {n} more."];
+const POSSESSION_ADD: [&str; 3] = [
+    "{s} buys {n} more.",
+    "{s} finds {n} more.",
+    "{s} is given {n} more.",
+];
 const POSSESSION_SUB: [&str; 3] = ["{s} gives away {n}.", "{s} loses {n}.", "{s} sells {n}."];
 const CONTAINER_ADD: [&str; 2] = ["{s} puts {n} more in.", "{s} adds {n} more."];
 const CONTAINER_SUB: [&str; 2] = ["{s} takes {n} out.", "{s} removes {n}."];
@@ -193,9 +204,16 @@ impl Problem {
         for op in &ops {
             value = match op.kind {
                 OpKind::Add => value + op.operand,
-                OpKind::Subtract => value.checked_sub(op.operand).ok_or_else(|| DataError::Config {
-                    reason: format!("subtracting {} from {value} would go below 0", op.operand),
-                })?,
+                OpKind::Subtract => {
+                    value
+                        .checked_sub(op.operand)
+                        .ok_or_else(|| DataError::Config {
+                            reason: format!(
+                                "subtracting {} from {value} would go below 0",
+                                op.operand
+                            ),
+                        })?
+                }
             };
         }
         Ok(Problem {
@@ -305,7 +323,7 @@ impl Problem {
 
     /// True when the content falls in the held-out slice (one in [`HELD_OUT_ONE_IN`]).
     pub fn is_held_out(&self) -> bool {
-        self.content_hash() % HELD_OUT_ONE_IN == 0
+        self.content_hash().is_multiple_of(HELD_OUT_ONE_IN)
     }
 
     /// The question in words.
@@ -323,7 +341,10 @@ impl Problem {
                 if self.start == 1 { "is" } else { "are" },
                 count(self.start, singular, plural)
             ),
-            Style::Score => format!("{name} has a score of {}.", count(self.start, "point", "points")),
+            Style::Score => format!(
+                "{name} has a score of {}.",
+                count(self.start, "point", "points")
+            ),
             Style::Bus => format!(
                 "A bus leaves with {}.",
                 count(self.start, "passenger", "passengers")
@@ -343,7 +364,11 @@ impl Problem {
                 Style::Possession => {
                     // The first sentence names the person; later ones alternate name and pronoun.
                     let subject = if i % 2 == 0 { pronoun.subject() } else { name };
-                    let list: &[&str] = if add { &POSSESSION_ADD } else { &POSSESSION_SUB };
+                    let list: &[&str] = if add {
+                        &POSSESSION_ADD
+                    } else {
+                        &POSSESSION_SUB
+                    };
                     fill(pick(list, verb), subject, n.to_string())
                 }
                 Style::Container => {
@@ -352,7 +377,11 @@ impl Problem {
                 }
                 Style::Score => {
                     let list: &[&str] = if add { &SCORE_ADD } else { &SCORE_SUB };
-                    fill(pick(list, verb), pronoun.subject(), count(n, "point", "points"))
+                    fill(
+                        pick(list, verb),
+                        pronoun.subject(),
+                        count(n, "point", "points"),
+                    )
                 }
                 Style::Bus => {
                     let who = if n == 1 {
@@ -408,9 +437,9 @@ impl Problem {
 /// How the response canvas of a problem is laid out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Layout {
-    /// `{reasoning:48}` then `\nAnswer: {answer:4}`.
+    /// `{reasoning:56}` then `\nAnswer: {answer:4}`.
     ReasoningFirst,
-    /// `Answer: {answer:4}\n` then `{reasoning:48}`.
+    /// `Answer: {answer:4}\n` then `{reasoning:56}`.
     AnswerFirst,
     /// One unnamed span holding [`Problem::plain_text`].
     Plain,
@@ -595,8 +624,14 @@ mod tests {
         Problem::new(
             47,
             vec![
-                Op { kind: OpKind::Add, operand: 38 },
-                Op { kind: OpKind::Subtract, operand: 19 },
+                Op {
+                    kind: OpKind::Add,
+                    operand: 38,
+                },
+                Op {
+                    kind: OpKind::Subtract,
+                    operand: 19,
+                },
             ],
         )
         .unwrap()
@@ -605,7 +640,10 @@ mod tests {
     #[test]
     fn direct_wording_reasoning_and_answer() {
         let p = example();
-        assert_eq!(p.prompt_text(), "Start with 47. Add 38. Subtract 19. What is the result?");
+        assert_eq!(
+            p.prompt_text(),
+            "Start with 47. Add 38. Subtract 19. What is the result?"
+        );
         assert_eq!(p.reasoning_text(), "47 + 38 = 85. 85 - 19 = 66.");
         assert_eq!(p.answer_text(), "66");
         assert_eq!(p.answer(), 66);
@@ -618,7 +656,13 @@ mod tests {
         let base = example();
         let with = |style, name, object, verbs: Vec<usize>| {
             base.clone()
-                .with_phrasing(Phrasing { style, name, object, container: 1, verbs })
+                .with_phrasing(Phrasing {
+                    style,
+                    name,
+                    object,
+                    container: 1,
+                    verbs,
+                })
                 .prompt_text()
         };
         assert_eq!(
@@ -637,15 +681,21 @@ mod tests {
             with(Style::Bus, 0, 0, vec![0, 0]),
             "A bus leaves with 47 passengers. At the next stop, 38 people get on. At the next stop, 19 people get off. How many passengers are on the bus now?"
         );
-        let one = Problem::new(1, vec![Op { kind: OpKind::Add, operand: 1 }])
-            .unwrap()
-            .with_phrasing(Phrasing {
-                style: Style::Container,
-                name: 3,
-                object: 3,
-                container: 0,
-                verbs: vec![1],
-            });
+        let one = Problem::new(
+            1,
+            vec![Op {
+                kind: OpKind::Add,
+                operand: 1,
+            }],
+        )
+        .unwrap()
+        .with_phrasing(Phrasing {
+            style: Style::Container,
+            name: 3,
+            object: 3,
+            container: 0,
+            verbs: vec![1],
+        });
         assert_eq!(
             one.prompt_text(),
             "There is 1 coin in a box. Lucy adds 1 more. How many coins are in the box now?"
@@ -654,9 +704,27 @@ mod tests {
 
     #[test]
     fn invalid_problems_are_refused() {
-        assert!(Problem::new(100, vec![Op { kind: OpKind::Add, operand: 1 }]).is_err());
+        assert!(
+            Problem::new(
+                100,
+                vec![Op {
+                    kind: OpKind::Add,
+                    operand: 1
+                }]
+            )
+            .is_err()
+        );
         assert!(Problem::new(5, vec![]).is_err());
-        assert!(Problem::new(5, vec![Op { kind: OpKind::Subtract, operand: 6 }]).is_err());
+        assert!(
+            Problem::new(
+                5,
+                vec![Op {
+                    kind: OpKind::Subtract,
+                    operand: 6
+                }]
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -679,7 +747,10 @@ mod tests {
 
     #[test]
     fn every_style_appears() {
-        let styles: HashSet<Style> = training_problems(1).take(500).map(|p| p.phrasing().style).collect();
+        let styles: HashSet<Style> = training_problems(1)
+            .take(500)
+            .map(|p| p.phrasing().style)
+            .collect();
         assert_eq!(styles.len(), STYLES.len());
     }
 
@@ -696,14 +767,19 @@ mod tests {
         assert_ne!(a.prompt_text(), b.prompt_text());
         assert_eq!(a.content_hash(), b.content_hash());
         // Pinned value: the split must never drift between versions.
-        assert_eq!(a.content_hash(), stable_hash(&[47, 0, 0, 0, b'+', 38, 0, 0, 0, b'-', 19, 0, 0, 0]));
+        assert_eq!(
+            a.content_hash(),
+            stable_hash(&[47, 0, 0, 0, b'+', 38, 0, 0, 0, b'-', 19, 0, 0, 0])
+        );
     }
 
     #[test]
     fn held_out_fraction_is_about_one_in_sixteen() {
         let mut rng = ChaCha8Rng::seed_from_u64(9);
         let n = 32_000;
-        let held = (0..n).filter(|_| Problem::random(&mut rng, 3).is_held_out()).count();
+        let held = (0..n)
+            .filter(|_| Problem::random(&mut rng, 3).is_held_out())
+            .count();
         let expected = n / 16;
         assert!(held.abs_diff(expected) < expected / 5, "{held} of {n}");
     }
@@ -713,7 +789,10 @@ mod tests {
         let probs = held_out_problems(5, 300, Some(4));
         assert_eq!(probs.len(), 300);
         assert!(probs.iter().all(|p| p.n_ops() == 4 && p.is_held_out()));
-        let distinct: HashSet<_> = probs.iter().map(|p| (p.start(), p.ops().to_vec())).collect();
+        let distinct: HashSet<_> = probs
+            .iter()
+            .map(|p| (p.start(), p.ops().to_vec()))
+            .collect();
         assert_eq!(distinct.len(), 300);
     }
 
@@ -721,7 +800,10 @@ mod tests {
     fn parses_answers() {
         assert_eq!(parse_answer("66"), Some(66));
         assert_eq!(parse_answer(" 66<|eos|><|eos|>"), Some(66));
-        assert_eq!(parse_answer("47 + 38 = 85. 85 - 19 = 66.\nAnswer: 66"), Some(66));
+        assert_eq!(
+            parse_answer("47 + 38 = 85. 85 - 19 = 66.\nAnswer: 66"),
+            Some(66)
+        );
         assert_eq!(parse_answer("495."), Some(495));
         assert_eq!(parse_answer("6<|mask|>6"), None);
         assert_eq!(parse_answer("sixty"), None);
@@ -743,7 +825,10 @@ mod tests {
             assert!(spans.contains(&(ANSWER_REGION.to_string(), ANSWER_SPAN_LEN)));
             assert!(spans.contains(&(REASONING_REGION.to_string(), REASONING_SPAN_LEN)));
         }
-        assert_eq!(parse_template(&Layout::Plain.template_with_plain_len(30)).unwrap(), plain_template(30));
+        assert_eq!(
+            parse_template(&Layout::Plain.template_with_plain_len(30)).unwrap(),
+            plain_template(30)
+        );
         assert_eq!(
             Layout::AnswerFirst.render(&example()).unwrap(),
             "Answer: 66\n47 + 38 = 85. 85 - 19 = 66."

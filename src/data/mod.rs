@@ -60,9 +60,7 @@ pub enum DataError {
         reason: String,
     },
     /// The tokenizer lacks one of our special tokens.
-    #[error(
-        "the tokenizer has no {token:?} token: use a tokenizer made by data::train_tokenizer"
-    )]
+    #[error("the tokenizer has no {token:?} token: use a tokenizer made by data::train_tokenizer")]
     MissingSpecialToken {
         /// The missing token's text.
         token: String,

@@ -62,7 +62,7 @@ impl Corpus {
             if paragraph.is_empty() {
                 continue;
             }
-            if stable_hash(paragraph.as_bytes()) % HELD_OUT_ONE_IN == 0 {
+            if stable_hash(paragraph.as_bytes()).is_multiple_of(HELD_OUT_ONE_IN) {
                 held_out.push(paragraph.to_string());
             } else {
                 training.push(paragraph.to_string());
@@ -170,9 +170,10 @@ fn window_example(
         });
     }
     let ids = SpecialIds::of(tokenizer)?;
-    let window = random_window(text, tokenizer, rng, len)?.ok_or_else(|| DataError::EmptyCorpus {
-        what: format!("{what} text (shorter than {len} tokens)"),
-    })?;
+    let window =
+        random_window(text, tokenizer, rng, len)?.ok_or_else(|| DataError::EmptyCorpus {
+            what: format!("{what} text (shorter than {len} tokens)"),
+        })?;
     let cut = rng.random_range(MIN_PROMPT_TOKENS..len / 2);
     let mut prompt_ids = Vec::with_capacity(cut + 1);
     prompt_ids.push(ids.bos);

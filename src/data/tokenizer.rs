@@ -3,8 +3,8 @@
 use std::collections::HashSet;
 
 use tokenizers::decoders::byte_level::ByteLevel as ByteLevelDecoder;
-use tokenizers::models::bpe::{BPE, BpeTrainerBuilder};
 use tokenizers::models::TrainerWrapper;
+use tokenizers::models::bpe::{BPE, BpeTrainerBuilder};
 use tokenizers::pre_tokenizers::PreTokenizerWrapper;
 use tokenizers::pre_tokenizers::byte_level::ByteLevel;
 use tokenizers::pre_tokenizers::digits::Digits;
@@ -177,7 +177,11 @@ mod tests {
         }
         // No vocabulary entry holds two digits, even though the training text repeats "11", "22"...
         let vocab = tok.get_vocab(false);
-        assert!(vocab.keys().all(|t| t.chars().filter(|c| c.is_ascii_digit()).count() <= 1));
+        assert!(
+            vocab
+                .keys()
+                .all(|t| t.chars().filter(|c| c.is_ascii_digit()).count() <= 1)
+        );
     }
 
     #[test]
@@ -185,7 +189,11 @@ mod tests {
         let tok = small_tokenizer();
         assert_eq!(
             SpecialIds::of(&tok).unwrap(),
-            SpecialIds { bos: 0, eos: 1, mask: 2 }
+            SpecialIds {
+                bos: 0,
+                eos: 1,
+                mask: 2
+            }
         );
         let ids = encode_piece(&tok, "<|bos|>The<|mask|><|eos|>").unwrap();
         assert_eq!(ids[0], 0);
