@@ -6,6 +6,7 @@
 
 pub mod canvas;
 pub mod cli;
+pub mod data;
 pub mod generate;
 pub mod model;
 pub mod playback;

@@ -1,0 +1,144 @@
+//! The endless, seeded mix of arithmetic canvases and prose windows the trainer consumes.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use tokenizers::Tokenizer;
+
+use super::arith::{
+    LAYOUTS, Layout, ProblemStream, encode_example, plain_content_len, training_problems,
+};
+use super::prose::{Corpus, MIN_WINDOW_LEN, prose_example};
+use super::{DataError, Example};
+
+/// Most `<|eos|>` cells (exclusive) added after the content of a Plain arithmetic span.
+pub const PLAIN_MAX_EXTRA_EOS: usize = 16;
+/// Arithmetic problems rendered for tokenizer training.
+pub const TOKENIZER_ARITH_PROBLEMS: usize = 3000;
+
+/// How the stream mixes its sources.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MixParams {
+    /// Fraction of examples that are arithmetic problems (the rest are prose), in 0..=1.
+    pub arith_fraction: f32,
+    /// Tokens in a prose window (prompt and response together), at least 18.
+    pub prose_len: usize,
+}
+
+impl Default for MixParams {
+    fn default() -> Self {
+        MixParams {
+            arith_fraction: 0.7,
+            prose_len: 96,
+        }
+    }
+}
+
+/// Endless training examples, deterministic per seed.
+///
+/// Arithmetic examples use a uniformly chosen layout; a Plain one gets a span of its content's
+/// length plus 0 to 15 extra `<|eos|>` cells. Prose examples are windows of
+/// [`MixParams::prose_len`] tokens of the corpus' training text.
+#[derive(Clone, Debug)]
+pub struct TrainingStream {
+    tokenizer: Tokenizer,
+    corpus: Corpus,
+    params: MixParams,
+    rng: ChaCha8Rng,
+    problems: ProblemStream,
+}
+
+/// Mixed into the seed of the mixing generator so it is independent of the problem stream.
+const MIX_SEED_SALT: u64 = 0x4d49_5853_5452_4541;
+
+impl TrainingStream {
+    /// A stream over `corpus` and generated problems, tokenised with `tokenizer`.
+    pub fn new(
+        tokenizer: Tokenizer,
+        corpus: Corpus,
+        seed: u64,
+        params: MixParams,
+    ) -> Result<TrainingStream, DataError> {
+        if !(0.0..=1.0).contains(&params.arith_fraction) {
+            return Err(DataError::Config {
+                reason: format!(
+                    "arith_fraction must be between 0 and 1, got {}",
+                    params.arith_fraction
+                ),
+            });
+        }
+        if params.arith_fraction < 1.0 && params.prose_len < MIN_WINDOW_LEN {
+            return Err(DataError::Config {
+                reason: format!(
+                    "prose_len must be at least {MIN_WINDOW_LEN}, got {}",
+                    params.prose_len
+                ),
+            });
+        }
+        super::tokenizer::SpecialIds::of(&tokenizer)?;
+        Ok(TrainingStream {
+            tokenizer,
+            corpus,
+            params,
+            rng: ChaCha8Rng::seed_from_u64(seed ^ MIX_SEED_SALT),
+            problems: training_problems(seed),
+        })
+    }
+
+    /// The tokenizer examples are encoded with.
+    pub fn tokenizer(&self) -> &Tokenizer {
+        &self.tokenizer
+    }
+
+    /// The corpus prose comes from.
+    pub fn corpus(&self) -> &Corpus {
+        &self.corpus
+    }
+
+    /// The mix.
+    pub fn params(&self) -> MixParams {
+        self.params
+    }
+
+    /// The next example.
+    pub fn next_example(&mut self) -> Result<Example, DataError> {
+        if self.rng.random::<f32>() < self.params.arith_fraction {
+            // A ProblemStream never ends; the fallback is unreachable but keeps this panic-free.
+            let problem = self.problems.next().ok_or_else(|| DataError::Config {
+                reason: "the problem stream ended".into(),
+            })?;
+            let layout = LAYOUTS[self.rng.random_range(0..LAYOUTS.len())];
+            let plain_span_len = if layout == Layout::Plain {
+                plain_content_len(&problem, &self.tokenizer)?
+                    + self.rng.random_range(0..PLAIN_MAX_EXTRA_EOS)
+            } else {
+                0
+            };
+            encode_example(&problem, layout, &self.tokenizer, plain_span_len)
+        } else {
+            prose_example(
+                &self.corpus,
+                &self.tokenizer,
+                &mut self.rng,
+                self.params.prose_len,
+            )
+        }
+    }
+}
+
+/// Texts to train the tokenizer on: every training paragraph of `corpus`, then
+/// [`TOKENIZER_ARITH_PROBLEMS`] problems, each as its prompt followed by its response in every
+/// layout (one text per layout).
+pub fn tokenizer_training_texts(corpus: &Corpus, seed: u64) -> impl Iterator<Item = String> + '_ {
+    let arith = training_problems(seed)
+        .take(TOKENIZER_ARITH_PROBLEMS)
+        .flat_map(|problem| {
+            let prompt = problem.prompt_text();
+            // Rendering the built-in layouts cannot fail; a failure would only drop that text.
+            LAYOUTS
+                .iter()
+                .filter_map(|layout| layout.render(&problem).ok())
+                .map(|response| format!("{prompt}\n{response}"))
+                .collect::<Vec<_>>()
+        });
+    corpus.training_paragraphs().iter().cloned().chain(arith)
+}
