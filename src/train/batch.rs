@@ -92,10 +92,12 @@ mod tests {
             Example {
                 prompt_ids: vec![5, 6],
                 response_ids: vec![7, 8, 9],
+                response_pinned: vec![false, true, false],
             },
             Example {
                 prompt_ids: vec![5],
                 response_ids: vec![7],
+                response_pinned: vec![false],
             },
         ];
         for _ in 0..50 {
@@ -108,13 +110,9 @@ mod tests {
                 assert_eq!(b.input_ids[row as usize], 99);
                 let (s, i) = (row as usize / 5, row as usize % 5);
                 assert!(i >= ex[s].prompt_ids.len());
-                let want = if s == 1 && i > 1 {
-                    1
-                } else if s == 1 {
-                    7
-                } else {
-                    [7, 8, 9][i - 2]
-                };
+                assert!(!(s == 0 && i == 3), "pinned cell masked");
+                assert!(!(s == 1 && i > 1), "padding masked");
+                let want = if s == 1 { 7 } else { [7, 8, 9][i - 2] };
                 assert_eq!(tgt, want);
             }
             // every sequence has at least one masked position
