@@ -202,6 +202,29 @@ mod tests {
     }
 
     #[test]
+    fn survives_a_save_and_load() {
+        let tok = small_tokenizer();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tokenizer.json");
+        tok.save(&path, false).unwrap();
+        let loaded = Tokenizer::from_file(&path).unwrap();
+        for text in [
+            "<|bos|>Start with 47. Add 38.<|mask|>",
+            "12345 我们",
+            "Answer: 66<|eos|>",
+        ] {
+            assert_eq!(
+                encode_piece(&loaded, text).unwrap(),
+                encode_piece(&tok, text).unwrap()
+            );
+        }
+        assert_eq!(
+            SpecialIds::of(&loaded).unwrap(),
+            SpecialIds::of(&tok).unwrap()
+        );
+    }
+
+    #[test]
     fn too_small_vocab_is_refused() {
         let err = train_tokenizer(std::iter::once("abc".to_string()), 100).unwrap_err();
         assert!(err.to_string().contains("at least 259"), "{err}");
