@@ -7,6 +7,7 @@
 pub mod canvas;
 pub mod cli;
 pub mod data;
+pub mod eval;
 pub mod generate;
 pub mod model;
 pub mod playback;

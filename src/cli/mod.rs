@@ -35,8 +35,37 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Measure forward-pass and generation speed.
     Bench(bench::BenchArgs),
+    /// Measure a model on held-out arithmetic problems (and, with --prose, held-out prose).
+    Eval(EvalArgs),
     /// Train a small LLaDA-format model on the project's data (arithmetic + Jane Austen).
     Train(TrainArgs),
+}
+
+/// `unmask eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Held-out problems to decode.
+    #[arg(long, default_value_t = 100)]
+    pub n: usize,
+    /// Operations per problem (2–4).
+    #[arg(long, default_value_t = 3)]
+    pub ops: usize,
+    /// Canvas layout: reasoning-first or answer-first.
+    #[arg(long, default_value = "reasoning-first")]
+    pub layout: String,
+    /// Run the teaching table: both layouts × (reasoning first, answer first, free order).
+    #[arg(long)]
+    pub table: bool,
+    /// Also report masked-token accuracy on this many held-out prose windows.
+    #[arg(long)]
+    pub prose: Option<usize>,
+    #[command(flatten)]
+    pub sampler: SamplerArgs,
+    /// Print one JSON object on the last line of stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `unmask train`.
@@ -280,6 +309,7 @@ pub fn run(cli: Cli) -> Result<bool> {
         Some(Command::Inspect(args)) => inspect_cmd(args).map(|_| false),
         Some(Command::Bench(args)) => bench::bench_cmd(args).map(|_| false),
         Some(Command::Train(args)) => train_cmd(args).map(|_| false),
+        Some(Command::Eval(args)) => eval_cmd(args).map(|_| false),
     }
 }
 
@@ -471,4 +501,71 @@ fn train_cmd(args: TrainArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+fn eval_cmd(args: EvalArgs) -> Result<()> {
+    use crate::eval::{ArithEvalParams, eval_arith, eval_prose, parse_layout, table_orders};
+    if !(2..=4).contains(&args.ops) {
+        bail!("--ops must be 2, 3 or 4 (the problems the model is trained on)");
+    }
+    let (model_id, mut model) = args.model.load()?;
+    let base = args.sampler.params(crate::data::arith::REASONING_SPAN_LEN + crate::data::arith::ANSWER_SPAN_LEN)?;
+    let settings: Vec<(crate::data::Layout, SamplerParams)> = if args.table {
+        let mut v = Vec::new();
+        for layout in [crate::data::Layout::ReasoningFirst, crate::data::Layout::AnswerFirst] {
+            for order in table_orders() {
+                v.push((layout, SamplerParams { order, ..base.clone() }));
+            }
+        }
+        v
+    } else {
+        vec![(parse_layout(&args.layout).map_err(anyhow::Error::msg)?, base.clone())]
+    };
+    println!(
+        "{} held-out {}-operation problems, model {model_id}, {}",
+        args.n,
+        args.ops,
+        describe_decoding(&base)
+    );
+    println!("{:<16} {:<28} {:>9} {:>11} {:>10}", "layout", "order", "accuracy", "mean steps", "tokens/s");
+    let mut reports = Vec::new();
+    for (layout, params) in settings {
+        let p = ArithEvalParams { n: args.n, seed: args.sampler.seed, n_ops: Some(args.ops), layout, params };
+        let r = eval_arith(&mut model, &p)?;
+        println!(
+            "{:<16} {:<28} {:>8.1}% {:>11.1} {:>10.0}",
+            r.layout, r.order, r.accuracy * 100.0, r.mean_steps, r.tokens_per_s
+        );
+        reports.push(r);
+    }
+    let mut prose = None;
+    if let Some(windows) = args.prose {
+        let corpus = crate::data::Corpus::load(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/corpus/austen.txt.gz"))?;
+        let r = eval_prose(&mut model, &corpus, windows, 96, args.sampler.seed).map_err(anyhow::Error::msg)?;
+        println!(
+            "prose: {} masked tokens in {} held-out windows at 50% masking: accuracy {:.1}% (unigram baseline {:?}: {:.1}%)",
+            r.masked_tokens, r.windows, r.accuracy * 100.0, r.unigram_token, r.unigram_accuracy * 100.0
+        );
+        prose = Some(r);
+    }
+    if args.json {
+        let first = &reports[0];
+        println!(
+            "{}",
+            serde_json::json!({
+                "accuracy": first.accuracy, "n": first.n, "tokens_per_s": first.tokens_per_s,
+                "mean_steps": first.mean_steps, "layout": first.layout, "order": first.order,
+                "runs": reports, "prose": prose,
+            })
+        );
+    }
+    Ok(())
+}
+
+fn describe_decoding(p: &SamplerParams) -> String {
+    match (p.threshold, p.factor) {
+        (Some(t), _) => format!("threshold {t} decoding"),
+        (_, Some(f)) => format!("factor {f} decoding"),
+        _ => format!("{} steps", p.steps),
+    }
 }

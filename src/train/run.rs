@@ -18,7 +18,7 @@ use super::{
 use crate::data::{Corpus, MixParams, SpecialIds, TrainingStream, tokenizer_training_texts, train_tokenizer};
 
 /// Prompt format of models we train (written into their config.json).
-pub const PROMPT_TEMPLATE: &str = "<|bos|>{prompt}";
+pub use crate::data::arith::PROMPT_TEMPLATE;
 
 /// What `unmask train` was asked to do.
 #[derive(Clone, Debug)]

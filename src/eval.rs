@@ -1,0 +1,229 @@
+//! `unmask eval`: what a model can do, honestly measured on held-out arithmetic problems (exact
+//! match of the answer region) and held-out prose (masked-token accuracy vs a unigram baseline).
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::data::arith::{ANSWER_REGION, Layout, held_out_problems, parse_answer};
+use crate::data::{Corpus, SpecialIds, prose::held_out_prose_example};
+use crate::generate::{GenerateRequest, RunError, generate};
+use crate::model::LoadedModel;
+use crate::sampler::{Order, SamplerParams};
+use crate::trace::{Cell, Trace};
+
+/// One arithmetic evaluation setting.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ArithEvalParams {
+    /// Problems to decode.
+    pub n: usize,
+    /// Seed of the held-out problem draw.
+    pub seed: u64,
+    /// Operations per problem (`None` = 2 to 4 mixed).
+    pub n_ops: Option<usize>,
+    /// Canvas layout.
+    pub layout: Layout,
+    /// Decoding parameters (its `order` picks free / left-to-right / region order).
+    pub params: SamplerParams,
+}
+
+/// Result of an arithmetic evaluation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ArithEvalReport {
+    /// Layout name.
+    pub layout: String,
+    /// Order name.
+    pub order: String,
+    /// Problems decoded.
+    pub n: usize,
+    /// Exact-match answers.
+    pub correct: usize,
+    /// `correct / n`.
+    pub accuracy: f64,
+    /// Mean denoising steps per problem.
+    pub mean_steps: f64,
+    /// Generated tokens per second over all problems.
+    pub tokens_per_s: f64,
+    /// Wall time, milliseconds.
+    pub elapsed_ms: f64,
+}
+
+/// Layout name as the CLI spells it.
+pub fn layout_name(layout: Layout) -> &'static str {
+    match layout {
+        Layout::ReasoningFirst => "reasoning-first",
+        Layout::AnswerFirst => "answer-first",
+        Layout::Plain => "plain",
+    }
+}
+
+/// Parse a layout name.
+pub fn parse_layout(text: &str) -> Result<Layout, String> {
+    match text {
+        "reasoning-first" => Ok(Layout::ReasoningFirst),
+        "answer-first" => Ok(Layout::AnswerFirst),
+        "plain" => Ok(Layout::Plain),
+        other => Err(format!(
+            "unknown layout {other:?}: use reasoning-first, answer-first or plain"
+        )),
+    }
+}
+
+/// The text of a region (or of the whole response for an unnamed region) in the final frame.
+pub fn region_text(trace: &Trace, region: &str) -> Option<String> {
+    let canvas = &trace.header.canvas;
+    let positions: Vec<u32> = match canvas.region_index(region) {
+        Some(i) => canvas.regions[i].positions.clone(),
+        None => return None,
+    };
+    let frame = trace.frame_at(trace.frame_count().saturating_sub(1));
+    let mut bytes = Vec::new();
+    for pos in positions {
+        match frame.cells.get(pos as usize) {
+            Some(Cell::Committed { token, .. }) | Some(Cell::Fixed { token }) => {
+                if let Some(info) = trace.tokens.get(token)
+                    && !info.special
+                {
+                    bytes.extend_from_slice(&info.bytes);
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// The answer a finished trace gives (from the `answer` region, else from the whole text).
+pub fn answer_of(trace: &Trace) -> Option<u32> {
+    match region_text(trace, ANSWER_REGION) {
+        Some(text) => parse_answer(&text),
+        None => parse_answer(&trace.text()),
+    }
+}
+
+/// Decode `n` held-out problems and score exact match of the answer.
+pub fn eval_arith(model: &mut LoadedModel, p: &ArithEvalParams) -> Result<ArithEvalReport, RunError> {
+    let problems = held_out_problems(p.seed, p.n, p.n_ops);
+    let template = p.layout.template();
+    let started = Instant::now();
+    let mut correct = 0usize;
+    let mut steps = 0usize;
+    let mut generated = 0usize;
+    let mut model_ms = 0.0f64;
+    for problem in &problems {
+        let req = GenerateRequest {
+            prompt: problem.prompt_text(),
+            template: template.clone(),
+            params: p.params.clone(),
+            raw_prompt: false,
+        };
+        let trace = generate(model, "eval", &req)?;
+        steps += trace.steps.len();
+        generated += trace.header.canvas.response_mask_positions().len();
+        model_ms += trace.summary.as_ref().map_or(0.0, |s| s.elapsed_ms);
+        if answer_of(&trace) == Some(problem.answer()) {
+            correct += 1;
+        }
+    }
+    let n = problems.len();
+    Ok(ArithEvalReport {
+        layout: layout_name(p.layout).into(),
+        order: p.params.order.to_string(),
+        n,
+        correct,
+        accuracy: correct as f64 / n.max(1) as f64,
+        mean_steps: steps as f64 / n.max(1) as f64,
+        tokens_per_s: generated as f64 / (model_ms / 1e3).max(1e-9),
+        elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
+    })
+}
+
+/// Masked-token accuracy on held-out prose.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProseEvalReport {
+    /// Windows evaluated.
+    pub windows: usize,
+    /// Masked tokens scored.
+    pub masked_tokens: usize,
+    /// Fraction of masked tokens whose argmax prediction is right.
+    pub accuracy: f64,
+    /// Accuracy of always predicting the most frequent training token.
+    pub unigram_accuracy: f64,
+    /// The most frequent training token.
+    pub unigram_token: String,
+}
+
+/// Mask 50 % of each held-out window's response (one forward pass each) and score the argmax.
+pub fn eval_prose(
+    model: &mut LoadedModel,
+    corpus: &Corpus,
+    windows: usize,
+    window_len: usize,
+    seed: u64,
+) -> Result<ProseEvalReport, String> {
+    let tok = &model.tokenizer;
+    let special = SpecialIds::of(tok).map_err(|e| e.to_string())?;
+    // Unigram baseline from the training split.
+    let mut counts: HashMap<u32, usize> = HashMap::new();
+    for para in corpus.training_paragraphs().iter().take(3000) {
+        let enc = tok.encode(para.as_str(), false).map_err(|e| e.to_string())?;
+        for &id in enc.get_ids() {
+            *counts.entry(id).or_default() += 1;
+        }
+    }
+    let (unigram, _) = counts
+        .iter()
+        .max_by_key(|(id, c)| (**c, std::cmp::Reverse(**id)))
+        .map(|(id, c)| (*id, *c))
+        .ok_or("the corpus is empty")?;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let vocab = model.info.vocab_size;
+    let (mut hit, mut uni_hit, mut total) = (0usize, 0usize, 0usize);
+    for w in 0..windows {
+        let ex = held_out_prose_example(corpus, tok, &mut rng, window_len).map_err(|e| e.to_string())?;
+        let mut tokens = ex.prompt_ids.clone();
+        let start = tokens.len();
+        tokens.extend_from_slice(&ex.response_ids);
+        // Every other response token masked (50 %), alternating phase per window.
+        let rows: Vec<u32> = (start..tokens.len())
+            .filter(|i| (i - start + w) % 2 == 0)
+            .map(|i| i as u32)
+            .collect();
+        let truth: Vec<u32> = rows.iter().map(|&r| tokens[r as usize]).collect();
+        for &r in &rows {
+            tokens[r as usize] = special.mask;
+        }
+        let logits = model.denoiser.logits(&tokens, &rows).map_err(|e| e.to_string())?;
+        for (i, &t) in truth.iter().enumerate() {
+            let row = &logits[i * vocab..(i + 1) * vocab];
+            let best = row
+                .iter()
+                .enumerate()
+                .filter(|(id, _)| *id as u32 != special.mask)
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .map(|(id, _)| id as u32);
+            hit += usize::from(best == Some(t));
+            uni_hit += usize::from(unigram == t);
+            total += 1;
+        }
+    }
+    Ok(ProseEvalReport {
+        windows,
+        masked_tokens: total,
+        accuracy: hit as f64 / total.max(1) as f64,
+        unigram_accuracy: uni_hit as f64 / total.max(1) as f64,
+        unigram_token: tok.id_to_token(unigram).unwrap_or_default(),
+    })
+}
+
+/// The orders of the teaching table: region orders both ways, then free.
+pub fn table_orders() -> Vec<Order> {
+    vec![
+        Order::Regions(vec!["reasoning".into(), "answer".into()]),
+        Order::Regions(vec!["answer".into(), "reasoning".into()]),
+        Order::Free,
+    ]
+}
