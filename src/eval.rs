@@ -105,7 +105,10 @@ pub fn answer_of(trace: &Trace) -> Option<u32> {
 }
 
 /// Decode `n` held-out problems and score exact match of the answer.
-pub fn eval_arith(model: &mut LoadedModel, p: &ArithEvalParams) -> Result<ArithEvalReport, RunError> {
+pub fn eval_arith(
+    model: &mut LoadedModel,
+    p: &ArithEvalParams,
+) -> Result<ArithEvalReport, RunError> {
     let problems = held_out_problems(p.seed, p.n, p.n_ops);
     let template = p.layout.template();
     let started = Instant::now();
@@ -169,7 +172,9 @@ pub fn eval_prose(
     // Unigram baseline from the training split.
     let mut counts: HashMap<u32, usize> = HashMap::new();
     for para in corpus.training_paragraphs().iter().take(3000) {
-        let enc = tok.encode(para.as_str(), false).map_err(|e| e.to_string())?;
+        let enc = tok
+            .encode(para.as_str(), false)
+            .map_err(|e| e.to_string())?;
         for &id in enc.get_ids() {
             *counts.entry(id).or_default() += 1;
         }
@@ -183,7 +188,8 @@ pub fn eval_prose(
     let vocab = model.info.vocab_size;
     let (mut hit, mut uni_hit, mut total) = (0usize, 0usize, 0usize);
     for w in 0..windows {
-        let ex = held_out_prose_example(corpus, tok, &mut rng, window_len).map_err(|e| e.to_string())?;
+        let ex =
+            held_out_prose_example(corpus, tok, &mut rng, window_len).map_err(|e| e.to_string())?;
         let mut tokens = ex.prompt_ids.clone();
         let start = tokens.len();
         tokens.extend_from_slice(&ex.response_ids);
@@ -196,7 +202,10 @@ pub fn eval_prose(
         for &r in &rows {
             tokens[r as usize] = special.mask;
         }
-        let logits = model.denoiser.logits(&tokens, &rows).map_err(|e| e.to_string())?;
+        let logits = model
+            .denoiser
+            .logits(&tokens, &rows)
+            .map_err(|e| e.to_string())?;
         for (i, &t) in truth.iter().enumerate() {
             let row = &logits[i * vocab..(i + 1) * vocab];
             let best = row

@@ -13,7 +13,9 @@ use crate::canvas::{Canvas, CanvasError, CellKind, parse_template};
 use crate::model::tokens::TokenDescriber;
 use crate::model::{LoadedModel, ModelError};
 use crate::sampler::{ParamsError, Sampler, SamplerError, SamplerParams, cfg_combine};
-use crate::trace::{RunOutcome, RunSummary, StepRecord, TokenTable, Trace, TraceError, TraceHeader};
+use crate::trace::{
+    RunOutcome, RunSummary, StepRecord, TokenTable, Trace, TraceError, TraceHeader,
+};
 
 /// What to generate.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -103,7 +105,11 @@ pub fn build_canvas(model: &LoadedModel, req: &GenerateRequest) -> Result<Canvas
 
 impl<'m> Generation<'m> {
     /// Validate everything and prepare the first step (no forward pass yet).
-    pub fn new(model: &'m mut LoadedModel, model_id: &str, req: &GenerateRequest) -> Result<Self, RunError> {
+    pub fn new(
+        model: &'m mut LoadedModel,
+        model_id: &str,
+        req: &GenerateRequest,
+    ) -> Result<Self, RunError> {
         let canvas = build_canvas(model, req)?;
         let sampler = Sampler::new(req.params.clone(), &canvas, model.info.vocab_size)?;
         let describer = TokenDescriber::new(&model.tokenizer);
@@ -184,7 +190,11 @@ impl<'m> Generation<'m> {
         for guess in &decision.guesses {
             record.guess_pos.push(guess.pos);
             for i in 0..top_k {
-                let (tok, p) = guess.top.get(i).copied().unwrap_or((self.canvas.mask_id, 0.0));
+                let (tok, p) = guess
+                    .top
+                    .get(i)
+                    .copied()
+                    .unwrap_or((self.canvas.mask_id, 0.0));
                 record.guess_tokens.push(tok);
                 record.guess_probs.push(f16::from_f32(p));
             }
@@ -224,7 +234,11 @@ impl<'m> Generation<'m> {
 }
 
 /// Run to completion without streaming (eval, tests).
-pub fn generate(model: &mut LoadedModel, model_id: &str, req: &GenerateRequest) -> Result<Trace, RunError> {
+pub fn generate(
+    model: &mut LoadedModel,
+    model_id: &str,
+    req: &GenerateRequest,
+) -> Result<Trace, RunError> {
     let mut run = Generation::new(model, model_id, req)?;
     while !run.is_done() {
         run.step()?;

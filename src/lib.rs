@@ -13,6 +13,6 @@ pub mod model;
 pub mod playback;
 pub mod sampler;
 pub mod trace;
-pub mod ui;
 pub mod train;
+pub mod ui;
 pub mod worker;

@@ -98,7 +98,11 @@ impl Playback {
             }
             PlaybackCommand::Pause => self.playing = false,
             PlaybackCommand::TogglePlay => {
-                let cmd = if self.playing { PlaybackCommand::Pause } else { PlaybackCommand::Play };
+                let cmd = if self.playing {
+                    PlaybackCommand::Pause
+                } else {
+                    PlaybackCommand::Play
+                };
                 self.apply(cmd, frame_count);
             }
             PlaybackCommand::StepForward => {
@@ -207,12 +211,18 @@ mod tests {
         }
         assert_eq!(p.frame(), 4);
         assert!(!p.playing);
-        assert!(!p.update(0.25, 5, false), "paused playback asks for no repaint");
+        assert!(
+            !p.update(0.25, 5, false),
+            "paused playback asks for no repaint"
+        );
     }
 
     #[test]
     fn slow_motion_takes_longer_and_shows_the_dissolve() {
-        let mut p = Playback { follow_live: false, ..Playback::default() };
+        let mut p = Playback {
+            follow_live: false,
+            ..Playback::default()
+        };
         p.apply(PlaybackCommand::SetSpeed(0.1), 10);
         p.apply(PlaybackCommand::Play, 10);
         p.update(0.5, 10, false); // 0.5 s × 4 fps × 0.1 = 0.2 frame
@@ -256,7 +266,11 @@ mod tests {
 
     #[test]
     fn looping_wraps() {
-        let mut p = Playback { follow_live: false, looping: true, ..Playback::default() };
+        let mut p = Playback {
+            follow_live: false,
+            looping: true,
+            ..Playback::default()
+        };
         p.apply(PlaybackCommand::Play, 3);
         for _ in 0..3 {
             p.update(0.25, 3, false);

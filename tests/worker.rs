@@ -52,7 +52,11 @@ fn collect_run(worker: &WorkerHandle, run_id: u64, mut on_step: impl FnMut(usize
     let mut trace: Option<Trace> = None;
     loop {
         match next(worker) {
-            WorkerEvent::RunStarted { run_id: id, header, tokens } => {
+            WorkerEvent::RunStarted {
+                run_id: id,
+                header,
+                tokens,
+            } => {
                 assert_eq!(id, run_id);
                 trace = Some(Trace::new(*header, tokens));
             }
@@ -62,7 +66,10 @@ fn collect_run(worker: &WorkerHandle, run_id: u64, mut on_step: impl FnMut(usize
                 t.push_step(*record).expect("a valid step");
                 on_step(t.steps.len());
             }
-            WorkerEvent::RunEnded { run_id: id, summary } => {
+            WorkerEvent::RunEnded {
+                run_id: id,
+                summary,
+            } => {
                 assert_eq!(id, run_id);
                 let mut t = trace.expect("end before start");
                 t.finish(summary);
@@ -77,9 +84,15 @@ fn collect_run(worker: &WorkerHandle, run_id: u64, mut on_step: impl FnMut(usize
 fn a_run_streams_every_step_and_finishes() {
     let worker = WorkerHandle::spawn(None).unwrap();
     load(&worker);
-    worker.send(WorkerCommand::Generate { run_id: 7, request: Box::new(quota_request(12)) });
+    worker.send(WorkerCommand::Generate {
+        run_id: 7,
+        request: Box::new(quota_request(12)),
+    });
     let trace = collect_run(&worker, 7, |_| {});
-    assert_eq!(trace.summary.as_ref().unwrap().outcome, RunOutcome::Finished);
+    assert_eq!(
+        trace.summary.as_ref().unwrap().outcome,
+        RunOutcome::Finished
+    );
     assert_eq!(trace.steps.len(), 12);
     assert_eq!(trace.header.planned_steps, Some(12));
     assert!(!trace.output_ids().contains(&trace.header.canvas.mask_id));
@@ -89,7 +102,10 @@ fn a_run_streams_every_step_and_finishes() {
 fn cancel_takes_effect_within_one_step() {
     let worker = WorkerHandle::spawn(None).unwrap();
     load(&worker);
-    worker.send(WorkerCommand::Generate { run_id: 1, request: Box::new(quota_request(40)) });
+    worker.send(WorkerCommand::Generate {
+        run_id: 1,
+        request: Box::new(quota_request(40)),
+    });
     let mut cancelled_at = None;
     let trace = collect_run(&worker, 1, |n| {
         if n == 3 {
@@ -97,11 +113,21 @@ fn cancel_takes_effect_within_one_step() {
             cancelled_at = Some(n);
         }
     });
-    assert_eq!(trace.summary.as_ref().unwrap().outcome, RunOutcome::Cancelled);
+    assert_eq!(
+        trace.summary.as_ref().unwrap().outcome,
+        RunOutcome::Cancelled
+    );
     // The step in flight when cancel was asked may still land; no more than that.
-    assert!(trace.steps.len() <= cancelled_at.unwrap() + 1, "{} steps", trace.steps.len());
+    assert!(
+        trace.steps.len() <= cancelled_at.unwrap() + 1,
+        "{} steps",
+        trace.steps.len()
+    );
     // The worker serves the next run normally.
-    worker.send(WorkerCommand::Generate { run_id: 2, request: Box::new(quota_request(6)) });
+    worker.send(WorkerCommand::Generate {
+        run_id: 2,
+        request: Box::new(quota_request(6)),
+    });
     let again = collect_run(&worker, 2, |_| {});
     assert_eq!(again.summary.unwrap().outcome, RunOutcome::Finished);
 }
@@ -121,7 +147,10 @@ fn a_panicking_model_becomes_a_failed_run_and_the_worker_survives() {
     model.denoiser = Box::new(Exploding);
     worker.send(WorkerCommand::Install(Box::new(model)));
     assert!(matches!(next(&worker), WorkerEvent::ModelLoaded(_)));
-    worker.send(WorkerCommand::Generate { run_id: 3, request: Box::new(quota_request(4)) });
+    worker.send(WorkerCommand::Generate {
+        run_id: 3,
+        request: Box::new(quota_request(4)),
+    });
     let trace = collect_run(&worker, 3, |_| {});
     match trace.summary.unwrap().outcome {
         RunOutcome::Failed(msg) => assert!(msg.contains("simulated kernel bug"), "{msg}"),
@@ -129,31 +158,51 @@ fn a_panicking_model_becomes_a_failed_run_and_the_worker_survives() {
     }
     assert!(worker.is_alive());
     // The broken model was dropped: a new run is rejected until a model is loaded again.
-    worker.send(WorkerCommand::Generate { run_id: 4, request: Box::new(quota_request(4)) });
+    worker.send(WorkerCommand::Generate {
+        run_id: 4,
+        request: Box::new(quota_request(4)),
+    });
     match next(&worker) {
         WorkerEvent::RunRejected { error, .. } => assert!(error.contains("no model"), "{error}"),
         other => panic!("unexpected: {other:?}"),
     }
     load(&worker);
-    worker.send(WorkerCommand::Generate { run_id: 5, request: Box::new(quota_request(4)) });
-    assert_eq!(collect_run(&worker, 5, |_| {}).summary.unwrap().outcome, RunOutcome::Finished);
+    worker.send(WorkerCommand::Generate {
+        run_id: 5,
+        request: Box::new(quota_request(4)),
+    });
+    assert_eq!(
+        collect_run(&worker, 5, |_| {}).summary.unwrap().outcome,
+        RunOutcome::Finished
+    );
 }
 
 #[test]
 fn bad_requests_are_rejected_with_a_reason() {
     let worker = WorkerHandle::spawn(None).unwrap();
-    worker.send(WorkerCommand::Generate { run_id: 1, request: Box::new(quota_request(4)) });
+    worker.send(WorkerCommand::Generate {
+        run_id: 1,
+        request: Box::new(quota_request(4)),
+    });
     assert!(matches!(next(&worker), WorkerEvent::RunRejected { .. }));
     load(&worker);
     // The fixture's context is 64 tokens.
-    worker.send(WorkerCommand::Generate { run_id: 2, request: Box::new(quota_request(100)) });
+    worker.send(WorkerCommand::Generate {
+        run_id: 2,
+        request: Box::new(quota_request(100)),
+    });
     match next(&worker) {
-        WorkerEvent::RunRejected { error, .. } => assert!(error.contains("context is 64"), "{error}"),
+        WorkerEvent::RunRejected { error, .. } => {
+            assert!(error.contains("context is 64"), "{error}")
+        }
         other => panic!("unexpected: {other:?}"),
     }
     let mut bad = quota_request(4);
     bad.template = "Answer: {answer".into();
-    worker.send(WorkerCommand::Generate { run_id: 3, request: Box::new(bad) });
+    worker.send(WorkerCommand::Generate {
+        run_id: 3,
+        request: Box::new(bad),
+    });
     match next(&worker) {
         WorkerEvent::RunRejected { error, .. } => assert!(error.contains("template"), "{error}"),
         other => panic!("unexpected: {other:?}"),
@@ -178,15 +227,24 @@ fn a_bad_model_folder_is_reported_and_the_previous_model_kept() {
             other => panic!("unexpected: {other:?}"),
         }
     }
-    worker.send(WorkerCommand::Generate { run_id: 1, request: Box::new(quota_request(4)) });
-    assert_eq!(collect_run(&worker, 1, |_| {}).summary.unwrap().outcome, RunOutcome::Finished);
+    worker.send(WorkerCommand::Generate {
+        run_id: 1,
+        request: Box::new(quota_request(4)),
+    });
+    assert_eq!(
+        collect_run(&worker, 1, |_| {}).summary.unwrap().outcome,
+        RunOutcome::Finished
+    );
 }
 
 #[test]
 fn dropping_the_handle_mid_run_stops_the_thread() {
     let worker = WorkerHandle::spawn(None).unwrap();
     load(&worker);
-    worker.send(WorkerCommand::Generate { run_id: 1, request: Box::new(quota_request(40)) });
+    worker.send(WorkerCommand::Generate {
+        run_id: 1,
+        request: Box::new(quota_request(40)),
+    });
     assert!(matches!(next(&worker), WorkerEvent::RunStarted { .. }));
     // Drop joins the thread: this test hangs if cancellation on drop is broken.
     drop(worker);

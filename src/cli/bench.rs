@@ -62,7 +62,13 @@ pub fn bench_cmd(args: BenchArgs) -> Result<()> {
         }
         // Half the canvas masked, the rest ordinary tokens: a mid-run canvas.
         let tokens: Vec<u32> = (0..len)
-            .map(|i| if i % 2 == 0 { info.mask_token_id } else { (i as u32 * 7919) % info.vocab_size as u32 })
+            .map(|i| {
+                if i % 2 == 0 {
+                    info.mask_token_id
+                } else {
+                    (i as u32 * 7919) % info.vocab_size as u32
+                }
+            })
             .collect();
         let rows: Vec<u32> = (0..len as u32).step_by(2).collect();
         model.denoiser.logits(&tokens, &rows)?;
@@ -79,7 +85,11 @@ pub fn bench_cmd(args: BenchArgs) -> Result<()> {
     let mut runs = Vec::new();
     println!(
         "\n{:>8} {:>8} {:>10} {:>12} {:>10}   settings: {}",
-        "gen len", "steps", "elapsed ms", "tokens/s", "tok/step",
+        "gen len",
+        "steps",
+        "elapsed ms",
+        "tokens/s",
+        "tok/step",
         describe(&args.sampler)
     );
     for &gen_length in &args.gen_lengths {
@@ -92,7 +102,10 @@ pub fn bench_cmd(args: BenchArgs) -> Result<()> {
                 continue;
             }
         };
-        let summary = trace.summary.clone().unwrap_or_else(|| unreachable_summary());
+        let summary = trace
+            .summary
+            .clone()
+            .unwrap_or_else(|| unreachable_summary());
         let steps = trace.steps.len();
         println!(
             "{gen_length:>8} {steps:>8} {:>10.1} {:>12.1} {:>10.2}",
@@ -106,7 +119,10 @@ pub fn bench_cmd(args: BenchArgs) -> Result<()> {
         }));
     }
     if args.json {
-        println!("{}", serde_json::json!({"model": model_id, "forward": forward, "generate": runs}));
+        println!(
+            "{}",
+            serde_json::json!({"model": model_id, "forward": forward, "generate": runs})
+        );
     }
     Ok(())
 }
@@ -124,7 +140,11 @@ fn describe(s: &SamplerArgs) -> String {
         (Some(t), _, _) => format!("threshold {t}, {}", s.remasking),
         (_, Some(f), _) => format!("factor {f}, {}", s.remasking),
         (_, _, Some(n)) => format!("{n} steps {}, {}", s.schedule, s.remasking),
-        _ => format!("threshold {} (default), {}", super::DEFAULT_THRESHOLD, s.remasking),
+        _ => format!(
+            "threshold {} (default), {}",
+            super::DEFAULT_THRESHOLD,
+            s.remasking
+        ),
     }
 }
 

@@ -92,6 +92,9 @@ pub struct TrainArgs {
     /// Prose corpus (gzip or plain text, blank-line separated paragraphs).
     #[arg(long)]
     pub corpus: Option<PathBuf>,
+    /// Stop after this many steps (with a checkpoint), keeping the schedule; continue with --resume.
+    #[arg(long)]
+    pub stop_after: Option<usize>,
     /// No progress bar (for logs).
     #[arg(long)]
     pub quiet: bool,
@@ -393,7 +396,8 @@ fn print_result(trace: &Trace, json: bool, animated: bool) -> Result<()> {
         summary.tokens_per_s
     );
     if json {
-        let prompt_ids: Vec<u32> = trace.header.canvas.tokens[..trace.header.canvas.prompt_len].to_vec();
+        let prompt_ids: Vec<u32> =
+            trace.header.canvas.tokens[..trace.header.canvas.prompt_len].to_vec();
         let obj = serde_json::json!({
             "prompt_ids": prompt_ids,
             "output_ids": trace.output_ids(),
@@ -441,15 +445,27 @@ fn inspect_cmd(args: InspectArgs) -> Result<()> {
     let info = &model.info;
     println!("folder          {}", dir.display());
     println!("family          {}", info.family);
-    println!("parameters      {} ({:.2} M)", info.n_params, info.n_params as f64 / 1e6);
+    println!(
+        "parameters      {} ({:.2} M)",
+        info.n_params,
+        info.n_params as f64 / 1e6
+    );
     println!("shape           {}", info.shape);
     println!("vocabulary      {}", info.vocab_size);
-    let mask = model.tokenizer.id_to_token(info.mask_token_id).unwrap_or_default();
+    let mask = model
+        .tokenizer
+        .id_to_token(info.mask_token_id)
+        .unwrap_or_default();
     println!("mask id         {} {mask}", info.mask_token_id);
     let eos: Vec<String> = info
         .eos_token_ids
         .iter()
-        .map(|id| format!("{id} {}", model.tokenizer.id_to_token(*id).unwrap_or_default()))
+        .map(|id| {
+            format!(
+                "{id} {}",
+                model.tokenizer.id_to_token(*id).unwrap_or_default()
+            )
+        })
         .collect();
     println!("eos ids         {}", eos.join(", "));
     println!("context         {} tokens", info.max_context);
@@ -478,6 +494,7 @@ fn train_cmd(args: TrainArgs) -> Result<()> {
         resume: args.resume,
         corpus,
         progress_bar: !args.quiet,
+        stop_after: args.stop_after,
     };
     let report = crate::train::train(&opts)?;
     let s = &report.state;
@@ -509,17 +526,31 @@ fn eval_cmd(args: EvalArgs) -> Result<()> {
         bail!("--ops must be 2, 3 or 4 (the problems the model is trained on)");
     }
     let (model_id, mut model) = args.model.load()?;
-    let base = args.sampler.params(crate::data::arith::REASONING_SPAN_LEN + crate::data::arith::ANSWER_SPAN_LEN)?;
+    let base = args
+        .sampler
+        .params(crate::data::arith::REASONING_SPAN_LEN + crate::data::arith::ANSWER_SPAN_LEN)?;
     let settings: Vec<(crate::data::Layout, SamplerParams)> = if args.table {
         let mut v = Vec::new();
-        for layout in [crate::data::Layout::ReasoningFirst, crate::data::Layout::AnswerFirst] {
+        for layout in [
+            crate::data::Layout::ReasoningFirst,
+            crate::data::Layout::AnswerFirst,
+        ] {
             for order in table_orders() {
-                v.push((layout, SamplerParams { order, ..base.clone() }));
+                v.push((
+                    layout,
+                    SamplerParams {
+                        order,
+                        ..base.clone()
+                    },
+                ));
             }
         }
         v
     } else {
-        vec![(parse_layout(&args.layout).map_err(anyhow::Error::msg)?, base.clone())]
+        vec![(
+            parse_layout(&args.layout).map_err(anyhow::Error::msg)?,
+            base.clone(),
+        )]
     };
     println!(
         "{} held-out {}-operation problems, model {model_id}, {}",
@@ -527,24 +558,44 @@ fn eval_cmd(args: EvalArgs) -> Result<()> {
         args.ops,
         describe_decoding(&base)
     );
-    println!("{:<16} {:<28} {:>9} {:>11} {:>10}", "layout", "order", "accuracy", "mean steps", "tokens/s");
+    println!(
+        "{:<16} {:<28} {:>9} {:>11} {:>10}",
+        "layout", "order", "accuracy", "mean steps", "tokens/s"
+    );
     let mut reports = Vec::new();
     for (layout, params) in settings {
-        let p = ArithEvalParams { n: args.n, seed: args.sampler.seed, n_ops: Some(args.ops), layout, params };
+        let p = ArithEvalParams {
+            n: args.n,
+            seed: args.sampler.seed,
+            n_ops: Some(args.ops),
+            layout,
+            params,
+        };
         let r = eval_arith(&mut model, &p)?;
         println!(
             "{:<16} {:<28} {:>8.1}% {:>11.1} {:>10.0}",
-            r.layout, r.order, r.accuracy * 100.0, r.mean_steps, r.tokens_per_s
+            r.layout,
+            r.order,
+            r.accuracy * 100.0,
+            r.mean_steps,
+            r.tokens_per_s
         );
         reports.push(r);
     }
     let mut prose = None;
     if let Some(windows) = args.prose {
-        let corpus = crate::data::Corpus::load(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/corpus/austen.txt.gz"))?;
-        let r = eval_prose(&mut model, &corpus, windows, 96, args.sampler.seed).map_err(anyhow::Error::msg)?;
+        let corpus = crate::data::Corpus::load(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/corpus/austen.txt.gz"),
+        )?;
+        let r = eval_prose(&mut model, &corpus, windows, 96, args.sampler.seed)
+            .map_err(anyhow::Error::msg)?;
         println!(
             "prose: {} masked tokens in {} held-out windows at 50% masking: accuracy {:.1}% (unigram baseline {:?}: {:.1}%)",
-            r.masked_tokens, r.windows, r.accuracy * 100.0, r.unigram_token, r.unigram_accuracy * 100.0
+            r.masked_tokens,
+            r.windows,
+            r.accuracy * 100.0,
+            r.unigram_token,
+            r.unigram_accuracy * 100.0
         );
         prose = Some(r);
     }

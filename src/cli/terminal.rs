@@ -72,9 +72,13 @@ impl Painter {
                 Cell::Fixed { token } | Cell::Committed { token, .. } => {
                     let info = trace.tokens.get(token);
                     let special = info.is_none_or(|i| i.special) || eos.contains(token);
-                    let is_new = matches!(cell, Cell::Committed { step, .. } if *step as usize == frame);
+                    let is_new =
+                        matches!(cell, Cell::Committed { step, .. } if *step as usize == frame);
                     if special {
-                        (SPECIAL_GLYPH.as_bytes().to_vec(), if is_new { Style::New } else { Style::Special })
+                        (
+                            SPECIAL_GLYPH.as_bytes().to_vec(),
+                            if is_new { Style::New } else { Style::Special },
+                        )
                     } else {
                         let b = info.map(|i| i.bytes.clone()).unwrap_or_default();
                         (b, if is_new { Style::New } else { Style::Plain })

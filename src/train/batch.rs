@@ -51,7 +51,11 @@ pub fn make_batch(
         let maskable: Vec<usize> = (0..ex.response_ids.len())
             .filter(|&i| !ex.response_pinned.get(i).copied().unwrap_or(false))
             .collect();
-        let mut picked: Vec<usize> = maskable.iter().copied().filter(|_| rng.random_bool(t)).collect();
+        let mut picked: Vec<usize> = maskable
+            .iter()
+            .copied()
+            .filter(|_| rng.random_bool(t))
+            .collect();
         if picked.is_empty() && !maskable.is_empty() {
             picked.push(maskable[rng.random_range(0..maskable.len())]);
         }

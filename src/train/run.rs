@@ -15,7 +15,9 @@ use super::{
     AdamW, AdamWParams, TrainError, TrainParams, TrainState, batch_loss, init_varmap, lr_at,
     make_batch, model_from_varmap, save_model_folder, step_seed, write_atomic,
 };
-use crate::data::{Corpus, MixParams, SpecialIds, TrainingStream, tokenizer_training_texts, train_tokenizer};
+use crate::data::{
+    Corpus, MixParams, SpecialIds, TrainingStream, tokenizer_training_texts, train_tokenizer,
+};
 
 /// Prompt format of models we train (written into their config.json).
 pub use crate::data::arith::PROMPT_TEMPLATE;
@@ -33,6 +35,9 @@ pub struct TrainOptions {
     pub corpus: PathBuf,
     /// Draw a progress bar on stderr.
     pub progress_bar: bool,
+    /// Stop (with a checkpoint) once this many steps are done, keeping the schedule of
+    /// `total_steps`; resume later with `resume`.
+    pub stop_after: Option<usize>,
 }
 
 /// Outcome of a run.
@@ -66,9 +71,13 @@ pub fn train(opts: &TrainOptions) -> Result<TrainReport, TrainError> {
 
     let (mut state, tokenizer) = if opts.resume {
         let text = std::fs::read_to_string(&state_path).map_err(|e| {
-            io_err(&state_path, format!("cannot resume: {e} (was the run started with this --out?)"))
+            io_err(
+                &state_path,
+                format!("cannot resume: {e} (was the run started with this --out?)"),
+            )
         })?;
-        let mut state: TrainState = serde_json::from_str(&text).map_err(|e| io_err(&state_path, e))?;
+        let mut state: TrainState =
+            serde_json::from_str(&text).map_err(|e| io_err(&state_path, e))?;
         state.params.total_steps = opts.params.total_steps.max(state.step);
         let tok_path = opts.out.join("tokenizer.json");
         let tokenizer = Tokenizer::from_file(&tok_path).map_err(|e| io_err(&tok_path, e))?;
@@ -164,13 +173,22 @@ pub fn train(opts: &TrainOptions) -> Result<TrainReport, TrainError> {
     let mut first_loss = f32::NAN;
     let mut window_tokens = 0u64;
     let mut window_start = Instant::now();
-    while state.step < p.total_steps {
+    let stop_at = opts
+        .stop_after
+        .map_or(p.total_steps, |s| s.min(p.total_steps));
+    while state.step < stop_at {
         let examples = (0..p.batch_size)
             .map(|_| stream.next_example())
             .collect::<Result<Vec<_>, _>>()
             .map_err(data_err)?;
         let mut rng = ChaCha8Rng::seed_from_u64(step_seed(p.seed, state.step));
-        let batch = make_batch(&examples, special.mask, special.eos, p.min_mask_ratio, &mut rng);
+        let batch = make_batch(
+            &examples,
+            special.mask,
+            special.eos,
+            p.min_mask_ratio,
+            &mut rng,
+        );
         let loss = batch_loss(&model, &batch, &device)?;
         let grads = loss.backward()?;
         if state.step == first_step {
@@ -179,7 +197,13 @@ pub fn train(opts: &TrainOptions) -> Result<TrainReport, TrainError> {
                 return Err(TrainError::NoGradient(missing.join(", ")));
             }
         }
-        let lr = lr_at(state.step, p.warmup_steps, p.total_steps, p.lr, p.min_lr_ratio);
+        let lr = lr_at(
+            state.step,
+            p.warmup_steps,
+            p.total_steps,
+            p.lr,
+            p.min_lr_ratio,
+        );
         opt.step(&grads, lr)?;
         let loss_value = loss.to_scalar::<f32>()?;
         if !loss_value.is_finite() {
@@ -193,7 +217,7 @@ pub fn train(opts: &TrainOptions) -> Result<TrainReport, TrainError> {
         state.tokens_seen += tokens;
         window_tokens += tokens;
         window_losses.push(loss_value);
-        if window_losses.len() == window || state.step == p.total_steps {
+        if window_losses.len() == window || state.step == stop_at {
             let mean = window_losses.iter().sum::<f32>() / window_losses.len() as f32;
             if first_loss.is_nan() {
                 first_loss = mean;
@@ -201,15 +225,19 @@ pub fn train(opts: &TrainOptions) -> Result<TrainReport, TrainError> {
             let tps = window_tokens as f64 / window_start.elapsed().as_secs_f64().max(1e-9);
             state.last_loss = mean;
             state.elapsed_s = elapsed_before + started.elapsed().as_secs_f64();
-            writeln!(log, "{},{mean:.5},{lr:.6},{tps:.0},{:.1}", state.step, state.elapsed_s)
-                .map_err(|e| io_err(&log_path, e))?;
+            writeln!(
+                log,
+                "{},{mean:.5},{lr:.6},{tps:.0},{:.1}",
+                state.step, state.elapsed_s
+            )
+            .map_err(|e| io_err(&log_path, e))?;
             bar.set_message(format!("loss {mean:.4} · {tps:.0} tok/s · lr {lr:.2e}"));
             window_losses.clear();
             window_tokens = 0;
             window_start = Instant::now();
         }
         bar.set_position(state.step as u64);
-        if state.step % p.checkpoint_every == 0 || state.step == p.total_steps {
+        if state.step % p.checkpoint_every == 0 || state.step == stop_at {
             state.elapsed_s = elapsed_before + started.elapsed().as_secs_f64();
             save_model_folder(&opts.out, &varmap, &cfg, &tokenizer_json)?;
             opt.save(&ckpt_dir.join("optimizer.safetensors"))?;

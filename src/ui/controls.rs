@@ -42,6 +42,10 @@ impl ControlsState {
 }
 
 /// Draw the controls; `running` = a run is in progress (Generate becomes Cancel).
-pub fn controls_ui(_ui: &mut egui::Ui, _state: &mut ControlsState, _running: bool) -> ControlsAction {
+pub fn controls_ui(
+    _ui: &mut egui::Ui,
+    _state: &mut ControlsState,
+    _running: bool,
+) -> ControlsAction {
     ControlsAction::None
 }

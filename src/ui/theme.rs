@@ -26,5 +26,9 @@ pub fn legend_ui(_ui: &mut egui::Ui, _mode: ColorMode, _dark: bool) {}
 
 /// Apply the dark or light theme.
 pub fn apply_theme(ctx: &egui::Context, dark: bool) {
-    ctx.set_visuals(if dark { egui::Visuals::dark() } else { egui::Visuals::light() });
+    ctx.set_visuals(if dark {
+        egui::Visuals::dark()
+    } else {
+        egui::Visuals::light()
+    });
 }

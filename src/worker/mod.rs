@@ -263,9 +263,9 @@ impl Worker {
                 WorkerCommand::Cancel => self.cancel.store(true, Ordering::SeqCst),
                 // Anything else arriving mid-run is dropped: the UI disables those controls
                 // while a run is going, and a new Generate implies cancelling this one.
-                WorkerCommand::Generate { .. } | WorkerCommand::LoadModel { .. } | WorkerCommand::Install(_) => {
-                    self.cancel.store(true, Ordering::SeqCst)
-                }
+                WorkerCommand::Generate { .. }
+                | WorkerCommand::LoadModel { .. }
+                | WorkerCommand::Install(_) => self.cancel.store(true, Ordering::SeqCst),
             }
         }
         self.cancel.load(Ordering::SeqCst)

@@ -1,0 +1,241 @@
+//! The headless CLI end to end on the tiny fixture model: generate, --json, traces, replay,
+//! inspect, bench, and one-line errors with a non-zero exit.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny-llada")
+}
+
+fn unmask(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_unmask"))
+        .args(args)
+        .output()
+        .expect("the unmask binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn generate_json_reports_ids_text_and_speed() {
+    let model = fixture();
+    let o = unmask(&[
+        "generate",
+        "--model",
+        model.to_str().unwrap(),
+        "--prompt",
+        "the cat",
+        "--gen-length",
+        "10",
+        "--steps",
+        "5",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let last = out.lines().last().unwrap();
+    let v: serde_json::Value = serde_json::from_str(last).unwrap();
+    assert_eq!(v["output_ids"].as_array().unwrap().len(), 10);
+    assert_eq!(v["steps"], 5);
+    assert!(v["prompt_ids"].as_array().unwrap().len() >= 2);
+    assert!(v["elapsed_ms"].as_f64().unwrap() > 0.0);
+    assert!(v["tokens_per_s"].as_f64().unwrap() > 0.0);
+    assert!(v["text"].is_string());
+    assert!(
+        !v["output_ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|id| id == 62),
+        "a mask survived"
+    );
+}
+
+#[test]
+fn same_seed_same_output_and_trace_replays() {
+    let model = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("run.trace");
+    let args = |t: &str| {
+        vec![
+            "generate".to_string(),
+            "--model".into(),
+            model.display().to_string(),
+            "--prompt".into(),
+            "the cat".into(),
+            "--template".into(),
+            "A: {answer:3} B: {reasoning:6}".into(),
+            "--order".into(),
+            "regions:answer,reasoning".into(),
+            "--temperature".into(),
+            "0.8".into(),
+            "--seed".into(),
+            "11".into(),
+            "--json".into(),
+            "--trace".into(),
+            t.to_string(),
+        ]
+    };
+    let a = Command::new(env!("CARGO_BIN_EXE_unmask"))
+        .args(args(trace.to_str().unwrap()))
+        .output()
+        .unwrap();
+    let b = Command::new(env!("CARGO_BIN_EXE_unmask"))
+        .args(args(dir.path().join("b.trace").to_str().unwrap()))
+        .output()
+        .unwrap();
+    assert!(a.status.success(), "{}", stderr(&a));
+    let ja: serde_json::Value = serde_json::from_str(stdout(&a).lines().last().unwrap()).unwrap();
+    let jb: serde_json::Value = serde_json::from_str(stdout(&b).lines().last().unwrap()).unwrap();
+    assert_eq!(ja["output_ids"], jb["output_ids"]);
+
+    let r = unmask(&["replay", trace.to_str().unwrap(), "--delay-ms", "0"]);
+    assert!(r.status.success(), "{}", stderr(&r));
+    let text = stdout(&r);
+    assert!(text.contains("step 0/"), "{text}");
+    assert!(
+        text.contains("░"),
+        "masks are drawn with a visible placeholder: {text}"
+    );
+    let f0 = unmask(&["replay", trace.to_str().unwrap(), "--frame", "0"]);
+    assert!(f0.status.success());
+    assert!(stdout(&f0).contains("step 0/"), "{}", stdout(&f0));
+    let bad = unmask(&["replay", trace.to_str().unwrap(), "--frame", "999"]);
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("has frames 0..="), "{}", stderr(&bad));
+}
+
+#[test]
+fn show_steps_animates_in_the_terminal() {
+    let model = fixture();
+    let o = unmask(&[
+        "generate",
+        "--model",
+        model.to_str().unwrap(),
+        "--prompt",
+        "the cat",
+        "--gen-length",
+        "6",
+        "--steps",
+        "3",
+        "--show-steps",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    // One frame per step plus the initial canvas, each with a progress line.
+    assert_eq!(out.matches("masks left").count(), 4, "{out}");
+    assert!(out.contains("step 3/3"), "{out}");
+}
+
+#[test]
+fn inspect_describes_the_folder() {
+    let o = unmask(&["inspect", fixture().to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    for want in [
+        "family          llada",
+        "mask id         62",
+        "context         64 tokens",
+        "vocabulary      64",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in\n{out}");
+    }
+}
+
+#[test]
+fn bench_prints_forward_and_generation_speed() {
+    let o = unmask(&[
+        "bench",
+        "--model",
+        fixture().to_str().unwrap(),
+        "--lengths",
+        "16,32,128",
+        "--repeats",
+        "2",
+        "--gen-lengths",
+        "8",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let v: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        v["forward"].as_array().unwrap().len(),
+        2,
+        "128 exceeds the 64-token context: {out}"
+    );
+    assert!(v["generate"][0]["tokens_per_s"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn errors_are_one_line_with_a_nonzero_exit() {
+    let model = fixture();
+    let m = model.to_str().unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["generate", "--model", "/nonexistent/m", "--prompt", "x"],
+            "does not exist",
+        ),
+        (
+            vec![
+                "generate",
+                "--model",
+                m,
+                "--prompt",
+                "x",
+                "--gen-length",
+                "200",
+            ],
+            "context is 64",
+        ),
+        (
+            vec![
+                "generate",
+                "--model",
+                m,
+                "--prompt",
+                "x",
+                "--template",
+                "{a:",
+            ],
+            "template error",
+        ),
+        (
+            vec![
+                "generate",
+                "--model",
+                m,
+                "--prompt",
+                "x",
+                "--gen-length",
+                "8",
+                "--order",
+                "regions:nope",
+            ],
+            "nope",
+        ),
+        (vec!["replay", "/nonexistent.trace"], "/nonexistent.trace"),
+    ];
+    for (args, want) in cases {
+        let o = unmask(&args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        let err = stderr(&o);
+        let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(
+            lines.len(),
+            1,
+            "{args:?} printed more than one line:\n{err}"
+        );
+        assert!(
+            lines[0].starts_with("error: ") && lines[0].contains(want),
+            "{args:?}: {err}"
+        );
+    }
+}
