@@ -200,8 +200,10 @@ mod tests {
 
     #[test]
     fn playing_advances_and_stops_at_the_end() {
-        let mut p = Playback::default();
-        p.follow_live = false;
+        let mut p = Playback {
+            follow_live: false,
+            ..Playback::default()
+        };
         p.apply(PlaybackCommand::Play, 5);
         assert!(p.update(0.25, 5, false)); // 4 fps × 0.25 s = one frame
         assert_eq!(p.frame(), 1);

@@ -102,10 +102,9 @@ pub fn bench_cmd(args: BenchArgs) -> Result<()> {
                 continue;
             }
         };
-        let summary = trace
-            .summary
-            .clone()
-            .unwrap_or_else(|| unreachable_summary());
+        let Some(summary) = trace.summary.clone() else {
+            bail!("the run for gen length {gen_length} ended without a summary");
+        };
         let steps = trace.steps.len();
         println!(
             "{gen_length:>8} {steps:>8} {:>10.1} {:>12.1} {:>10.2}",
@@ -125,14 +124,6 @@ pub fn bench_cmd(args: BenchArgs) -> Result<()> {
         );
     }
     Ok(())
-}
-
-fn unreachable_summary() -> crate::trace::RunSummary {
-    crate::trace::RunSummary {
-        outcome: crate::trace::RunOutcome::Failed("no summary".into()),
-        elapsed_ms: f64::NAN,
-        tokens_per_s: f64::NAN,
-    }
 }
 
 fn describe(s: &SamplerArgs) -> String {

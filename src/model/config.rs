@@ -104,20 +104,20 @@ impl LladaConfig {
         if self.d_model == 0 || self.n_heads == 0 || self.n_layers == 0 {
             return Err("d_model, n_heads and n_layers must be positive".into());
         }
-        if self.d_model % self.n_heads != 0 {
+        if !self.d_model.is_multiple_of(self.n_heads) {
             return Err(format!(
                 "d_model {} is not divisible by n_heads {}",
                 self.d_model, self.n_heads
             ));
         }
-        if self.head_dim() % 2 != 0 {
+        if !self.head_dim().is_multiple_of(2) {
             return Err(format!(
                 "head size {} must be even for RoPE",
                 self.head_dim()
             ));
         }
         let kv = self.kv_heads();
-        if kv == 0 || self.n_heads % kv != 0 {
+        if kv == 0 || !self.n_heads.is_multiple_of(kv) {
             return Err(format!(
                 "n_kv_heads {kv} must divide n_heads {}",
                 self.n_heads
