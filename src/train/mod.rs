@@ -128,7 +128,7 @@ impl TrainParams {
             vocab_size: 2048,
             max_sequence_length: 512,
             batch_size: 32,
-            total_steps: 6000,
+            total_steps: 2300,
             warmup_steps: 200,
             lr: 2e-3,
             min_lr_ratio: 0.05,
