@@ -6,6 +6,7 @@
 //! Fast-dLLM threshold 0.9). Validation reuses the engine's own checks by building the sampler on
 //! a stand-in canvas of the template, so the panel and the worker never disagree.
 
+use egui::AtomExt as _;
 use serde::{Deserialize, Serialize};
 
 use crate::canvas::{Canvas, TemplatePart, parse_template};
@@ -496,9 +497,15 @@ pub fn controls_ui(ui: &mut egui::Ui, state: &mut ControlsState, running: bool) 
     let request = state.request();
     let button_size = egui::vec2(full, 38.0);
     if running {
-        let cancel = egui::Button::new(egui::RichText::new("Cancel").size(20.0).strong())
-            .fill(egui::Color32::from_rgb(0xB0, 0x3A, 0x2E))
-            .min_size(button_size);
+        let cancel = egui::Button::new(
+            egui::RichText::new("Cancel")
+                .size(20.0)
+                .strong()
+                .color(egui::Color32::WHITE)
+                .atom_grow(true),
+        )
+        .fill(egui::Color32::from_rgb(0xB0, 0x3A, 0x2E))
+        .min_size(button_size);
         if ui.add(cancel).on_hover_text(tips::CANCEL).clicked() {
             action = ControlsAction::Cancel;
         }
@@ -507,7 +514,8 @@ pub fn controls_ui(ui: &mut egui::Ui, state: &mut ControlsState, running: bool) 
             egui::RichText::new("Generate")
                 .size(20.0)
                 .strong()
-                .color(egui::Color32::WHITE),
+                .color(egui::Color32::WHITE)
+                .atom_grow(true),
         )
         .fill(egui::Color32::from_rgb(0x1F, 0x6F, 0xB5))
         .min_size(button_size);

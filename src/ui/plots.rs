@@ -15,9 +15,9 @@
 use std::sync::Arc;
 
 use egui::{Color32, Id, Sense, Stroke, TextStyle, Vec2};
-use egui_plot::{HoverPosition, Line, LineStyle, Plot, PlotPoint, VLine};
+use egui_plot::{AxisHints, HoverPosition, Line, LineStyle, Plot, PlotPoint, VLine};
 
-use crate::trace::Trace;
+use crate::trace::{StepMetrics, Trace};
 
 /// What the x axis shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -170,6 +170,7 @@ impl SeriesKey {
 #[derive(Debug)]
 struct RunSeries {
     key: SeriesKey,
+    metrics: Vec<StepMetrics>,
     confidence_mean: Vec<PlotPoint>,
     confidence_min: Vec<PlotPoint>,
     committed: Vec<PlotPoint>,
@@ -185,6 +186,7 @@ impl RunSeries {
         let x = |step: u32| x_of_frame(trace, step as usize, axis);
         let mut s = RunSeries {
             key: SeriesKey::of(trace, axis),
+            metrics: Vec::new(),
             confidence_mean: Vec::with_capacity(n),
             confidence_min: Vec::with_capacity(n),
             committed: Vec::with_capacity(n),
@@ -208,6 +210,7 @@ impl RunSeries {
             s.ms_per_step
                 .push(PlotPoint::new(xs, f64::from(m.forward_ms + m.sampling_ms)));
         }
+        s.metrics = metrics;
         s
     }
 
@@ -285,8 +288,8 @@ pub fn plots_ui(ui: &mut egui::Ui, runs: &[PlotRun<'_>], axis: PlotAxis) -> Opti
     let avail = ui.available_size();
     let cols = ((avail.x + spacing.x) / (MIN_PLOT_WIDTH + spacing.x))
         .floor()
-        .clamp(1.0, METRICS.len() as f32) as usize;
-    let rows = METRICS.len().div_ceil(cols);
+        .clamp(1.0, (METRICS.len() + 1) as f32) as usize;
+    let rows = (METRICS.len() + 1).div_ceil(cols);
     let title_h = ui.text_style_height(&TextStyle::Small) + spacing.y;
     let width = ((avail.x - spacing.x * (cols - 1) as f32) / cols as f32).max(60.0);
     let height = ((avail.y - rows as f32 * (title_h + spacing.y)) / rows as f32)
@@ -295,11 +298,17 @@ pub fn plots_ui(ui: &mut egui::Ui, runs: &[PlotRun<'_>], axis: PlotAxis) -> Opti
 
     let group = ui.scope_id().with("unmask.plots.cursor");
     let mut scrub = None;
-    for row in METRICS.chunks(cols) {
+    let cells: Vec<Option<Metric>> = METRICS.iter().copied().map(Some).chain([None]).collect();
+    for row in cells.chunks(cols) {
         ui.horizontal(|ui| {
-            for &metric in row {
+            for &cell in row {
                 ui.vertical(|ui| {
                     ui.set_width(width);
+                    let Some(metric) = cell else {
+                        ui.label(egui::RichText::new("At the cursor").small().strong());
+                        readout_ui(ui, runs, &series, height);
+                        return;
+                    };
                     let title = if wide {
                         metric.title()
                     } else {
@@ -316,6 +325,60 @@ pub fn plots_ui(ui: &mut egui::Ui, runs: &[PlotRun<'_>], axis: PlotAxis) -> Opti
         });
     }
     scrub
+}
+
+/// The values of every plot at each run's cursor, as a small table (one column per run).
+fn readout_ui(ui: &mut egui::Ui, runs: &[PlotRun<'_>], series: &[Arc<RunSeries>], height: f32) {
+    let dash = || "–".to_string();
+    type Row = (
+        &'static str,
+        fn(Option<&StepMetrics>, &Trace, usize) -> Option<String>,
+    );
+    let rows: [Row; 7] = [
+        ("step", |_, t, f| Some(format!("{f} / {}", t.steps.len()))),
+        ("mean conf.", |m, _, _| {
+            m.and_then(|m| m.confidence_mean).map(|c| format!("{c:.3}"))
+        }),
+        ("lowest conf.", |m, _, _| {
+            m.and_then(|m| m.confidence_min).map(|c| format!("{c:.3}"))
+        }),
+        ("written", |m, _, _| m.map(|m| m.committed.to_string())),
+        ("masks left", |m, t, _| {
+            Some(m.map_or(t.initial_masks(), |m| m.masks_left).to_string())
+        }),
+        ("tokens/s", |m, _, _| {
+            m.map(|m| format!("{:.1}", m.tokens_per_s))
+        }),
+        ("ms/step", |m, _, _| {
+            m.map(|m| format!("{:.1}", m.forward_ms + m.sampling_ms))
+        }),
+    ];
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.set_min_height((height - 14.0).max(0.0));
+        egui::Grid::new("unmask.plots.readout")
+            .num_columns(runs.len() + 1)
+            .spacing([10.0, 3.0])
+            .striped(true)
+            .show(ui, |ui| {
+                if runs.len() > 1 {
+                    ui.label("");
+                    for run in runs {
+                        ui.label(egui::RichText::new(run.label).color(run.color).strong());
+                    }
+                    ui.end_row();
+                }
+                for (name, value) in rows {
+                    ui.label(egui::RichText::new(name).weak());
+                    for (run, s) in runs.iter().zip(series) {
+                        let frame = run.frame.min(run.trace.steps.len());
+                        let metrics = frame.checked_sub(1).and_then(|i| s.metrics.get(i));
+                        let text = value(metrics, run.trace, frame).unwrap_or_else(dash);
+                        ui.label(egui::RichText::new(text).monospace());
+                    }
+                    ui.end_row();
+                }
+            });
+    });
 }
 
 /// One coloured swatch + label per run.
@@ -358,7 +421,13 @@ fn metric_plot(
         .include_x(0.0)
         .include_x(x_max)
         .include_y(0.0)
-        .y_axis_min_width(36.0)
+        .set_margin_fraction(Vec2::new(0.03, 0.08))
+        .custom_x_axes(vec![x_axis_hints(axis)])
+        .custom_y_axes(vec![
+            AxisHints::new_y()
+                .tick_label_font(egui::FontId::proportional(TICK_FONT_SIZE))
+                .min_thickness(32.0),
+        ])
         .label_formatter(move |pos: &HoverPosition<'_>| match pos {
             HoverPosition::NearDataPoint {
                 plot_name,
@@ -369,16 +438,22 @@ fn metric_plot(
                 x_label(axis, position.x),
                 metric.format_value(position.y)
             )),
-            HoverPosition::Elsewhere { position } => Some(x_label(axis, position.x)),
+            HoverPosition::Elsewhere { position } => (0.0..=x_max)
+                .contains(&position.x)
+                .then(|| x_label(axis, position.x)),
         });
     if metric == Metric::Confidence {
         plot = plot.include_y(1.0);
     }
-    if axis == PlotAxis::Progress {
-        plot = plot.x_axis_formatter(|mark, _| format!("{:.0}%", mark.value * 100.0));
-    }
+    // One run: a neutral cursor stands out from the data line; compare: each run's own colour.
+    let neutral_cursor = ui.visuals().strong_text_color().gamma_multiply(0.75);
     let response = plot.show(ui, |pui| {
         for (run, s) in runs.iter().zip(series) {
+            let cursor_color = if compare {
+                run.color.gamma_multiply(0.85)
+            } else {
+                neutral_cursor
+            };
             for (points, what, dashed) in s.lines(metric) {
                 let name = if compare {
                     format!("{} · {what}", run.label)
@@ -394,7 +469,7 @@ fn metric_plot(
             let x = x_of_frame(run.trace, run.frame, axis);
             pui.vline(
                 VLine::new(format!("{} cursor", run.label), x)
-                    .stroke(Stroke::new(2.0, run.color.gamma_multiply(0.8)))
+                    .stroke(Stroke::new(2.0, cursor_color))
                     .allow_hover(false),
             );
         }
@@ -410,6 +485,21 @@ fn metric_plot(
         });
     }
     None
+}
+
+/// Size of the axis tick labels, points (smaller than body text so that narrow plots keep them).
+const TICK_FONT_SIZE: f32 = 14.0;
+
+/// The x axis: small tick labels, allowed closer together than egui_plot's default, percentages
+/// on the progress axis.
+fn x_axis_hints<'a>(axis: PlotAxis) -> AxisHints<'a> {
+    let hints = AxisHints::new_x()
+        .tick_label_font(egui::FontId::proportional(TICK_FONT_SIZE))
+        .label_spacing(32.0..=48.0);
+    match axis {
+        PlotAxis::Step => hints,
+        PlotAxis::Progress => hints.formatter(|mark, _| format!("{:.0}%", mark.value * 100.0)),
+    }
 }
 
 /// "step 12" or "progress 40%".

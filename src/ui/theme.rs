@@ -357,10 +357,10 @@ pub fn run_color(index: usize, dark: bool) -> Color32 {
 pub fn explanation(mode: ColorMode) -> &'static str {
     match mode {
         ColorMode::Confidence => {
-            "Each grey box is a masked token still to be written; every written token is coloured by how sure the model was when it chose it (purple = unsure, yellow-green = sure)."
+            "Each grey box is a masked token still to be written; every written token is coloured by how sure the model was when it chose it (blue-purple = unsure, green-yellow = sure)."
         }
         ColorMode::DecodeOrder => {
-            "Each token is coloured by the step at which the model wrote it (blue = early, orange = late), so you can see which part of the answer it settled first."
+            "Each token is coloured by the step at which the model wrote it (purple-blue = early, orange = late), so you can see which part of the answer it settled first."
         }
     }
 }
