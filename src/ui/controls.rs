@@ -407,7 +407,7 @@ mod tips {
         "Total denoising steps; fewer steps = more tokens written in parallel per step.";
     pub const ONE_PER_MASK: &str = "Use as many steps as there are masks, so each step writes exactly one token (LLaDA's default).";
     pub const SCHEDULE: &str = "How the steps are shared out: quota (LLaDA) writes the same number each step, timestep (Dream) follows a noise schedule that writes more at the end.";
-    pub const EPS: &str = "Where Dream's time grid stops (1 → eps); 0.001 is Dream's value.";
+    pub const EPS: &str = "Where Dream's time grid stops (it runs from 1 down to eps); 0.001 is Dream's value.";
     pub const REMASKING: &str = "Which masks are written first: the most confident, random ones, the largest margin between the top two tokens, or the lowest entropy.";
     pub const ORDER: &str = "Which masks may be written: anywhere (free), always the leftmost (left-to-right), or one named region after another.";
     pub const REGIONS: &str = "Region names in the order they are finished, separated by commas; regions not named follow in canvas order.";
