@@ -1,6 +1,16 @@
 //! Colours, the confidence scale and its legend, dark/light themes.
+//!
+//! Every colour a panel paints comes from here, so that dark, light and projector use stay readable
+//! and the legend always matches the canvas:
+//! - committed cells: [`confidence_color`] (a viridis-like ramp, purple → green → yellow) or, in
+//!   the decode-order view, [`step_color`] (a plasma-like ramp, blue → magenta → orange). Both are
+//!   perceptually ordered and readable with the common colour-vision deficiencies; each is cut
+//!   short at the end that would vanish into the background (dark purple on dark, yellow on light);
+//! - masks, fresh-commit flash, special tokens, prompt / pinned text: the `*_fill` / `*_text`
+//!   functions below; text drawn on any fill should use [`text_color_on`];
+//! - compare runs: [`run_color`].
 
-use egui::Color32;
+use egui::{Color32, FontFamily, FontId, Rect, Sense, Stroke, StrokeKind, TextStyle, Vec2};
 
 /// How committed cells are coloured.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -11,24 +21,662 @@ pub enum ColorMode {
     DecodeOrder,
 }
 
-/// Colour of a committed cell with confidence `conf` in 0..=1.
-pub fn confidence_color(_conf: f32, _dark: bool) -> Color32 {
-    Color32::GRAY
-}
+/// Viridis sampled at 0, 0.1, …, 1 (sRGB): the confidence ramp.
+const VIRIDIS: [[u8; 3]; 11] = [
+    [0x44, 0x01, 0x54],
+    [0x48, 0x24, 0x75],
+    [0x41, 0x44, 0x87],
+    [0x35, 0x5F, 0x8D],
+    [0x2A, 0x78, 0x8E],
+    [0x21, 0x91, 0x8C],
+    [0x22, 0xA8, 0x84],
+    [0x44, 0xBF, 0x70],
+    [0x7A, 0xD1, 0x51],
+    [0xBD, 0xDF, 0x26],
+    [0xFD, 0xE7, 0x25],
+];
 
-/// Colour of a cell committed at `step` of `total` steps (decode-order view).
-pub fn step_color(_step: u32, _total: u32, _dark: bool) -> Color32 {
-    Color32::GRAY
-}
+/// Plasma sampled at 0, 0.1, …, 1 (sRGB): the decode-order ramp.
+const PLASMA: [[u8; 3]; 11] = [
+    [0x0D, 0x08, 0x87],
+    [0x41, 0x04, 0x9D],
+    [0x6A, 0x00, 0xA8],
+    [0x8F, 0x0D, 0xA4],
+    [0xB1, 0x2A, 0x90],
+    [0xCC, 0x47, 0x78],
+    [0xE1, 0x64, 0x62],
+    [0xF2, 0x84, 0x4B],
+    [0xFC, 0xA6, 0x36],
+    [0xFC, 0xCE, 0x25],
+    [0xF0, 0xF9, 0x21],
+];
 
-/// The colour legend for a mode (and what masks / fresh commits / special tokens look like).
-pub fn legend_ui(_ui: &mut egui::Ui, _mode: ColorMode, _dark: bool) {}
+/// The part of [`VIRIDIS`] used for confidence 0..=1 on a dark / light background.
+const CONFIDENCE_RANGE_DARK: (f32, f32) = (0.18, 1.0);
+const CONFIDENCE_RANGE_LIGHT: (f32, f32) = (0.0, 0.85);
+/// The part of [`PLASMA`] used for early..=late steps; it stops at orange so that "late" never
+/// looks like "sure" (yellow) of the confidence scale.
+const STEP_RANGE_DARK: (f32, f32) = (0.2, 0.8);
+const STEP_RANGE_LIGHT: (f32, f32) = (0.0, 0.74);
 
-/// Apply the dark or light theme.
-pub fn apply_theme(ctx: &egui::Context, dark: bool) {
-    ctx.set_visuals(if dark {
-        egui::Visuals::dark()
+/// Fraction of a commit's dissolve spent turning from mask to the flash colour (the rest settles
+/// from the flash to the final colour); see [`fresh_commit_fill`].
+pub const FLASH_RISE_FRACTION: f32 = 0.3;
+
+/// Corner radius of a canvas cell, points.
+pub const CELL_CORNER_RADIUS: f32 = 3.0;
+
+/// Width of the outline that marks a special-token cell, points.
+pub const SPECIAL_STROKE_WIDTH: f32 = 1.5;
+
+/// Sample a colour table at `t` in 0..=1 (linear between neighbouring samples).
+fn sample(table: &[[u8; 3]; 11], t: f32) -> Color32 {
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
     } else {
-        egui::Visuals::light()
+        0.0
+    };
+    let x = t * 10.0;
+    let i = (x.floor() as usize).min(9);
+    let f = x - i as f32;
+    let a = table[i];
+    let b = table[i + 1];
+    let ch = |k: usize| (f32::from(a[k]) + (f32::from(b[k]) - f32::from(a[k])) * f).round() as u8;
+    Color32::from_rgb(ch(0), ch(1), ch(2))
+}
+
+fn in_range((lo, hi): (f32, f32), t: f32) -> f32 {
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    lo + (hi - lo) * t
+}
+
+/// Colour of a committed cell with confidence `conf` in 0..=1 (clamped; NaN counts as 0).
+/// Meant as the cell's fill: draw its text with [`text_color_on`].
+pub fn confidence_color(conf: f32, dark: bool) -> Color32 {
+    let range = if dark {
+        CONFIDENCE_RANGE_DARK
+    } else {
+        CONFIDENCE_RANGE_LIGHT
+    };
+    sample(&VIRIDIS, in_range(range, conf))
+}
+
+/// Position of `step` on the decode-order scale, 0 (first step) ..= 1 (last of `total` steps).
+/// Step 0 (present from the start) and a `total` of 0 or 1 give 0.
+pub fn step_fraction(step: u32, total: u32) -> f32 {
+    if total <= 1 || step == 0 {
+        return 0.0;
+    }
+    ((step.min(total) - 1) as f32 / (total - 1) as f32).clamp(0.0, 1.0)
+}
+
+/// Colour of a cell committed at `step` of `total` steps (decode-order view; steps are 1-based).
+/// Meant as the cell's fill: draw its text with [`text_color_on`].
+pub fn step_color(step: u32, total: u32, dark: bool) -> Color32 {
+    step_fraction_color(step_fraction(step, total), dark)
+}
+
+/// The decode-order scale at fraction `t` (0 = first step, 1 = last).
+pub fn step_fraction_color(t: f32, dark: bool) -> Color32 {
+    let range = if dark {
+        STEP_RANGE_DARK
+    } else {
+        STEP_RANGE_LIGHT
+    };
+    sample(&PLASMA, in_range(range, t))
+}
+
+/// The scale of `mode` at `t` in 0..=1 (what the legend's gradient bar shows).
+pub fn scale_color(mode: ColorMode, t: f32, dark: bool) -> Color32 {
+    match mode {
+        ColorMode::Confidence => confidence_color(t, dark),
+        ColorMode::DecodeOrder => step_fraction_color(t, dark),
+    }
+}
+
+/// Relative luminance (WCAG) of a colour, 0 (black) ..= 1 (white); alpha is ignored.
+pub fn luminance(c: Color32) -> f32 {
+    let lin = |v: u8| {
+        let s = f32::from(v) / 255.0;
+        if s <= 0.040_45 {
+            s / 12.92
+        } else {
+            ((s + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * lin(c.r()) + 0.7152 * lin(c.g()) + 0.0722 * lin(c.b())
+}
+
+/// WCAG contrast ratio of two colours (1 = none, 21 = black on white).
+pub fn contrast_ratio(a: Color32, b: Color32) -> f32 {
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+}
+
+/// Near-black or near-white, whichever reads better on `fill`.
+pub fn text_color_on(fill: Color32) -> Color32 {
+    // Pure black and white: with anything softer a mid-luminance fill drops below 4.5:1.
+    let dark_text = Color32::BLACK;
+    let light_text = Color32::WHITE;
+    if contrast_ratio(fill, dark_text) >= contrast_ratio(fill, light_text) {
+        dark_text
+    } else {
+        light_text
+    }
+}
+
+/// Linear blend from `a` (t = 0) to `b` (t = 1), alpha included; `t` is clamped. Used for the
+/// mask → token dissolve.
+pub fn mix(a: Color32, b: Color32, t: f32) -> Color32 {
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let ch = |x: u8, y: u8| (f32::from(x) + (f32::from(y) - f32::from(x)) * t).round() as u8;
+    Color32::from_rgba_premultiplied(
+        ch(a.r(), b.r()),
+        ch(a.g(), b.g()),
+        ch(a.b(), b.b()),
+        ch(a.a(), b.a()),
+    )
+}
+
+/// Fill of a still-masked cell.
+pub fn mask_fill(dark: bool) -> Color32 {
+    if dark {
+        Color32::from_rgb(0x30, 0x31, 0x3A)
+    } else {
+        Color32::from_rgb(0xD8, 0xD8, 0xDC)
+    }
+}
+
+/// Colour of the mask glyph drawn in a masked cell.
+pub fn mask_text(dark: bool) -> Color32 {
+    if dark {
+        Color32::from_rgb(0x8E, 0x90, 0x9E)
+    } else {
+        Color32::from_rgb(0x6A, 0x6C, 0x78)
+    }
+}
+
+/// Colour of the model's current top guess shown faded in a masked cell, by its probability
+/// (`prob` 0 = almost invisible, 1 = as strong as the mask glyph).
+pub fn guess_text(prob: f32, dark: bool) -> Color32 {
+    let p = if prob.is_finite() {
+        prob.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    // Never below ~35% so that a guess stays legible on a projector.
+    let strength = 0.35 + 0.65 * p;
+    mix(mask_fill(dark), text_strong(dark), strength)
+}
+
+/// The bright colour a cell flashes to when it is committed at the current step.
+pub fn flash_color(dark: bool) -> Color32 {
+    if dark {
+        Color32::from_rgb(0xFF, 0xFF, 0xFF)
+    } else {
+        Color32::from_rgb(0xFF, 0xB0, 0x00)
+    }
+}
+
+/// Outline of a cell committed at the current step (drawn while it flashes).
+pub fn flash_stroke(dark: bool) -> Stroke {
+    Stroke::new(
+        2.0,
+        if dark {
+            Color32::from_rgb(0xFF, 0xE0, 0x70)
+        } else {
+            Color32::from_rgb(0xC0, 0x50, 0x00)
+        },
+    )
+}
+
+/// Fill of a cell committed at the current step, `transition` in 0..=1 through its dissolve:
+/// mask → flash during the first [`FLASH_RISE_FRACTION`], then flash → `settled` (its colour on the
+/// active scale).
+pub fn fresh_commit_fill(settled: Color32, transition: f32, dark: bool) -> Color32 {
+    let t = if transition.is_finite() {
+        transition.clamp(0.0, 1.0)
+    } else {
+        1.0
+    };
+    if t < FLASH_RISE_FRACTION {
+        mix(mask_fill(dark), flash_color(dark), t / FLASH_RISE_FRACTION)
+    } else {
+        mix(
+            flash_color(dark),
+            settled,
+            (t - FLASH_RISE_FRACTION) / (1.0 - FLASH_RISE_FRACTION),
+        )
+    }
+}
+
+/// Fill of a special-token cell (EOS / EOT / padding): muted, always paired with
+/// [`special_stroke`] so that it is never mistaken for a mask or left invisible.
+pub fn special_fill(dark: bool) -> Color32 {
+    if dark {
+        Color32::from_rgb(0x5C, 0x2A, 0x4C)
+    } else {
+        Color32::from_rgb(0xF5, 0xDD, 0xEA)
+    }
+}
+
+/// Outline of a special-token cell.
+pub fn special_stroke(dark: bool) -> Stroke {
+    Stroke::new(
+        SPECIAL_STROKE_WIDTH,
+        if dark {
+            Color32::from_rgb(0xE0, 0x8C, 0xBC)
+        } else {
+            Color32::from_rgb(0xA8, 0x3A, 0x7C)
+        },
+    )
+}
+
+/// Text of a special-token cell (e.g. `<eos>`).
+pub fn special_text(dark: bool) -> Color32 {
+    if dark {
+        Color32::from_rgb(0xF4, 0xC8, 0xE0)
+    } else {
+        Color32::from_rgb(0x72, 0x1F, 0x52)
+    }
+}
+
+/// Text of prompt cells (drawn without a fill, like ordinary text).
+pub fn prompt_text(dark: bool) -> Color32 {
+    if dark {
+        Color32::from_rgb(0xC8, 0xC8, 0xCC)
+    } else {
+        Color32::from_rgb(0x30, 0x30, 0x36)
+    }
+}
+
+/// Fill of pinned template text in the response (e.g. `Answer:`): a quiet slate tint.
+pub fn pinned_fill(dark: bool) -> Color32 {
+    if dark {
+        Color32::from_rgb(0x1E, 0x3A, 0x50)
+    } else {
+        Color32::from_rgb(0xCC, 0xE4, 0xF7)
+    }
+}
+
+/// Text of pinned template cells.
+pub fn pinned_text(dark: bool) -> Color32 {
+    if dark {
+        Color32::from_rgb(0xBF, 0xD6, 0xE6)
+    } else {
+        Color32::from_rgb(0x24, 0x46, 0x5C)
+    }
+}
+
+/// The strongest ordinary text colour of the theme.
+pub fn text_strong(dark: bool) -> Color32 {
+    if dark {
+        Color32::from_rgb(0xF2, 0xF2, 0xF2)
+    } else {
+        Color32::from_rgb(0x10, 0x10, 0x14)
+    }
+}
+
+/// Okabe–Ito colours (safe with colour-vision deficiencies), in the order compare runs get them.
+const RUN_COLORS_DARK: [Color32; 6] = [
+    Color32::from_rgb(0x56, 0xB4, 0xE9), // sky blue
+    Color32::from_rgb(0xE6, 0x9F, 0x00), // orange
+    Color32::from_rgb(0x00, 0x9E, 0x73), // bluish green
+    Color32::from_rgb(0xCC, 0x79, 0xA7), // reddish purple
+    Color32::from_rgb(0xF0, 0xE4, 0x42), // yellow
+    Color32::from_rgb(0xD5, 0x5E, 0x00), // vermilion
+];
+const RUN_COLORS_LIGHT: [Color32; 6] = [
+    Color32::from_rgb(0x00, 0x72, 0xB2), // blue
+    Color32::from_rgb(0xD5, 0x5E, 0x00), // vermilion
+    Color32::from_rgb(0x00, 0x9E, 0x73), // bluish green
+    Color32::from_rgb(0xCC, 0x79, 0xA7), // reddish purple
+    Color32::from_rgb(0xB8, 0x86, 0x00), // dark yellow
+    Color32::from_rgb(0x56, 0xB4, 0xE9), // sky blue
+];
+
+/// Line colour of compare run number `index` (cycles after six).
+pub fn run_color(index: usize, dark: bool) -> Color32 {
+    let table = if dark {
+        &RUN_COLORS_DARK
+    } else {
+        &RUN_COLORS_LIGHT
+    };
+    table[index % table.len()]
+}
+
+/// The one-sentence "what am I looking at" explanation of a colour mode.
+pub fn explanation(mode: ColorMode) -> &'static str {
+    match mode {
+        ColorMode::Confidence => {
+            "Each grey box is a masked token still to be written; every written token is coloured by how sure the model was when it chose it (blue-purple = unsure, green-yellow = sure)."
+        }
+        ColorMode::DecodeOrder => {
+            "Each token is coloured by the step at which the model wrote it (purple-blue = early, orange = late), so you can see which part of the answer it settled first."
+        }
+    }
+}
+
+/// End labels of the gradient bar of a mode.
+fn scale_labels(mode: ColorMode) -> (&'static str, &'static str, &'static str) {
+    match mode {
+        ColorMode::Confidence => ("confidence", "unsure", "sure"),
+        ColorMode::DecodeOrder => ("written at", "first step", "last step"),
+    }
+}
+
+/// Paint the gradient of `mode` into `rect`.
+fn paint_gradient(painter: &egui::Painter, rect: Rect, mode: ColorMode, dark: bool) {
+    const SEGMENTS: u32 = 48;
+    let mut mesh = egui::Mesh::default();
+    for i in 0..=SEGMENTS {
+        let t = i as f32 / SEGMENTS as f32;
+        let x = egui::lerp(rect.left()..=rect.right(), t);
+        let c = scale_color(mode, t, dark);
+        mesh.colored_vertex(egui::pos2(x, rect.top()), c);
+        mesh.colored_vertex(egui::pos2(x, rect.bottom()), c);
+        if i > 0 {
+            let k = 2 * i;
+            mesh.add_triangle(k - 2, k - 1, k);
+            mesh.add_triangle(k - 1, k, k + 1);
+        }
+    }
+    painter.add(egui::Shape::mesh(mesh));
+}
+
+/// A small filled box with an outline and an optional sample glyph.
+fn swatch(ui: &mut egui::Ui, fill: Color32, stroke: Stroke, glyph: &str, glyph_color: Color32) {
+    let h = ui.text_style_height(&TextStyle::Body) + 2.0;
+    let (rect, _) = ui.allocate_exact_size(Vec2::new(h * 1.6, h), Sense::hover());
+    let painter = ui.painter();
+    painter.rect_filled(rect, CELL_CORNER_RADIUS, fill);
+    if stroke.width > 0.0 {
+        painter.rect_stroke(rect, CELL_CORNER_RADIUS, stroke, StrokeKind::Inside);
+    }
+    if !glyph.is_empty() {
+        painter.text(
+            rect.center(),
+            egui::Align2::CENTER_CENTER,
+            glyph,
+            FontId::new(h * 0.7, FontFamily::Proportional),
+            glyph_color,
+        );
+    }
+}
+
+/// The colour legend for a mode (and what masks / fresh commits / special tokens look like): a
+/// gradient bar with end labels, four swatches and the one-sentence explanation, wrapped to the
+/// available width.
+pub fn legend_ui(ui: &mut egui::Ui, mode: ColorMode, dark: bool) {
+    ui.horizontal_wrapped(|ui| {
+        ui.spacing_mut().item_spacing.x = 6.0;
+        let (title, low, high) = scale_labels(mode);
+        ui.label(egui::RichText::new(format!("{title}:")).strong());
+        ui.label(low);
+        let h = ui.text_style_height(&TextStyle::Body);
+        let (rect, _) = ui.allocate_exact_size(Vec2::new(h * 8.0, h * 0.8), Sense::hover());
+        paint_gradient(ui.painter(), rect, mode, dark);
+        ui.label(high);
+        ui.add_space(14.0);
+
+        let none = Stroke::NONE;
+        swatch(ui, mask_fill(dark), none, "", mask_text(dark));
+        ui.label("mask");
+        ui.add_space(8.0);
+        swatch(
+            ui,
+            flash_color(dark),
+            flash_stroke(dark),
+            "",
+            Color32::TRANSPARENT,
+        );
+        ui.label("just written");
+        ui.add_space(8.0);
+        swatch(
+            ui,
+            special_fill(dark),
+            special_stroke(dark),
+            "",
+            Color32::TRANSPARENT,
+        );
+        ui.label("special (EOS)");
+        ui.add_space(8.0);
+        swatch(ui, pinned_fill(dark), none, "Aa", pinned_text(dark));
+        ui.label("prompt / pinned");
     });
+    ui.label(egui::RichText::new(explanation(mode)).weak());
+}
+
+/// Font sizes for a presenter: readable from the back of a room at zoom 1.
+const TEXT_SIZES: [(TextStyle, f32, bool); 5] = [
+    (TextStyle::Small, 13.0, false),
+    (TextStyle::Body, 17.0, false),
+    (TextStyle::Button, 17.0, false),
+    (TextStyle::Heading, 24.0, false),
+    (TextStyle::Monospace, 16.0, true),
+];
+
+/// Style settings shared by both themes.
+fn presenter_style(style: &mut egui::Style) {
+    for (text_style, size, mono) in TEXT_SIZES {
+        let family = if mono {
+            FontFamily::Monospace
+        } else {
+            FontFamily::Proportional
+        };
+        style
+            .text_styles
+            .insert(text_style, FontId::new(size, family));
+    }
+    style.spacing.item_spacing = Vec2::new(8.0, 6.0);
+    style.spacing.button_padding = Vec2::new(8.0, 4.0);
+    style.spacing.interact_size.y = 24.0;
+    style.spacing.slider_width = 140.0;
+}
+
+/// Apply the dark or light theme, with presenter-friendly text sizes and spacing. Idempotent;
+/// call it at start-up and when the user switches theme (it clones the style, so avoid calling
+/// it every frame).
+pub fn apply_theme(ctx: &egui::Context, dark: bool) {
+    ctx.set_theme(if dark {
+        egui::Theme::Dark
+    } else {
+        egui::Theme::Light
+    });
+    ctx.all_styles_mut(presenter_style);
+    ctx.style_mut_of(egui::Theme::Dark, |style| {
+        let v = &mut style.visuals;
+        v.override_text_color = Some(Color32::from_rgb(0xDC, 0xDC, 0xE0));
+        v.selection.bg_fill = Color32::from_rgb(0x1F, 0x5F, 0x99);
+        v.hyperlink_color = RUN_COLORS_DARK[0];
+    });
+    ctx.style_mut_of(egui::Theme::Light, |style| {
+        let v = &mut style.visuals;
+        v.override_text_color = Some(Color32::from_rgb(0x1A, 0x1A, 0x20));
+        v.selection.bg_fill = Color32::from_rgb(0x9C, 0xC8, 0xF0);
+        v.hyperlink_color = RUN_COLORS_LIGHT[0];
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DARK_BG: Color32 = Color32::from_rgb(0x1B, 0x1B, 0x1B);
+    const LIGHT_BG: Color32 = Color32::from_rgb(0xF8, 0xF8, 0xF8);
+
+    fn dist(a: Color32, b: Color32) -> i32 {
+        (i32::from(a.r()) - i32::from(b.r())).abs()
+            + (i32::from(a.g()) - i32::from(b.g())).abs()
+            + (i32::from(a.b()) - i32::from(b.b())).abs()
+    }
+
+    #[test]
+    fn confidence_scale_gets_brighter_monotonically() {
+        for dark in [true, false] {
+            let mut last = -1.0;
+            for i in 0..=100 {
+                let l = luminance(confidence_color(i as f32 / 100.0, dark));
+                assert!(
+                    l > last,
+                    "luminance must rise with confidence (dark={dark}, i={i})"
+                );
+                last = l;
+            }
+        }
+    }
+
+    #[test]
+    fn decode_order_scale_gets_brighter_monotonically() {
+        for dark in [true, false] {
+            let mut last = -1.0;
+            for step in 1..=64 {
+                let l = luminance(step_color(step, 64, dark));
+                assert!(
+                    l > last,
+                    "luminance must rise with the step (dark={dark}, step={step})"
+                );
+                last = l;
+            }
+        }
+    }
+
+    #[test]
+    fn scales_are_clearly_different() {
+        for dark in [true, false] {
+            for i in 0..=10 {
+                let t = i as f32 / 10.0;
+                let c = confidence_color(t, dark);
+                let s = step_fraction_color(t, dark);
+                assert!(
+                    dist(c, s) > 80,
+                    "confidence and order scales too close at t={t}: {c:?} {s:?}"
+                );
+            }
+            // The high ends differ most visibly: yellow vs orange.
+            assert!(dist(confidence_color(1.0, dark), step_fraction_color(1.0, dark)) > 60);
+        }
+    }
+
+    #[test]
+    fn scale_ends_stand_out_from_the_background() {
+        for (dark, bg) in [(true, DARK_BG), (false, LIGHT_BG)] {
+            for t in [0.0, 1.0] {
+                for c in [confidence_color(t, dark), step_fraction_color(t, dark)] {
+                    assert!(
+                        contrast_ratio(c, bg) > 1.5,
+                        "{c:?} vanishes into the background (dark={dark})"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn text_on_any_scale_colour_is_readable() {
+        for dark in [true, false] {
+            for i in 0..=20 {
+                let t = i as f32 / 20.0;
+                for fill in [confidence_color(t, dark), step_fraction_color(t, dark)] {
+                    assert!(contrast_ratio(fill, text_color_on(fill)) >= 4.5, "{fill:?}");
+                }
+            }
+            for fill in [
+                mask_fill(dark),
+                special_fill(dark),
+                pinned_fill(dark),
+                flash_color(dark),
+            ] {
+                assert!(contrast_ratio(fill, text_color_on(fill)) >= 4.5, "{fill:?}");
+            }
+            assert!(contrast_ratio(mask_fill(dark), mask_text(dark)) >= 3.0);
+            assert!(contrast_ratio(special_fill(dark), special_text(dark)) >= 4.5);
+            assert!(contrast_ratio(pinned_fill(dark), pinned_text(dark)) >= 4.5);
+        }
+    }
+
+    #[test]
+    fn out_of_range_inputs_are_clamped() {
+        assert_eq!(confidence_color(-3.0, true), confidence_color(0.0, true));
+        assert_eq!(confidence_color(7.0, false), confidence_color(1.0, false));
+        assert_eq!(
+            confidence_color(f32::NAN, true),
+            confidence_color(0.0, true)
+        );
+        assert_eq!(step_color(99, 10, true), step_color(10, 10, true));
+        assert_eq!(step_color(0, 10, true), step_color(1, 10, true));
+        assert_eq!(step_fraction(5, 0), 0.0);
+        assert_eq!(step_fraction(1, 1), 0.0);
+        assert_eq!(step_fraction(10, 10), 1.0);
+    }
+
+    #[test]
+    fn mix_hits_both_ends_and_the_middle() {
+        let a = Color32::from_rgb(0, 100, 200);
+        let b = Color32::from_rgb(200, 100, 0);
+        assert_eq!(mix(a, b, 0.0), a);
+        assert_eq!(mix(a, b, 1.0), b);
+        assert_eq!(mix(a, b, 0.5), Color32::from_rgb(100, 100, 100));
+        assert_eq!(mix(a, b, 2.0), b);
+    }
+
+    #[test]
+    fn fresh_commit_goes_mask_flash_final() {
+        for dark in [true, false] {
+            let settled = confidence_color(0.5, dark);
+            assert_eq!(fresh_commit_fill(settled, 0.0, dark), mask_fill(dark));
+            assert_eq!(
+                fresh_commit_fill(settled, FLASH_RISE_FRACTION, dark),
+                flash_color(dark)
+            );
+            assert_eq!(fresh_commit_fill(settled, 1.0, dark), settled);
+        }
+    }
+
+    #[test]
+    fn special_mask_and_flash_are_distinct_from_each_other() {
+        for dark in [true, false] {
+            let cs = [
+                mask_fill(dark),
+                special_fill(dark),
+                pinned_fill(dark),
+                flash_color(dark),
+            ];
+            for (i, a) in cs.iter().enumerate() {
+                for b in &cs[i + 1..] {
+                    assert!(dist(*a, *b) > 40, "{a:?} vs {b:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn guesses_fade_with_probability() {
+        for dark in [true, false] {
+            let weak = contrast_ratio(guess_text(0.05, dark), mask_fill(dark));
+            let strong = contrast_ratio(guess_text(0.95, dark), mask_fill(dark));
+            assert!(strong > weak);
+            assert!(weak > 1.2, "an unlikely guess must stay visible");
+        }
+    }
+
+    #[test]
+    fn run_colors_are_distinct() {
+        for dark in [true, false] {
+            for i in 0..6 {
+                for j in i + 1..6 {
+                    assert_ne!(run_color(i, dark), run_color(j, dark));
+                }
+            }
+            assert_eq!(run_color(6, dark), run_color(0, dark));
+        }
+    }
 }

@@ -1,0 +1,110 @@
+//! A window with the controls, legend and plots panels on synthetic traces, for looking at them
+//! without a model: `cargo run --example panels_demo [-- --light] [--compare] [--progress]`.
+
+use unmask::trace::Trace;
+use unmask::trace::synthetic::synthetic_trace;
+use unmask::ui::controls::{ControlsAction, ControlsState, controls_ui};
+use unmask::ui::plots::{PlotAxis, PlotRun, frame_at_x, plots_ui};
+use unmask::ui::theme::{ColorMode, apply_theme, legend_ui, run_color};
+
+struct Demo {
+    controls: ControlsState,
+    running: bool,
+    traces: Vec<Trace>,
+    frames: Vec<usize>,
+    axis: PlotAxis,
+    dark: bool,
+    themed: bool,
+    last_action: String,
+}
+
+impl eframe::App for Demo {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        if !self.themed {
+            apply_theme(ui.ctx(), self.dark);
+            self.themed = true;
+        }
+        egui::Panel::left("controls")
+            .default_size(420.0)
+            .resizable(true)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    match controls_ui(ui, &mut self.controls, self.running) {
+                        ControlsAction::Generate => {
+                            self.running = true;
+                            self.last_action = "Generate".into();
+                        }
+                        ControlsAction::Cancel => {
+                            self.running = false;
+                            self.last_action = "Cancel".into();
+                        }
+                        ControlsAction::None => {}
+                    }
+                });
+            });
+        egui::CentralPanel::default_margins().show(ui, |ui| {
+            ui.heading(format!("last action: {}", self.last_action));
+            legend_ui(ui, ColorMode::Confidence, self.dark);
+            ui.separator();
+            legend_ui(ui, ColorMode::DecodeOrder, self.dark);
+            ui.separator();
+            let labels = ["run A (LLaDA)", "run B (Fast-dLLM)", "run C"];
+            let runs: Vec<PlotRun<'_>> = self
+                .traces
+                .iter()
+                .enumerate()
+                .map(|(i, t)| PlotRun {
+                    label: labels[i % labels.len()],
+                    trace: t,
+                    color: run_color(i, self.dark),
+                    frame: self.frames[i],
+                })
+                .collect();
+            if let Some(x) = plots_ui(ui, &runs, self.axis) {
+                for (i, t) in self.traces.iter().enumerate() {
+                    self.frames[i] = frame_at_x(t, x, self.axis);
+                }
+            }
+        });
+    }
+}
+
+fn main() -> eframe::Result {
+    let args: Vec<String> = std::env::args().collect();
+    let has = |f: &str| args.iter().any(|a| a == f);
+    let mut traces = vec![synthetic_trace(96, 5, 1)];
+    if has("--compare") {
+        let mut fast = synthetic_trace(96, 5, 2);
+        // Fewer, fuller steps: fold pairs of steps together.
+        let mut merged = Vec::new();
+        for pair in fast.steps.chunks(3) {
+            let mut s = pair[0].clone();
+            for p in &pair[1..] {
+                s.commits.extend(p.commits.iter().cloned());
+            }
+            merged.push(s);
+        }
+        fast.steps = merged;
+        traces.push(fast);
+    }
+    let frames = traces.iter().map(|t| t.steps.len() * 2 / 5).collect();
+    let demo = Demo {
+        controls: ControlsState::default(),
+        running: has("--running"),
+        traces,
+        frames,
+        axis: if has("--progress") {
+            PlotAxis::Progress
+        } else {
+            PlotAxis::Step
+        },
+        dark: !has("--light"),
+        themed: false,
+        last_action: "none".into(),
+    };
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default().with_inner_size([1560.0, 960.0]),
+        ..Default::default()
+    };
+    eframe::run_native("panels demo", options, Box::new(|_cc| Ok(Box::new(demo))))
+}
