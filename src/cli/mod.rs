@@ -22,6 +22,27 @@ pub struct Cli {
     /// What to do; without one, the desktop app opens.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Desktop app options (used when no subcommand is given).
+    #[command(flatten)]
+    pub gui: GuiArgs,
+}
+
+/// Flags of the desktop app (`unmask` without a subcommand).
+#[derive(Debug, Args, Clone, Default)]
+pub struct GuiArgs {
+    /// Model folder to load in the app (default: the embedded model).
+    #[arg(long = "model", value_name = "DIR")]
+    pub gui_model: Option<PathBuf>,
+    /// Start without loading any model (replay traces only).
+    #[arg(long)]
+    pub no_model: bool,
+    /// Trace file to open in the app (repeat for the compare screenshot).
+    #[arg(long = "trace", value_name = "FILE")]
+    pub gui_traces: Vec<PathBuf>,
+    /// Open a prepared view for screenshots: main, hover, compare or decode-order (prints
+    /// UNMASK_DEMO_READY when it is on screen; settings are not read or saved).
+    #[arg(long, value_name = "SCENE", hide = true)]
+    pub demo_screenshot: Option<String>,
 }
 
 /// Subcommands.

@@ -1,0 +1,1521 @@
+//! The app shell: [`UnmaskApp`] (an `eframe::App`) owns the worker handle, the runs, the playback
+//! state and the persisted [`Settings`], drains worker events under a per-frame time budget and lays
+//! out the panels. Every failure becomes a banner; the app stays usable.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui::{Color32, RichText};
+use serde::{Deserialize, Serialize};
+
+use crate::generate::GenerateRequest;
+use crate::model::{LoadOptions, ModelInfo, ModelSource};
+use crate::playback::{Playback, PlaybackCommand};
+use crate::trace::{RunOutcome, Trace};
+use crate::ui::canvas_view::{self, CanvasOptions};
+use crate::ui::compare::{self, CompareState, EntryStatus, RUN_COLORS};
+use crate::ui::controls::{self, ControlsAction, ControlsState};
+use crate::ui::files::{self, FileEvent, FileJobs};
+use crate::ui::fonts::{self, CjkFont};
+use crate::ui::playback_bar::{self, BarInfo};
+use crate::ui::plots::{self, PlotAxis, PlotRun};
+use crate::ui::theme::{self, ColorMode};
+use crate::worker::{WorkerCommand, WorkerEvent, WorkerHandle};
+
+/// Storage key of [`Settings`].
+pub const SETTINGS_KEY: &str = "unmask-settings";
+/// Longest time spent draining worker events in one frame.
+pub const EVENT_BUDGET: Duration = Duration::from_millis(4);
+/// How long a single-step dissolve takes when stepping by hand, seconds.
+pub const STEP_ANIMATION_S: f64 = 0.45;
+/// Printed on stdout once a demo scene is on screen (the screenshot script waits for it).
+pub const DEMO_READY_MARKER: &str = "UNMASK_DEMO_READY";
+
+/// Everything remembered between sessions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Dark theme (else light).
+    pub dark: bool,
+    /// UI zoom factor (Ctrl +/−).
+    pub zoom: f32,
+    /// Show the model's current guess inside masks.
+    pub show_guesses: bool,
+    /// Show the formatted prompt's tokens on the canvas.
+    pub show_prompt: bool,
+    /// Colour by confidence or by decode order.
+    pub color_mode: ColorMode,
+    /// Canvas text size, points.
+    pub text_size: f32,
+    /// The controls panel (prompt, template, sampler parameters).
+    pub controls: ControlsState,
+    /// Playback speed.
+    pub speed: f32,
+    /// Loop playback.
+    pub looping: bool,
+    /// Show the plots panel.
+    pub show_plots: bool,
+    /// Show the legend panel.
+    pub show_legend: bool,
+    /// Recently opened trace files, newest first.
+    pub recent_traces: Vec<PathBuf>,
+    /// Recently loaded model folders, newest first.
+    pub recent_models: Vec<PathBuf>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            dark: true,
+            zoom: 1.0,
+            show_guesses: true,
+            show_prompt: false,
+            color_mode: ColorMode::Confidence,
+            text_size: 22.0,
+            controls: ControlsState::default(),
+            speed: 1.0,
+            looping: false,
+            show_plots: true,
+            show_legend: true,
+            recent_traces: Vec::new(),
+            recent_models: Vec::new(),
+        }
+    }
+}
+
+/// A prepared view for screenshots (`--demo-screenshot`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DemoScene {
+    /// The main view paused mid-run.
+    Main,
+    /// The main view with the top-k popup of a masked cell open.
+    Hover,
+    /// Compare mode with every `--trace` side by side.
+    Compare,
+    /// The decode-order colouring of the finished run.
+    DecodeOrder,
+}
+
+impl std::str::FromStr for DemoScene {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "main" => Ok(DemoScene::Main),
+            "hover" => Ok(DemoScene::Hover),
+            "compare" => Ok(DemoScene::Compare),
+            "decode-order" => Ok(DemoScene::DecodeOrder),
+            other => Err(format!(
+                "unknown demo scene {other:?}: use main, hover, compare or decode-order"
+            )),
+        }
+    }
+}
+
+/// How the app starts.
+#[derive(Clone, Debug, Default)]
+pub struct AppOptions {
+    /// Model folder to load; `None` = the embedded model.
+    pub model: Option<PathBuf>,
+    /// Load a model at start (off for replay-only use and some tests).
+    pub load_model: bool,
+    /// Trace files to open at start (the first is shown; in the compare demo, all are compared).
+    pub traces: Vec<PathBuf>,
+    /// A prepared screenshot scene.
+    pub demo: Option<DemoScene>,
+    /// Read and write persisted settings.
+    pub persist: bool,
+    /// Use these system CJK font files instead of the usual places (tests of the fallback).
+    pub cjk_font_candidates: Option<Vec<PathBuf>>,
+}
+
+/// The model's state as the UI knows it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ModelStatus {
+    /// None loaded (yet).
+    None,
+    /// Loading.
+    Loading {
+        /// What is being loaded.
+        source: String,
+        /// Current stage.
+        stage: String,
+        /// 0..=1.
+        fraction: f32,
+    },
+    /// Ready.
+    Ready(Box<ModelInfo>),
+    /// The last load failed; why.
+    Failed(String),
+}
+
+/// Single run or compare.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// One run with its plots.
+    Single,
+    /// Several runs side by side.
+    Compare,
+}
+
+/// What a banner's button does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BannerAction {
+    /// Start a new worker thread and reload the model.
+    RestartWorker,
+    /// Load the last model again.
+    ReloadModel,
+}
+
+/// An error shown at the top of the window until dismissed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Banner {
+    /// The message.
+    pub text: String,
+    /// An offered fix.
+    pub action: Option<BannerAction>,
+}
+
+/// The run on the main canvas.
+struct MainRun {
+    trace: Trace,
+    /// The worker's run id while it is live.
+    run_id: Option<u64>,
+    /// Still generating.
+    live: bool,
+    /// Where it came from ("live run", a file path).
+    source: String,
+}
+
+/// Where a run's events go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Target {
+    Main,
+    Compare(usize),
+}
+
+/// A run waiting for the worker.
+struct Job {
+    run_id: u64,
+    target: Target,
+    request: GenerateRequest,
+}
+
+/// The desktop app.
+pub struct UnmaskApp {
+    settings: Settings,
+    persist: bool,
+    ctx: egui::Context,
+    worker: Option<WorkerHandle>,
+    model: ModelStatus,
+    /// The model folder last asked for (reloaded after a worker restart).
+    model_source: Option<PathBuf>,
+    main: Option<MainRun>,
+    playback: Playback,
+    mode: Mode,
+    compare: CompareState,
+    queue: VecDeque<Job>,
+    active: Option<(u64, Target)>,
+    next_run_id: u64,
+    banners: Vec<Banner>,
+    notice: Option<String>,
+    files: FileJobs,
+    /// A hand-stepped dissolve: the frame and when it began (UI time, seconds).
+    step_anim: Option<(usize, f64)>,
+    demo: Option<DemoScene>,
+    demo_frames: u32,
+    forced_hover: Option<u32>,
+    path_input: String,
+    cjk_font: CjkFont,
+}
+
+impl UnmaskApp {
+    /// Build the app: fonts, theme, settings, the worker, the start-up model and traces.
+    pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> Self {
+        let ctx = cc.egui_ctx.clone();
+        let candidates = options
+            .cjk_font_candidates
+            .clone()
+            .unwrap_or_else(fonts::system_candidates);
+        let cjk_font = fonts::install_fonts(&ctx, &candidates);
+        let mut settings: Settings = if options.persist {
+            cc.storage
+                .and_then(|s| eframe::get_value(s, SETTINGS_KEY))
+                .unwrap_or_default()
+        } else {
+            Settings::default()
+        };
+        settings.zoom = settings.zoom.clamp(0.5, 3.0);
+        theme::apply_theme(&ctx, settings.dark);
+        ctx.set_zoom_factor(settings.zoom);
+        let playback = Playback {
+            speed: settings.speed,
+            looping: settings.looping,
+            ..Playback::default()
+        };
+        let mut app = Self {
+            settings,
+            persist: options.persist,
+            ctx: ctx.clone(),
+            worker: None,
+            model: ModelStatus::None,
+            model_source: None,
+            main: None,
+            playback,
+            mode: Mode::Single,
+            compare: CompareState::default(),
+            queue: VecDeque::new(),
+            active: None,
+            next_run_id: 1,
+            banners: Vec::new(),
+            notice: None,
+            files: FileJobs::new(Some(ctx)),
+            step_anim: None,
+            demo: options.demo,
+            demo_frames: 0,
+            forced_hover: None,
+            path_input: String::new(),
+            cjk_font,
+        };
+        app.start_worker();
+        if options.load_model {
+            match options.model.clone() {
+                Some(dir) => app.load_model(dir),
+                None => match crate::cli::default_model_dir() {
+                    Ok(dir) => app.load_model(dir),
+                    Err(e) => {
+                        let text = format!(
+                            "{e:#}. You can still open a model folder (File → Open model folder…) or replay a trace (drop a .trace file on the window)."
+                        );
+                        app.model = ModelStatus::Failed(text.clone());
+                        app.banner(text, None);
+                    }
+                },
+            }
+        }
+        let mut loaded = Vec::new();
+        for path in &options.traces {
+            match Trace::load(path) {
+                Ok(trace) => loaded.push((path.clone(), trace)),
+                Err(e) => app.banner(e.to_string(), None),
+            }
+        }
+        if let Some(scene) = options.demo {
+            app.setup_demo(scene, loaded);
+        } else if let Some((path, trace)) = loaded.into_iter().next() {
+            app.show_trace(path, trace);
+        }
+        app
+    }
+
+    // ----- public API (menus, tests) -----
+
+    /// The persisted settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The persisted settings, to change.
+    pub fn settings_mut(&mut self) -> &mut Settings {
+        &mut self.settings
+    }
+
+    /// The model's state.
+    pub fn model_status(&self) -> &ModelStatus {
+        &self.model
+    }
+
+    /// The run on the main canvas.
+    pub fn main_trace(&self) -> Option<&Trace> {
+        self.main.as_ref().map(|m| &m.trace)
+    }
+
+    /// The frame the main canvas shows.
+    pub fn main_frame(&self) -> usize {
+        self.playback.frame()
+    }
+
+    /// Whether a run is generating or queued.
+    pub fn is_running(&self) -> bool {
+        self.active.is_some() || !self.queue.is_empty()
+    }
+
+    /// The error banners on screen.
+    pub fn banners(&self) -> &[Banner] {
+        &self.banners
+    }
+
+    /// Compare mode's state.
+    pub fn compare(&self) -> &CompareState {
+        &self.compare
+    }
+
+    /// Which CJK font is in use.
+    pub fn cjk_font(&self) -> &CjkFont {
+        &self.cjk_font
+    }
+
+    /// Switch between single-run and compare mode.
+    pub fn set_mode(&mut self, mode: Mode) {
+        self.mode = mode;
+    }
+
+    /// Start a run on the main canvas (queued behind any running one).
+    pub fn generate(&mut self, request: GenerateRequest) {
+        let run_id = self.take_run_id();
+        self.queue.push_back(Job {
+            run_id,
+            target: Target::Main,
+            request,
+        });
+        self.pump_queue();
+    }
+
+    /// Add a configuration to the comparison; returns its label.
+    pub fn compare_add(&mut self, request: GenerateRequest) -> String {
+        self.compare.add_request(request)
+    }
+
+    /// Run every compared configuration on the current prompt, one after another.
+    pub fn compare_run_all(&mut self) {
+        let prompt = self.settings.controls.prompt.clone();
+        for i in 0..self.compare.entries.len() {
+            let Some(mut request) = self.compare.entries[i].request.clone() else {
+                continue;
+            };
+            request.prompt = prompt.clone();
+            let run_id = self.take_run_id();
+            let entry = &mut self.compare.entries[i];
+            entry.trace = None;
+            entry.status = EntryStatus::Queued;
+            self.queue.push_back(Job {
+                run_id,
+                target: Target::Compare(i),
+                request,
+            });
+        }
+        self.compare.playback = Playback {
+            speed: self.playback.speed,
+            playing: true,
+            follow_live: true,
+            ..Playback::default()
+        };
+        self.pump_queue();
+    }
+
+    /// Cancel the running generation and drop queued ones.
+    pub fn cancel(&mut self) {
+        for job in self.queue.drain(..) {
+            if let Target::Compare(i) = job.target
+                && let Some(e) = self.compare.entries.get_mut(i)
+            {
+                e.status = EntryStatus::Idle;
+            }
+        }
+        if let Some(w) = &self.worker {
+            w.cancel();
+        }
+    }
+
+    /// Open a path: a folder is loaded as a model, a file as a trace (in the background).
+    pub fn open_path(&mut self, path: PathBuf) {
+        if path.is_dir() {
+            self.load_model(path);
+        } else {
+            self.notice = Some(format!("Opening {}…", path.display()));
+            self.files.load_trace(path);
+        }
+    }
+
+    /// Ask the worker to load a model folder.
+    pub fn load_model(&mut self, dir: PathBuf) {
+        self.model_source = Some(dir.clone());
+        self.model = ModelStatus::Loading {
+            source: dir.display().to_string(),
+            stage: "starting".into(),
+            fraction: 0.0,
+        };
+        let sent = self.worker.as_ref().is_some_and(|w| {
+            w.send(WorkerCommand::LoadModel {
+                source: ModelSource::Folder(dir.clone()),
+                options: LoadOptions::default(),
+            })
+        });
+        if !sent {
+            self.model = ModelStatus::Failed("the worker is not running".into());
+            self.banner(
+                "The worker thread is not running, so the model cannot load.".into(),
+                Some(BannerAction::RestartWorker),
+            );
+        }
+    }
+
+    // ----- internals -----
+
+    fn take_run_id(&mut self) -> u64 {
+        let id = self.next_run_id;
+        self.next_run_id += 1;
+        id
+    }
+
+    fn banner(&mut self, text: String, action: Option<BannerAction>) {
+        if !self.banners.iter().any(|b| b.text == text) {
+            self.banners.push(Banner { text, action });
+        }
+    }
+
+    fn start_worker(&mut self) {
+        let ctx = self.ctx.clone();
+        let waker: crate::worker::Waker = Arc::new(move || ctx.request_repaint());
+        match WorkerHandle::spawn(Some(waker)) {
+            Ok(w) => self.worker = Some(w),
+            Err(e) => self.banner(
+                format!("Could not start the worker thread: {e}"),
+                Some(BannerAction::RestartWorker),
+            ),
+        }
+    }
+
+    fn restart_worker(&mut self) {
+        // Dropping the old handle asks its thread to stop and waits for it.
+        self.worker = None;
+        self.active = None;
+        self.queue.clear();
+        if let Some(main) = &mut self.main {
+            main.live = false;
+            main.run_id = None;
+        }
+        self.start_worker();
+        if let Some(dir) = self.model_source.clone() {
+            self.load_model(dir);
+        }
+    }
+
+    /// Send the next queued run when the worker is free.
+    fn pump_queue(&mut self) {
+        if self.active.is_some() {
+            return;
+        }
+        let Some(job) = self.queue.pop_front() else {
+            return;
+        };
+        let sent = self.worker.as_ref().is_some_and(|w| {
+            w.send(WorkerCommand::Generate {
+                run_id: job.run_id,
+                request: Box::new(job.request),
+            })
+        });
+        if sent {
+            self.active = Some((job.run_id, job.target));
+        } else {
+            self.queue.clear();
+            self.banner(
+                "The worker thread is not running, so nothing can be generated.".into(),
+                Some(BannerAction::RestartWorker),
+            );
+        }
+    }
+
+    fn show_trace(&mut self, path: PathBuf, trace: Trace) {
+        if self.main.as_ref().is_some_and(|m| m.live) {
+            self.cancel();
+        }
+        files::push_recent(&mut self.settings.recent_traces, &path);
+        self.main = Some(MainRun {
+            trace,
+            run_id: None,
+            live: false,
+            source: path.display().to_string(),
+        });
+        self.playback.position = 0.0;
+        self.playback.follow_live = false;
+        self.playback.playing = true;
+        self.mode = Mode::Single;
+    }
+
+    fn active_target(&self, run_id: u64) -> Option<Target> {
+        self.active.filter(|(id, _)| *id == run_id).map(|(_, t)| t)
+    }
+
+    fn trace_of(&mut self, target: Target) -> Option<&mut Trace> {
+        match target {
+            Target::Main => self.main.as_mut().map(|m| &mut m.trace),
+            Target::Compare(i) => self
+                .compare
+                .entries
+                .get_mut(i)
+                .and_then(|e| e.trace.as_mut()),
+        }
+    }
+
+    fn handle_event(&mut self, event: WorkerEvent) {
+        match event {
+            WorkerEvent::LoadProgress { stage, fraction } => {
+                let source = match &self.model {
+                    ModelStatus::Loading { source, .. } => source.clone(),
+                    _ => String::new(),
+                };
+                self.model = ModelStatus::Loading {
+                    source,
+                    stage,
+                    fraction,
+                };
+            }
+            WorkerEvent::ModelLoaded(info) => {
+                if let Some(dir) = &self.model_source {
+                    let dir = dir.clone();
+                    files::push_recent(&mut self.settings.recent_models, &dir);
+                }
+                self.banners
+                    .retain(|b| b.action != Some(BannerAction::ReloadModel));
+                self.model = ModelStatus::Ready(info);
+            }
+            WorkerEvent::LoadFailed(e) => {
+                self.model = ModelStatus::Failed(e.clone());
+                self.banner(format!("Could not load the model: {e}"), None);
+            }
+            WorkerEvent::RunStarted {
+                run_id,
+                header,
+                tokens,
+            } => {
+                let trace = Trace::new(*header, tokens);
+                match self.active_target(run_id) {
+                    Some(Target::Main) => {
+                        self.main = Some(MainRun {
+                            trace,
+                            run_id: Some(run_id),
+                            live: true,
+                            source: "live run".into(),
+                        });
+                        self.playback.position = 0.0;
+                        self.playback.follow_live = true;
+                        self.playback.playing = true;
+                        self.step_anim = None;
+                    }
+                    Some(Target::Compare(i)) => {
+                        if let Some(e) = self.compare.entries.get_mut(i) {
+                            e.trace = Some(trace);
+                            e.status = EntryStatus::Running;
+                        }
+                    }
+                    None => {}
+                }
+            }
+            WorkerEvent::Step { run_id, record } => {
+                let Some(target) = self.active_target(run_id) else {
+                    return;
+                };
+                if let Some(trace) = self.trace_of(target)
+                    && let Err(e) = trace.push_step(*record)
+                {
+                    let text = format!("The run sent a step the trace cannot hold: {e}");
+                    self.banner(text, None);
+                }
+            }
+            WorkerEvent::RunEnded { run_id, summary } => {
+                let Some(target) = self.active_target(run_id) else {
+                    return;
+                };
+                let outcome = summary.outcome.clone();
+                if let Some(trace) = self.trace_of(target) {
+                    trace.finish(summary);
+                }
+                match target {
+                    Target::Main => {
+                        if let Some(m) = &mut self.main {
+                            m.live = false;
+                            m.run_id = None;
+                        }
+                    }
+                    Target::Compare(i) => {
+                        if let Some(e) = self.compare.entries.get_mut(i) {
+                            e.status = EntryStatus::Done;
+                        }
+                    }
+                }
+                if let RunOutcome::Failed(e) = outcome {
+                    let crashed = e.contains("panicked");
+                    if crashed {
+                        self.model =
+                            ModelStatus::Failed("the model crashed and was unloaded".into());
+                    }
+                    self.banner(
+                        format!("The run failed: {e}"),
+                        crashed.then_some(BannerAction::ReloadModel),
+                    );
+                }
+                self.active = None;
+                self.pump_queue();
+            }
+            WorkerEvent::RunRejected { run_id, error } => {
+                let Some(target) = self.active_target(run_id) else {
+                    return;
+                };
+                if let Target::Compare(i) = target
+                    && let Some(e) = self.compare.entries.get_mut(i)
+                {
+                    e.status = EntryStatus::Failed(error.clone());
+                }
+                let hint = if error.contains("no model") {
+                    " Load a model first (File → Open model folder…)."
+                } else {
+                    ""
+                };
+                self.banner(format!("The run could not start: {error}.{hint}"), None);
+                self.active = None;
+                self.pump_queue();
+            }
+        }
+    }
+
+    /// Handle worker events for at most [`EVENT_BUDGET`]; asks for another frame if some are left.
+    fn drain_events(&mut self) {
+        let start = Instant::now();
+        loop {
+            let Some(event) = self.worker.as_ref().and_then(WorkerHandle::try_recv) else {
+                break;
+            };
+            self.handle_event(event);
+            if start.elapsed() > EVENT_BUDGET {
+                self.ctx.request_repaint();
+                break;
+            }
+        }
+    }
+
+    fn poll_files(&mut self) {
+        while let Some(event) = self.files.poll() {
+            self.notice = None;
+            match event {
+                FileEvent::TraceLoaded { path, result } => match result {
+                    Ok(trace) => self.show_trace(path, *trace),
+                    Err(e) => {
+                        self.settings.recent_traces.retain(|p| p != &path);
+                        self.banner(format!("Could not open the trace: {e}"), None);
+                    }
+                },
+                FileEvent::TraceSaved { path, result } => match result {
+                    Ok(()) => {
+                        files::push_recent(&mut self.settings.recent_traces, &path);
+                        self.notice = Some(format!("Saved {}", path.display()));
+                    }
+                    Err(e) => self.banner(format!("Could not save the trace: {e}"), None),
+                },
+                FileEvent::ModelFolderChosen(dir) => self.load_model(dir),
+                FileEvent::NothingChosen { what } => {
+                    self.notice = Some(format!(
+                        "No {what} chosen. (No dialog appeared? Drop the file on the window, or type its path in File → Open path.)"
+                    ));
+                }
+            }
+        }
+    }
+
+    fn check_worker(&mut self) {
+        let dead = self.worker.as_ref().is_none_or(|w| !w.is_alive());
+        if dead
+            && !self
+                .banners
+                .iter()
+                .any(|b| b.action == Some(BannerAction::RestartWorker))
+        {
+            self.active = None;
+            self.queue.clear();
+            self.banner(
+                "The worker thread stopped. Restart it to generate again (replaying traces still works).".into(),
+                Some(BannerAction::RestartWorker),
+            );
+        }
+    }
+
+    /// Frames, live flag and planned steps of the timeline on screen.
+    fn timeline(&self) -> (usize, bool, Option<u32>) {
+        match self.mode {
+            Mode::Single => match &self.main {
+                Some(m) => (m.trace.frame_count(), m.live, m.trace.header.planned_steps),
+                None => (1, false, None),
+            },
+            Mode::Compare => (self.compare.frame_count(), self.compare.live(), None),
+        }
+    }
+
+    fn playback_mut(&mut self) -> &mut Playback {
+        match self.mode {
+            Mode::Single => &mut self.playback,
+            Mode::Compare => &mut self.compare.playback,
+        }
+    }
+
+    fn apply_commands(&mut self, commands: Vec<PlaybackCommand>) {
+        if commands.is_empty() {
+            return;
+        }
+        let (frames, _, _) = self.timeline();
+        let now = self.ctx.input(|i| i.time);
+        let before = self.playback_mut().frame();
+        for c in commands {
+            self.playback_mut().apply(c, frames);
+        }
+        let pb = self.playback_mut();
+        let after = pb.frame();
+        if after == before + 1 && !pb.playing {
+            self.step_anim = Some((after, now));
+        } else if after != before {
+            self.step_anim = None;
+        }
+        self.settings.speed = self.playback_mut().speed;
+        self.settings.looping = self.playback_mut().looping;
+    }
+
+    /// The dissolve progress to draw: the hand-stepped animation while it runs, else playback's.
+    fn transition(&self, now: f64) -> f32 {
+        let playback = match self.mode {
+            Mode::Single => &self.playback,
+            Mode::Compare => &self.compare.playback,
+        };
+        match self.step_anim {
+            Some((frame, start)) if frame == playback.frame() && !playback.playing => {
+                (((now - start) / STEP_ANIMATION_S) as f32).clamp(0.0, 1.0)
+            }
+            _ => playback.transition(),
+        }
+    }
+
+    fn canvas_options(&self) -> CanvasOptions {
+        CanvasOptions {
+            color_mode: self.settings.color_mode,
+            show_guesses: self.settings.show_guesses,
+            show_prompt: self.settings.show_prompt,
+            dark: self.settings.dark,
+            text_size: self.settings.text_size,
+        }
+    }
+
+    fn setup_demo(&mut self, scene: DemoScene, traces: Vec<(PathBuf, Trace)>) {
+        self.settings.show_plots = true;
+        self.settings.show_legend = true;
+        let mut traces = traces.into_iter();
+        match scene {
+            DemoScene::Compare => {
+                for (_, t) in traces {
+                    self.compare.add_trace(t);
+                }
+                self.mode = Mode::Compare;
+                let last = self.compare.frame_count().saturating_sub(1);
+                self.compare.playback.position = (last as f64 * 0.5).round();
+                self.compare.playback.playing = false;
+                self.compare.playback.follow_live = false;
+            }
+            DemoScene::Main | DemoScene::Hover | DemoScene::DecodeOrder => {
+                let Some((path, trace)) = traces.next() else {
+                    self.banner("--demo-screenshot needs --trace FILE".into(), None);
+                    return;
+                };
+                let last = trace.frame_count().saturating_sub(1);
+                let frame = if scene == DemoScene::DecodeOrder {
+                    last
+                } else {
+                    ((last as f64) * 0.45).round() as usize
+                };
+                if scene == DemoScene::Hover {
+                    // The first mask with recorded guesses, a little into the response.
+                    let f = trace.frame_at(frame);
+                    let start = trace.header.canvas.prompt_len;
+                    self.forced_hover = (start..f.cells.len())
+                        .filter(|&p| trace.candidates_at(frame, p as u32).is_some())
+                        .nth(3)
+                        .map(|p| p as u32);
+                }
+                if scene == DemoScene::DecodeOrder {
+                    self.settings.color_mode = ColorMode::DecodeOrder;
+                }
+                self.show_trace(path, trace);
+                self.playback.position = frame as f64;
+                self.playback.playing = false;
+            }
+        }
+    }
+
+    // ----- panels -----
+
+    fn menu_bar(&mut self, ui: &mut egui::Ui) {
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("File", |ui| self.file_menu(ui));
+            ui.menu_button("View", |ui| self.view_menu(ui));
+            ui.separator();
+            ui.selectable_value(&mut self.mode, Mode::Single, "Single run")
+                .on_hover_text("One run: canvas, playback and plots");
+            ui.selectable_value(&mut self.mode, Mode::Compare, "Compare")
+                .on_hover_text("Several configurations on the same prompt, side by side");
+            ui.separator();
+            let theme_label = if self.settings.dark {
+                "Light theme"
+            } else {
+                "Dark theme"
+            };
+            if ui.button(theme_label).clicked() {
+                self.settings.dark = !self.settings.dark;
+                theme::apply_theme(ui.ctx(), self.settings.dark);
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                self.model_chip(ui);
+            });
+        });
+    }
+
+    fn model_chip(&self, ui: &mut egui::Ui) {
+        match &self.model {
+            ModelStatus::None => {
+                ui.label("no model");
+            }
+            ModelStatus::Loading {
+                source,
+                stage,
+                fraction,
+            } => {
+                ui.add(
+                    egui::ProgressBar::new(*fraction)
+                        .desired_width(180.0)
+                        .show_percentage()
+                        .animate(true),
+                );
+                ui.label(format!("Loading model {source}: {stage}"));
+            }
+            ModelStatus::Ready(info) => {
+                let name = Path::new(&info.id)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| info.id.clone());
+                ui.label(RichText::new(format!("Model: {name}")).strong())
+                    .on_hover_text(format!(
+                        "{}\n{} · {:.2} M parameters · {}\nvocabulary {} · context {} · {} {}",
+                        info.id,
+                        info.family,
+                        info.n_params as f64 / 1e6,
+                        info.shape,
+                        info.vocab_size,
+                        info.max_context,
+                        info.device,
+                        info.dtype
+                    ));
+            }
+            ModelStatus::Failed(_) => {
+                ui.label(RichText::new("no model loaded").color(ui.visuals().warn_fg_color));
+            }
+        }
+    }
+
+    fn file_menu(&mut self, ui: &mut egui::Ui) {
+        if ui.button("Open model folder…").clicked() {
+            self.files.pick_model_folder();
+            ui.close();
+        }
+        if ui.button("Open trace…").clicked() {
+            let dir = self
+                .settings
+                .recent_traces
+                .first()
+                .and_then(|p| p.parent().map(Path::to_path_buf));
+            self.files.open_trace_dialog(dir);
+            ui.close();
+        }
+        let can_save = self.main.as_ref().is_some_and(|m| !m.live);
+        if ui
+            .add_enabled(can_save, egui::Button::new("Save trace…"))
+            .on_disabled_hover_text("Finish or cancel a run first")
+            .clicked()
+        {
+            if let Some(m) = &self.main {
+                let name = files::suggested_trace_name(&m.trace);
+                self.files.save_trace_dialog(m.trace.clone(), name);
+            }
+            ui.close();
+        }
+        ui.separator();
+        ui.label("Open path (trace file or model folder):");
+        let edit = ui.add(
+            egui::TextEdit::singleline(&mut self.path_input)
+                .hint_text("/path/to/run.trace")
+                .desired_width(320.0),
+        );
+        if edit.lost_focus()
+            && ui.input(|i| i.key_pressed(egui::Key::Enter))
+            && !self.path_input.trim().is_empty()
+        {
+            let path = PathBuf::from(self.path_input.trim());
+            self.open_path(path);
+            ui.close();
+        }
+        ui.separator();
+        ui.menu_button("Recent traces", |ui| {
+            if self.settings.recent_traces.is_empty() {
+                ui.label("none yet");
+            }
+            for path in self.settings.recent_traces.clone() {
+                if ui.button(path.display().to_string()).clicked() {
+                    self.open_path(path);
+                    ui.close();
+                }
+            }
+        });
+        ui.menu_button("Recent models", |ui| {
+            if self.settings.recent_models.is_empty() {
+                ui.label("none yet");
+            }
+            for path in self.settings.recent_models.clone() {
+                if ui.button(path.display().to_string()).clicked() {
+                    self.load_model(path);
+                    ui.close();
+                }
+            }
+        });
+        if let Ok(dir) = crate::cli::default_model_dir()
+            && ui.button("Load the embedded model").clicked()
+        {
+            self.load_model(dir);
+            ui.close();
+        }
+        ui.separator();
+        if ui.button("Quit").clicked() {
+            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+    }
+
+    fn view_menu(&mut self, ui: &mut egui::Ui) {
+        ui.checkbox(&mut self.settings.show_guesses, "Show guesses in masks")
+            .on_hover_text(
+                "Inside each mask, the model's current best guess (faded) and its probability",
+            );
+        ui.checkbox(&mut self.settings.show_prompt, "Show prompt tokens")
+            .on_hover_text("Also draw the prompt as the model sees it (with its chat format)");
+        ui.separator();
+        ui.label("Colour committed tokens by:");
+        ui.radio_value(
+            &mut self.settings.color_mode,
+            ColorMode::Confidence,
+            "Confidence",
+        );
+        ui.radio_value(
+            &mut self.settings.color_mode,
+            ColorMode::DecodeOrder,
+            "Decode order (step)",
+        );
+        ui.separator();
+        ui.checkbox(&mut self.settings.show_plots, "Plots");
+        ui.checkbox(&mut self.settings.show_legend, "What am I looking at?");
+        ui.separator();
+        ui.add(
+            egui::Slider::new(&mut self.settings.text_size, 10.0..=48.0).text("Token text size"),
+        );
+        ui.horizontal(|ui| {
+            ui.label(format!("Zoom {:.0}%", ui.ctx().zoom_factor() * 100.0));
+            if ui.button("−").on_hover_text("Ctrl −").clicked() {
+                egui::gui_zoom::zoom_out(ui.ctx());
+            }
+            if ui.button("+").on_hover_text("Ctrl +").clicked() {
+                egui::gui_zoom::zoom_in(ui.ctx());
+            }
+            if ui.button("100%").on_hover_text("Ctrl 0").clicked() {
+                ui.ctx().set_zoom_factor(1.0);
+            }
+        });
+    }
+
+    fn banners_ui(&mut self, ui: &mut egui::Ui) {
+        let mut dismiss = None;
+        let mut action = None;
+        for (i, b) in self.banners.iter().enumerate() {
+            egui::Frame::new()
+                .fill(if self.settings.dark {
+                    Color32::from_rgb(110, 28, 28)
+                } else {
+                    Color32::from_rgb(255, 218, 214)
+                })
+                .inner_margin(8)
+                .corner_radius(4)
+                .show(ui, |ui| {
+                    ui.horizontal(|ui| {
+                        if ui.button("×").on_hover_text("Dismiss").clicked() {
+                            dismiss = Some(i);
+                        }
+                        match b.action {
+                            Some(BannerAction::RestartWorker) => {
+                                if ui.button("Restart worker").clicked() {
+                                    action = Some((i, BannerAction::RestartWorker));
+                                }
+                            }
+                            Some(BannerAction::ReloadModel) => {
+                                if ui.button("Reload model").clicked() {
+                                    action = Some((i, BannerAction::ReloadModel));
+                                }
+                            }
+                            None => {}
+                        }
+                        let color = if self.settings.dark {
+                            Color32::WHITE
+                        } else {
+                            Color32::from_rgb(90, 0, 0)
+                        };
+                        ui.add(
+                            egui::Label::new(RichText::new(&b.text).color(color).size(15.0)).wrap(),
+                        );
+                    });
+                });
+        }
+        if let Some((i, a)) = action {
+            self.banners.remove(i);
+            match a {
+                BannerAction::RestartWorker => self.restart_worker(),
+                BannerAction::ReloadModel => {
+                    if let Some(dir) = self.model_source.clone() {
+                        self.load_model(dir);
+                    }
+                }
+            }
+        } else if let Some(i) = dismiss {
+            self.banners.remove(i);
+        }
+    }
+
+    fn status_line(&self, ui: &mut egui::Ui) {
+        ui.horizontal_wrapped(|ui| {
+            let model = match &self.model {
+                ModelStatus::Ready(info) => format!(
+                    "model {} ({}, {:.2} M params) on {} {}",
+                    Path::new(&info.id)
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| info.id.clone()),
+                    info.family,
+                    info.n_params as f64 / 1e6,
+                    info.device,
+                    info.dtype
+                ),
+                ModelStatus::Loading {
+                    stage, fraction, ..
+                } => {
+                    format!("loading model: {stage} ({:.0}%)", fraction * 100.0)
+                }
+                ModelStatus::None => "no model".into(),
+                ModelStatus::Failed(_) => "no model loaded".into(),
+            };
+            ui.label(model);
+            ui.separator();
+            match self.mode {
+                Mode::Single => match &self.main {
+                    Some(m) => {
+                        let (frames, live, planned) = self.timeline();
+                        ui.label(playback_bar::step_counter_text(
+                            self.playback.frame(),
+                            frames,
+                            live,
+                            planned,
+                        ));
+                        ui.separator();
+                        ui.label(format!("{:.1} tokens/s", compare::tokens_per_s(&m.trace)));
+                        ui.separator();
+                        let state = match (&m.trace.summary, m.live) {
+                            (_, true) => "generating…".to_string(),
+                            (Some(s), _) => match &s.outcome {
+                                RunOutcome::Finished => {
+                                    format!("finished in {:.2} s", s.elapsed_ms / 1000.0)
+                                }
+                                RunOutcome::Cancelled => "cancelled".into(),
+                                RunOutcome::Failed(e) => format!("failed: {e}"),
+                            },
+                            (None, false) => "ended without a summary".into(),
+                        };
+                        ui.label(state);
+                        ui.separator();
+                        ui.label(&m.source);
+                    }
+                    None => {
+                        ui.label("no run yet");
+                    }
+                },
+                Mode::Compare => {
+                    ui.label(format!("{} configurations", self.compare.entries.len()));
+                }
+            }
+            if let Some(n) = &self.notice {
+                ui.separator();
+                ui.label(RichText::new(n).italics());
+            }
+            if self.files.busy() {
+                ui.spinner();
+            }
+        });
+    }
+
+    fn left_panel(&mut self, ui: &mut egui::Ui) {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            let running = self.is_running();
+            let action = controls::controls_ui(ui, &mut self.settings.controls, running);
+            match action {
+                ControlsAction::Generate => match self.settings.controls.request() {
+                    Ok(request) => {
+                        if self.mode == Mode::Compare {
+                            self.mode = Mode::Single;
+                        }
+                        self.generate(request);
+                    }
+                    Err(e) => self.banner(format!("Cannot generate: {e}"), None),
+                },
+                ControlsAction::Cancel => self.cancel(),
+                ControlsAction::None => {}
+            }
+            if self.mode == Mode::Compare {
+                ui.separator();
+                self.compare_controls(ui);
+            }
+        });
+    }
+
+    fn compare_controls(&mut self, ui: &mut egui::Ui) {
+        ui.heading("Compare");
+        ui.horizontal(|ui| {
+            ui.label("Sync by:");
+            ui.radio_value(&mut self.compare.axis, PlotAxis::Step, "step")
+                .on_hover_text("Same step number in every run");
+            ui.radio_value(&mut self.compare.axis, PlotAxis::Progress, "progress")
+                .on_hover_text(
+                    "Same fraction of each run, so runs of different lengths end together",
+                );
+        });
+        let live = self.compare.live();
+        let mut remove = None;
+        for (i, entry) in self.compare.entries.iter().enumerate() {
+            ui.horizontal(|ui| {
+                let color = RUN_COLORS[i % RUN_COLORS.len()];
+                if ui
+                    .add_enabled(!live, egui::Button::new("×"))
+                    .on_hover_text(format!("Remove {}", entry.label))
+                    .clicked()
+                {
+                    remove = Some(i);
+                }
+                ui.label(RichText::new(&entry.label).strong().color(color));
+                ui.add(egui::Label::new(&entry.description).wrap());
+            });
+        }
+        if let Some(i) = remove {
+            self.compare.remove(i);
+        }
+        ui.horizontal_wrapped(|ui| {
+            if ui
+                .add_enabled(!live, egui::Button::new("Add current settings"))
+                .on_hover_text("Add the decoding settings above as a new configuration")
+                .clicked()
+            {
+                match self.settings.controls.request() {
+                    Ok(r) => {
+                        self.compare.add_request(r);
+                    }
+                    Err(e) => self.banner(format!("Cannot add these settings: {e}"), None),
+                }
+            }
+            let finished = self
+                .main
+                .as_ref()
+                .filter(|m| !m.live)
+                .map(|m| m.trace.clone());
+            if ui
+                .add_enabled(
+                    !live && finished.is_some(),
+                    egui::Button::new("Add the last run"),
+                )
+                .on_hover_text("Add the run on the single-run canvas as it is")
+                .clicked()
+                && let Some(t) = finished
+            {
+                self.compare.add_trace(t);
+            }
+            let can_run = !live && self.compare.entries.iter().any(|e| e.request.is_some());
+            if ui
+                .add_enabled(
+                    can_run,
+                    egui::Button::new(RichText::new("Run all").strong()),
+                )
+                .on_hover_text("Run every configuration on the prompt above, one after another")
+                .clicked()
+            {
+                self.compare_run_all();
+            }
+            if ui.add_enabled(!live, egui::Button::new("Clear")).clicked() {
+                self.compare.entries.clear();
+            }
+        });
+    }
+
+    fn legend_panel(&self, ui: &mut egui::Ui) {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            ui.heading("What am I looking at?");
+            ui.label(
+                "A diffusion language model starts from a row of masks and fills them in over a \
+                 number of steps, in any order it likes. Each box is one token.",
+            );
+            ui.add_space(6.0);
+            canvas_view::cell_legend_ui(ui, self.settings.dark);
+            ui.add_space(6.0);
+            theme::legend_ui(ui, self.settings.color_mode, self.settings.dark);
+            ui.add_space(6.0);
+            ui.label(match self.settings.color_mode {
+                ColorMode::Confidence => {
+                    "Colour = how sure the model was when it committed the token. Hover any box for its top candidates."
+                }
+                ColorMode::DecodeOrder => {
+                    "Colour = the step at which the token was committed: answer-first versus left-to-right shows at a glance."
+                }
+            });
+            ui.add_space(6.0);
+            ui.label(RichText::new("Keys: space play/pause · ← → one step · Home/End · [ ] speed · Ctrl +/− zoom").small());
+        });
+    }
+
+    fn central(&mut self, ui: &mut egui::Ui, transition: f32) {
+        let options = self.canvas_options();
+        match self.mode {
+            Mode::Compare => compare::compare_ui(ui, &self.compare, &options),
+            Mode::Single => {
+                let Some(main) = &self.main else {
+                    ui.add_space(40.0);
+                    ui.vertical_centered(|ui| {
+                        ui.heading(RichText::new("Press Generate to watch the model write.").size(28.0));
+                        ui.add_space(8.0);
+                        ui.label(RichText::new(
+                            "Or drop a .trace file on this window to replay a saved run (no model needed).",
+                        ).size(18.0));
+                    });
+                    return;
+                };
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(RichText::new("Prompt:").strong().size(18.0));
+                    ui.label(RichText::new(&main.trace.header.prompt).size(18.0));
+                });
+                ui.label(
+                    RichText::new(compare::describe_params(&main.trace.header.params))
+                        .small()
+                        .weak(),
+                );
+                ui.separator();
+                let frame = self.playback.frame().min(main.trace.frame_count() - 1);
+                egui::ScrollArea::vertical()
+                    .id_salt("main_canvas")
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| {
+                        canvas_view::canvas_ui(
+                            ui,
+                            &main.trace,
+                            frame,
+                            transition,
+                            &options,
+                            self.forced_hover,
+                        );
+                    });
+            }
+        }
+    }
+
+    fn plots_panel(&mut self, ui: &mut egui::Ui) {
+        let scrub = match self.mode {
+            Mode::Single => match &self.main {
+                Some(m) => {
+                    let runs = [PlotRun {
+                        label: "this run",
+                        trace: &m.trace,
+                        color: RUN_COLORS[0],
+                        frame: self.playback.frame(),
+                    }];
+                    plots::plots_ui(ui, &runs, PlotAxis::Step).map(|x| (x, PlotAxis::Step))
+                }
+                None => None,
+            },
+            Mode::Compare => {
+                let runs: Vec<PlotRun<'_>> = self
+                    .compare
+                    .entries
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, e)| {
+                        e.trace.as_ref().map(|t| PlotRun {
+                            label: &e.label,
+                            trace: t,
+                            color: RUN_COLORS[i % RUN_COLORS.len()],
+                            frame: self.compare.run_frame(t).0,
+                        })
+                    })
+                    .collect();
+                plots::plots_ui(ui, &runs, self.compare.axis).map(|x| (x, self.compare.axis))
+            }
+        };
+        if let Some((x, axis)) = scrub {
+            let (frames, _, _) = self.timeline();
+            let last = frames.saturating_sub(1) as f64;
+            let frame = match axis {
+                PlotAxis::Step => x,
+                PlotAxis::Progress => x * last,
+            };
+            let frame = frame.round().clamp(0.0, last) as usize;
+            self.apply_commands(vec![PlaybackCommand::Seek(frame)]);
+        }
+    }
+
+    /// Print the ready marker once the demo scene has been drawn a few times.
+    fn demo_tick(&mut self) {
+        if self.demo.is_none() {
+            return;
+        }
+        self.demo_frames += 1;
+        if self.demo_frames < 8 {
+            self.ctx.request_repaint();
+        } else if self.demo_frames == 8 {
+            use std::io::Write;
+            println!("{DEMO_READY_MARKER}");
+            let _ = std::io::stdout().flush();
+        }
+    }
+}
+
+impl eframe::App for UnmaskApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        self.drain_events();
+        self.poll_files();
+        self.check_worker();
+        for path in files::dropped_paths(&ctx) {
+            self.open_path(path);
+        }
+        self.settings.zoom = ctx.zoom_factor();
+
+        // Keyboard, then time: the frame drawn below is the one after this update.
+        let keys = playback_bar::keyboard_commands(&ctx);
+        self.apply_commands(keys);
+        let (frames, live, planned) = self.timeline();
+        let dt = f64::from(ctx.input(|i| i.stable_dt).min(0.1));
+        let moved = self.playback_mut().update(dt, frames, live);
+        let now = ctx.input(|i| i.time);
+        let transition = self.transition(now);
+        let animating = transition < 1.0;
+        if moved || animating {
+            ctx.request_repaint();
+        }
+
+        egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
+        if !self.banners.is_empty() {
+            egui::Panel::top("banners").show(ui, |ui| self.banners_ui(ui));
+        }
+        egui::Panel::bottom("status").show(ui, |ui| self.status_line(ui));
+        egui::Panel::bottom("playback").show(ui, |ui| {
+            ui.add_space(4.0);
+            let info = BarInfo {
+                frame_count: frames,
+                live,
+                planned,
+                counter_size: 30.0,
+            };
+            let playback = match self.mode {
+                Mode::Single => &self.playback,
+                Mode::Compare => &self.compare.playback,
+            };
+            let commands = playback_bar::playback_bar_ui(ui, playback, &info);
+            self.apply_commands(commands);
+            ui.add_space(2.0);
+        });
+        if self.settings.show_plots {
+            egui::Panel::bottom("plots")
+                .resizable(true)
+                .default_size(230.0)
+                .show(ui, |ui| self.plots_panel(ui));
+        }
+        egui::Panel::left("controls")
+            .resizable(true)
+            .default_size(340.0)
+            .show(ui, |ui| self.left_panel(ui));
+        if self.settings.show_legend {
+            egui::Panel::right("legend")
+                .resizable(true)
+                .default_size(260.0)
+                .show(ui, |ui| self.legend_panel(ui));
+        }
+        egui::CentralPanel::default().show(ui, |ui| {
+            self.central(ui, transition);
+            if files::files_hovering(ui.ctx()) {
+                let rect = ui.max_rect();
+                ui.painter()
+                    .rect_filled(rect, 8, Color32::from_black_alpha(160));
+                ui.painter().text(
+                    rect.center(),
+                    egui::Align2::CENTER_CENTER,
+                    "Drop a .trace file to replay it, or a model folder to load it",
+                    egui::FontId::proportional(26.0),
+                    Color32::WHITE,
+                );
+            }
+        });
+        self.demo_tick();
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        if self.persist {
+            eframe::set_value(storage, SETTINGS_KEY, &self.settings);
+        }
+    }
+}
+
+/// Open the desktop app and block until its window closes.
+pub fn run_app(options: AppOptions) -> Result<(), String> {
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("Unmask — watch a diffusion language model write")
+        .with_inner_size([1500.0, 940.0])
+        .with_min_inner_size([900.0, 560.0])
+        .with_drag_and_drop(true);
+    if options.demo.is_some() {
+        viewport = viewport
+            .with_position([0.0, 0.0])
+            .with_inner_size([1600.0, 1000.0]);
+    }
+    let native = eframe::NativeOptions {
+        viewport,
+        persist_window: options.persist,
+        ..Default::default()
+    };
+    eframe::run_native(
+        "unmask",
+        native,
+        Box::new(move |cc| Ok(Box::new(UnmaskApp::new(cc, options)))),
+    )
+    .map_err(|e| format!("could not open the window: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_survive_a_round_trip_and_fill_missing_fields() {
+        let s = Settings {
+            dark: false,
+            recent_traces: vec![PathBuf::from("/x.trace")],
+            ..Settings::default()
+        };
+        let json = serde_json::to_string(&s).unwrap();
+        let back: Settings = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, s);
+        let partial: Settings = serde_json::from_str(r#"{"dark": false}"#).unwrap();
+        assert!(!partial.dark);
+        assert_eq!(partial.text_size, Settings::default().text_size);
+    }
+
+    #[test]
+    fn demo_scenes_parse() {
+        assert_eq!("hover".parse::<DemoScene>(), Ok(DemoScene::Hover));
+        assert!(
+            "nope"
+                .parse::<DemoScene>()
+                .unwrap_err()
+                .contains("decode-order")
+        );
+    }
+}

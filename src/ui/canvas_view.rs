@@ -1,0 +1,1005 @@
+//! The token grid: every canvas cell of one frame in reading order, wrapped like text, with masks,
+//! fresh commits (flash, then settle), confidence or decode-order colours and a hover popup.
+//!
+//! Cells are grouped into *pieces* first: consecutive tokens whose bytes only form valid UTF-8
+//! together (a CJK character split by byte-level BPE) are drawn as one piece, so text renders the
+//! way it reads. Layout is a simple flow: a piece goes on the current line if it fits, else on the
+//! next; newlines inside tokens break lines.
+
+use std::ops::Range;
+
+use egui::{Color32, CornerRadius, FontId, Pos2, Rect, Sense, Shape, Stroke, StrokeKind, Vec2};
+
+use crate::canvas::CellKind;
+use crate::trace::{Cell, Frame, Trace};
+use crate::ui::theme::{self, ColorMode};
+
+/// The colour of the "committed this step" flash and outline.
+pub const FLASH_COLOR: Color32 = Color32::from_rgb(255, 196, 0);
+
+/// How the canvas is drawn.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CanvasOptions {
+    /// Colour committed cells by confidence or by decode order.
+    pub color_mode: ColorMode,
+    /// Show the model's current top guess (faded, with its probability) inside masks.
+    pub show_guesses: bool,
+    /// Show the formatted prompt's tokens before the response.
+    pub show_prompt: bool,
+    /// Dark theme colours.
+    pub dark: bool,
+    /// Token text size in points.
+    pub text_size: f32,
+}
+
+impl Default for CanvasOptions {
+    fn default() -> Self {
+        Self {
+            color_mode: ColorMode::Confidence,
+            show_guesses: true,
+            show_prompt: false,
+            dark: true,
+            text_size: 20.0,
+        }
+    }
+}
+
+/// What one piece is in the shown frame.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PieceKind {
+    /// Prompt text (never masked).
+    Prompt,
+    /// Pinned template text (never masked).
+    Pinned,
+    /// A mask, with the model's top guess `(text, probability)` computed from this frame.
+    Masked {
+        /// The guess, when the trace recorded one.
+        guess: Option<(String, f32)>,
+    },
+    /// Committed text.
+    Committed {
+        /// Confidence of the commit (the lowest over the piece's tokens).
+        confidence: f32,
+        /// The step that committed it (the latest over the piece's tokens).
+        step: u32,
+    },
+}
+
+/// A drawn unit: one token, or several whose bytes only decode together.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Piece {
+    /// Canvas positions covered.
+    pub positions: Range<u32>,
+    /// Text as decoded (may hold spaces and newlines; masks have none).
+    pub text: String,
+    /// What it is.
+    pub kind: PieceKind,
+    /// A special token (EOS, EOT, padding…): drawn as a labelled chip.
+    pub special: bool,
+}
+
+impl Piece {
+    /// Line breaks before the piece (its leading newlines).
+    fn breaks_before(&self) -> usize {
+        self.text.chars().take_while(|&c| c == '\n').count()
+    }
+
+    /// Line breaks after the piece (every other newline).
+    fn breaks_after(&self) -> usize {
+        self.text.matches('\n').count() - self.breaks_before()
+    }
+
+    /// Whether a space precedes the visible text.
+    fn leading_space(&self) -> bool {
+        self.text
+            .trim_start_matches('\n')
+            .starts_with([' ', '\t', '\u{a0}'])
+    }
+
+    /// The text drawn in the cell: spaces trimmed, inner newlines as ↵, never empty.
+    fn label(&self) -> String {
+        if self.special {
+            return special_label(&self.text);
+        }
+        let trimmed = self.text.trim_matches([' ', '\t', '\n', '\r']);
+        if trimmed.is_empty() {
+            return if self.text.contains('\n') {
+                "↵"
+            } else {
+                "·"
+            }
+            .to_string();
+        }
+        trimmed.replace(['\n', '\r'], "↵").replace('\t', " ")
+    }
+}
+
+/// A short label for a special token: `<|endoftext|>` → `endoftext`, `<|eos|>` → `EOS`.
+pub fn special_label(text: &str) -> String {
+    let inner = text
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .trim_matches('|')
+        .trim();
+    match inner.to_ascii_lowercase().as_str() {
+        "eos" | "endoftext" | "end_of_text" | "/s" | "s" | "eos_token" => "EOS".into(),
+        "eot_id" | "eot" | "im_end" | "end" => "EOT".into(),
+        "pad" | "padding" => "PAD".into(),
+        "" => "SPECIAL".into(),
+        _ => inner.chars().take(14).collect(),
+    }
+}
+
+/// Display text of one token id, and whether it is special (unknown ids show U+FFFD).
+fn token_display(trace: &Trace, token: u32) -> (Vec<u8>, bool) {
+    let eos = trace.header.eos_token_ids.contains(&token);
+    match trace.tokens.get(&token) {
+        Some(info) if info.special || eos => (info.text.as_bytes().to_vec(), true),
+        Some(info) => (info.bytes.clone(), false),
+        None => ("\u{FFFD}".as_bytes().to_vec(), false),
+    }
+}
+
+/// Text of a token on its own (for guesses and candidates).
+pub fn token_text(trace: &Trace, token: u32) -> String {
+    let (bytes, special) = token_display(trace, token);
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    if special { special_label(&text) } else { text }
+}
+
+/// Whether `bytes` end inside a UTF-8 character (more bytes would complete it).
+fn incomplete_utf8(bytes: &[u8]) -> bool {
+    match std::str::from_utf8(bytes) {
+        Ok(_) => false,
+        Err(e) => e.error_len().is_none(),
+    }
+}
+
+/// Pieces of `frame`, in canvas order; prompt cells only when `show_prompt`.
+pub fn pieces(trace: &Trace, frame: &Frame, show_prompt: bool) -> Vec<Piece> {
+    let canvas = &trace.header.canvas;
+    let mut out: Vec<Piece> = Vec::with_capacity(frame.cells.len());
+    // A text piece still collecting bytes.
+    let mut open: Option<(Piece, Vec<u8>)> = None;
+    let flush = |open: &mut Option<(Piece, Vec<u8>)>, out: &mut Vec<Piece>| {
+        if let Some((mut piece, bytes)) = open.take() {
+            piece.text = String::from_utf8_lossy(&bytes).into_owned();
+            out.push(piece);
+        }
+    };
+    for (pos, cell) in frame.cells.iter().enumerate() {
+        let kind = canvas.kinds.get(pos).copied().unwrap_or(CellKind::Pinned);
+        if kind == CellKind::Prompt && !show_prompt {
+            continue;
+        }
+        let pos = pos as u32;
+        let (token, piece_kind) = match *cell {
+            Cell::Masked { guess } => {
+                flush(&mut open, &mut out);
+                let guess = guess.map(|(t, p)| (token_text(trace, t), p));
+                out.push(Piece {
+                    positions: pos..pos + 1,
+                    text: String::new(),
+                    kind: PieceKind::Masked { guess },
+                    special: false,
+                });
+                continue;
+            }
+            Cell::Fixed { token } if kind == CellKind::Prompt => (token, PieceKind::Prompt),
+            Cell::Fixed { token } => (token, PieceKind::Pinned),
+            Cell::Committed {
+                token,
+                confidence,
+                step,
+            } => (token, PieceKind::Committed { confidence, step }),
+        };
+        let (bytes, special) = token_display(trace, token);
+        if special {
+            flush(&mut open, &mut out);
+            out.push(Piece {
+                positions: pos..pos + 1,
+                text: String::from_utf8_lossy(&bytes).into_owned(),
+                kind: piece_kind,
+                special: true,
+            });
+            continue;
+        }
+        // Join with the open piece while it ends mid-character.
+        if let Some((piece, collected)) = open.as_mut()
+            && incomplete_utf8(collected)
+            && piece.positions.end == pos
+        {
+            collected.extend_from_slice(&bytes);
+            piece.positions.end = pos + 1;
+            piece.kind = merge_kinds(&piece.kind, &piece_kind);
+            continue;
+        }
+        flush(&mut open, &mut out);
+        open = Some((
+            Piece {
+                positions: pos..pos + 1,
+                text: String::new(),
+                kind: piece_kind,
+                special: false,
+            },
+            bytes,
+        ));
+    }
+    flush(&mut open, &mut out);
+    out
+}
+
+/// The kind of a piece made of two parts: committed when both are, with the later step and the
+/// lower confidence.
+fn merge_kinds(a: &PieceKind, b: &PieceKind) -> PieceKind {
+    match (a, b) {
+        (
+            PieceKind::Committed {
+                confidence: c1,
+                step: s1,
+            },
+            PieceKind::Committed {
+                confidence: c2,
+                step: s2,
+            },
+        ) => PieceKind::Committed {
+            confidence: c1.min(*c2),
+            step: (*s1).max(*s2),
+        },
+        (PieceKind::Committed { .. }, other) => other.clone(),
+        (first, _) => first.clone(),
+    }
+}
+
+/// Steps the colour scale of the decode-order view spans.
+pub fn total_steps(trace: &Trace) -> u32 {
+    let planned = trace.header.planned_steps.unwrap_or(0) as usize;
+    u32::try_from(planned.max(trace.steps.len()).max(1)).unwrap_or(u32::MAX)
+}
+
+/// Black or white, whichever reads better on `fill`.
+pub fn text_on(fill: Color32) -> Color32 {
+    let luma =
+        0.299 * f32::from(fill.r()) + 0.587 * f32::from(fill.g()) + 0.114 * f32::from(fill.b());
+    if luma > 140.0 {
+        Color32::from_gray(15)
+    } else {
+        Color32::from_gray(245)
+    }
+}
+
+/// Fill of a mask tile.
+pub fn mask_fill(dark: bool) -> Color32 {
+    if dark {
+        Color32::from_gray(58)
+    } else {
+        Color32::from_gray(212)
+    }
+}
+
+/// Smoothstep easing.
+fn ease(t: f32) -> f32 {
+    let t = t.clamp(0.0, 1.0);
+    t * t * (3.0 - 2.0 * t)
+}
+
+/// What the canvas reports back.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CanvasOutput {
+    /// The canvas position under the pointer (or the forced hover), if any.
+    pub hovered: Option<u32>,
+    /// Pieces drawn.
+    pub pieces: usize,
+}
+
+/// Sizes derived from the text size.
+struct Metrics {
+    font: FontId,
+    small: FontId,
+    row_h: f32,
+    cell_h: f32,
+    pad_x: f32,
+    gap: f32,
+    space: f32,
+    mask_w: f32,
+}
+
+impl Metrics {
+    fn new(text_size: f32) -> Self {
+        Metrics {
+            font: FontId::proportional(text_size),
+            small: FontId::proportional((text_size * 0.62).max(9.0)),
+            row_h: (text_size * 1.55).round(),
+            cell_h: (text_size * 1.35).round(),
+            pad_x: (text_size * 0.22).round().max(2.0),
+            gap: (text_size * 0.12).round().max(1.0),
+            space: (text_size * 0.3).round(),
+            mask_w: (text_size * 1.8).round(),
+        }
+    }
+}
+
+/// A piece with its laid-out text.
+struct Placed {
+    rect: Rect,
+    label: std::sync::Arc<egui::Galley>,
+    /// The probability text of a mask's guess.
+    prob: Option<std::sync::Arc<egui::Galley>>,
+}
+
+/// Draw `trace` at `frame` (clamped) with the dissolve of that frame's commits at `transition`
+/// (0 = just started, 1 = done). `forced_hover` shows the popup of a position as if hovered
+/// (screenshots, tests). Uses the full available width and as much height as the text needs.
+pub fn canvas_ui(
+    ui: &mut egui::Ui,
+    trace: &Trace,
+    frame: usize,
+    transition: f32,
+    options: &CanvasOptions,
+    forced_hover: Option<u32>,
+) -> CanvasOutput {
+    let frame_data = trace.frame_at(frame);
+    let frame = frame_data.index;
+    let pieces = pieces(trace, &frame_data, options.show_prompt);
+    let m = Metrics::new(options.text_size);
+    let width = ui.available_width().max(m.mask_w * 2.0);
+    let origin = ui.cursor().min;
+    let painter = ui.painter().clone();
+
+    // Layout: widths from galleys, then flow.
+    let mut placed: Vec<Placed> = Vec::with_capacity(pieces.len());
+    let (mut x, mut y) = (0.0_f32, 0.0_f32);
+    let mut line_has_content = false;
+    for piece in &pieces {
+        for _ in 0..piece.breaks_before() {
+            x = 0.0;
+            y += m.row_h;
+            line_has_content = false;
+        }
+        let (label, prob) = match &piece.kind {
+            PieceKind::Masked {
+                guess: Some((text, p)),
+            } if options.show_guesses => {
+                let text = text.trim();
+                let text = if text.is_empty() { "·" } else { text };
+                let label =
+                    painter.layout_no_wrap(text.to_string(), m.font.clone(), Color32::PLACEHOLDER);
+                let prob = painter.layout_no_wrap(
+                    format!("{:.0}%", p * 100.0),
+                    m.small.clone(),
+                    Color32::PLACEHOLDER,
+                );
+                (label, Some(prob))
+            }
+            PieceKind::Masked { .. } => (
+                painter.layout_no_wrap(String::new(), m.font.clone(), Color32::PLACEHOLDER),
+                None,
+            ),
+            _ if piece.special => (
+                painter.layout_no_wrap(piece.label(), m.small.clone(), Color32::PLACEHOLDER),
+                None,
+            ),
+            _ => (
+                painter.layout_no_wrap(piece.label(), m.font.clone(), Color32::PLACEHOLDER),
+                None,
+            ),
+        };
+        let text_w = label.size().x + prob.as_ref().map_or(0.0, |p| p.size().x + m.gap * 2.0);
+        let w = (text_w + 2.0 * m.pad_x).max(if matches!(piece.kind, PieceKind::Masked { .. }) {
+            m.mask_w
+        } else {
+            m.cell_h * 0.6
+        });
+        let lead = if piece.leading_space() && line_has_content {
+            m.space + m.gap
+        } else {
+            m.gap
+        };
+        if line_has_content && x + lead + w > width {
+            x = 0.0;
+            y += m.row_h;
+            line_has_content = false;
+        }
+        let left = if line_has_content { x + lead } else { x };
+        let rect = Rect::from_min_size(
+            origin + Vec2::new(left, y + (m.row_h - m.cell_h) / 2.0),
+            Vec2::new(w, m.cell_h),
+        );
+        placed.push(Placed { rect, label, prob });
+        x = left + w;
+        line_has_content = true;
+        for _ in 0..piece.breaks_after() {
+            x = 0.0;
+            y += m.row_h;
+            line_has_content = false;
+        }
+    }
+    let height = if line_has_content || placed.is_empty() {
+        y + m.row_h
+    } else {
+        y
+    };
+    let (rect, response) =
+        ui.allocate_exact_size(Vec2::new(width, height.max(m.row_h)), Sense::hover());
+
+    // Paint what is visible.
+    let clip = ui.clip_rect();
+    let total = total_steps(trace);
+    for (piece, p) in pieces.iter().zip(&placed) {
+        if p.rect.intersects(clip) {
+            paint_piece(&painter, piece, p, frame, transition, total, options, &m);
+        }
+    }
+
+    // Hover: the pointer, else the forced position.
+    let pointer = response.hover_pos();
+    let hovered_index = match pointer {
+        Some(pos) => placed
+            .iter()
+            .position(|p| p.rect.expand(m.gap).contains(pos)),
+        None => forced_hover.and_then(|f| pieces.iter().position(|p| p.positions.contains(&f))),
+    };
+    if let Some(i) = hovered_index {
+        let p = &placed[i];
+        painter.rect_stroke(
+            p.rect.expand(2.0),
+            CornerRadius::same(5),
+            Stroke::new(2.0, ui.visuals().strong_text_color()),
+            StrokeKind::Outside,
+        );
+        hover_popup(ui, trace, frame, &pieces[i], p.rect, options);
+    }
+
+    let last = trace.frame_count().saturating_sub(1);
+    let text = trace.text_at(frame, "▒");
+    let summary: String = text.chars().take(2000).collect();
+    response.widget_info(|| {
+        egui::WidgetInfo::labeled(
+            egui::Role::Canvas,
+            true,
+            format!("Canvas at step {frame} of {last}: {summary}"),
+        )
+    });
+    let _ = rect;
+    CanvasOutput {
+        hovered: hovered_index.map(|i| pieces[i].positions.start),
+        pieces: pieces.len(),
+    }
+}
+
+/// Paint one piece.
+#[allow(clippy::too_many_arguments)]
+fn paint_piece(
+    painter: &egui::Painter,
+    piece: &Piece,
+    placed: &Placed,
+    frame: usize,
+    transition: f32,
+    total: u32,
+    options: &CanvasOptions,
+    m: &Metrics,
+) {
+    let rect = placed.rect;
+    let radius = CornerRadius::same(4);
+    let dark = options.dark;
+    let text_pos = |galley: &egui::Galley| {
+        Pos2::new(
+            rect.min.x + m.pad_x,
+            rect.center().y - galley.size().y / 2.0,
+        )
+    };
+    match &piece.kind {
+        PieceKind::Prompt | PieceKind::Pinned => {
+            let color = if piece.kind == PieceKind::Prompt {
+                if dark {
+                    Color32::from_gray(140)
+                } else {
+                    Color32::from_gray(110)
+                }
+            } else if dark {
+                Color32::from_gray(225)
+            } else {
+                Color32::from_gray(30)
+            };
+            if piece.special {
+                paint_special(painter, rect, color, None);
+            }
+            painter.galley(text_pos(&placed.label), placed.label.clone(), color);
+        }
+        PieceKind::Masked { .. } => {
+            paint_mask(painter, rect, dark, 1.0);
+            if let Some(prob) = &placed.prob {
+                let faded = if dark {
+                    Color32::from_gray(170)
+                } else {
+                    Color32::from_gray(90)
+                };
+                painter.galley(text_pos(&placed.label), placed.label.clone(), faded);
+                let at = Pos2::new(
+                    rect.max.x - m.pad_x - prob.size().x,
+                    rect.center().y - prob.size().y / 2.0 + m.gap,
+                );
+                painter.galley(at, prob.clone(), faded);
+            }
+        }
+        PieceKind::Committed { confidence, step } => {
+            let fill = match options.color_mode {
+                ColorMode::Confidence => theme::confidence_color(*confidence, dark),
+                ColorMode::DecodeOrder => theme::step_color(*step, total, dark),
+            };
+            let fresh = *step as usize == frame && frame > 0;
+            let t = if fresh { ease(transition) } else { 1.0 };
+            if t < 1.0 {
+                // The mask dissolves while the token appears, its fill going from flash to final.
+                paint_mask(painter, rect, dark, 1.0 - t);
+            }
+            let shown = lerp_color(FLASH_COLOR, fill, t).gamma_multiply(t.max(0.15));
+            let text_color = text_on(lerp_color(FLASH_COLOR, fill, t)).gamma_multiply(t.max(0.15));
+            if piece.special {
+                paint_special(painter, rect, text_color, Some(shown));
+            } else {
+                painter.rect_filled(rect, radius, shown);
+            }
+            painter.galley(text_pos(&placed.label), placed.label.clone(), text_color);
+            if fresh {
+                painter.rect_stroke(
+                    rect,
+                    radius,
+                    Stroke::new(if t < 1.0 { 3.0 } else { 2.0 }, FLASH_COLOR),
+                    StrokeKind::Outside,
+                );
+            }
+        }
+    }
+}
+
+/// A mask tile with `alpha` opacity: a grey tile with a hatched look.
+pub fn paint_mask(painter: &egui::Painter, rect: Rect, dark: bool, alpha: f32) {
+    if alpha <= 0.0 {
+        return;
+    }
+    let fill = mask_fill(dark).gamma_multiply(alpha);
+    painter.rect_filled(rect, CornerRadius::same(4), fill);
+    let line = if dark {
+        Color32::from_gray(78)
+    } else {
+        Color32::from_gray(192)
+    }
+    .gamma_multiply(alpha);
+    // Diagonal hatching, clipped to the tile.
+    let clipped = painter.with_clip_rect(rect.shrink(1.0).intersect(painter.clip_rect()));
+    let step = (rect.height() / 3.0).max(4.0);
+    let mut x = rect.min.x - rect.height();
+    while x < rect.max.x {
+        clipped.line_segment(
+            [
+                Pos2::new(x, rect.max.y),
+                Pos2::new(x + rect.height(), rect.min.y),
+            ],
+            Stroke::new(1.5, line),
+        );
+        x += step;
+    }
+}
+
+/// A special token chip: filled (or not) with a dashed outline in `outline`.
+pub fn paint_special(painter: &egui::Painter, rect: Rect, outline: Color32, fill: Option<Color32>) {
+    if let Some(fill) = fill {
+        painter.rect_filled(rect, CornerRadius::same(4), fill);
+    }
+    let r = rect.shrink(1.5);
+    let corners = [
+        r.left_top(),
+        r.right_top(),
+        r.right_bottom(),
+        r.left_bottom(),
+        r.left_top(),
+    ];
+    painter.extend(Shape::dashed_line(
+        &corners,
+        Stroke::new(1.5, outline),
+        4.0,
+        3.0,
+    ));
+}
+
+/// Linear colour blend, `t = 0` → `a`.
+fn lerp_color(a: Color32, b: Color32, t: f32) -> Color32 {
+    let t = t.clamp(0.0, 1.0);
+    let mix = |x: u8, y: u8| (f32::from(x) + (f32::from(y) - f32::from(x)) * t).round() as u8;
+    Color32::from_rgba_unmultiplied(
+        mix(a.r(), b.r()),
+        mix(a.g(), b.g()),
+        mix(a.b(), b.b()),
+        mix(a.a(), b.a()),
+    )
+}
+
+/// How to quote a token for the popup: the text with its spaces visible.
+fn quoted(text: &str) -> String {
+    let shown = text.replace('\n', "↵").replace('\t', "⇥");
+    format!("“{shown}”")
+}
+
+/// The popup next to a hovered piece.
+fn hover_popup(
+    ui: &egui::Ui,
+    trace: &Trace,
+    frame: usize,
+    piece: &Piece,
+    anchor: Rect,
+    options: &CanvasOptions,
+) {
+    let pos = piece.positions.start;
+    let where_ = if piece.positions.len() > 1 {
+        format!(
+            "positions {}–{} (one character split over {} tokens)",
+            pos,
+            piece.positions.end - 1,
+            piece.positions.len()
+        )
+    } else {
+        format!("position {pos}")
+    };
+    let last = trace.frame_count().saturating_sub(1);
+    let (title, detail, candidates_frame): (String, String, Option<usize>) = match &piece.kind {
+        PieceKind::Prompt => (
+            format!("Prompt {}", quoted(&piece.text)),
+            format!("{where_} · part of the prompt, never masked"),
+            None,
+        ),
+        PieceKind::Pinned => (
+            format!("Pinned {}", quoted(&piece.text)),
+            format!("{where_} · template text, never masked"),
+            None,
+        ),
+        PieceKind::Masked { .. } => (
+            "Masked".to_string(),
+            format!("{where_} · still masked at step {frame} of {last}"),
+            Some(frame),
+        ),
+        PieceKind::Committed { confidence, step } => (
+            if piece.special {
+                format!("Special token {}", special_label(&piece.text))
+            } else {
+                quoted(&piece.text)
+            },
+            format!(
+                "{where_} · committed at step {step} of {last} with confidence {:.0}%",
+                confidence * 100.0
+            ),
+            Some((*step as usize).saturating_sub(1)),
+        ),
+    };
+    let candidates = candidates_frame.and_then(|f| trace.candidates_at(f, pos));
+    let area = egui::Area::new(ui.scope_id().with("canvas_hover_popup"))
+        .order(egui::Order::Tooltip)
+        .fixed_pos(anchor.left_bottom() + Vec2::new(0.0, 6.0))
+        .constrain(true)
+        .interactable(false);
+    area.show(ui.ctx(), |ui| {
+        egui::Frame::popup(ui.style()).show(ui, |ui| {
+            ui.set_max_width(360.0);
+            ui.label(
+                egui::RichText::new(title)
+                    .strong()
+                    .size(options.text_size * 0.9),
+            );
+            ui.label(detail);
+            match (&piece.kind, candidates) {
+                (_, Some(c)) if !c.is_empty() => {
+                    let heading = match piece.kind {
+                        PieceKind::Masked { .. } => {
+                            format!("Top {} guesses now (step {} decides):", c.len(), frame + 1)
+                        }
+                        _ => format!("Top {} candidates when it was chosen:", c.len()),
+                    };
+                    ui.add_space(4.0);
+                    ui.label(heading);
+                    candidates_table(ui, trace, &c, options.dark);
+                }
+                (PieceKind::Masked { .. }, _) => {
+                    ui.label("No guesses were recorded for this step.");
+                }
+                (PieceKind::Committed { .. }, _) => {
+                    ui.label("The trace kept no candidates for this step.");
+                }
+                _ => {}
+            }
+        });
+    });
+}
+
+/// Rows of candidate, probability bar and percentage.
+fn candidates_table(ui: &mut egui::Ui, trace: &Trace, candidates: &[(u32, f32)], dark: bool) {
+    egui::Grid::new("candidates")
+        .num_columns(3)
+        .spacing([10.0, 4.0])
+        .show(ui, |ui| {
+            for (rank, &(token, p)) in candidates.iter().enumerate() {
+                let text = token_text(trace, token);
+                let label = egui::RichText::new(quoted(&text)).monospace();
+                ui.label(if rank == 0 { label.strong() } else { label });
+                let (bar, _) = ui.allocate_exact_size(Vec2::new(120.0, 12.0), Sense::hover());
+                ui.painter()
+                    .rect_filled(bar, CornerRadius::same(2), mask_fill(dark));
+                let mut filled = bar;
+                filled.set_width(bar.width() * p.clamp(0.0, 1.0));
+                ui.painter().rect_filled(
+                    filled,
+                    CornerRadius::same(2),
+                    theme::confidence_color(p, dark),
+                );
+                ui.label(format!("{:.1}%", p * 100.0));
+                ui.end_row();
+            }
+        });
+}
+
+/// Samples of every kind of cell, drawn exactly as the canvas draws them, with one line each.
+pub fn cell_legend_ui(ui: &mut egui::Ui, dark: bool) {
+    let size = Vec2::new(46.0, 24.0);
+    let font = FontId::proportional(14.0);
+    let row = |ui: &mut egui::Ui, paint: &dyn Fn(&egui::Painter, Rect), text: &str| {
+        ui.horizontal(|ui| {
+            let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
+            paint(ui.painter(), rect);
+            ui.label(text);
+        });
+    };
+    let label = |p: &egui::Painter, rect: Rect, text: &str, color: Color32| {
+        p.text(
+            rect.center(),
+            egui::Align2::CENTER_CENTER,
+            text,
+            font.clone(),
+            color,
+        );
+    };
+    row(
+        ui,
+        &|p, r| paint_mask(p, r, dark, 1.0),
+        "mask: not decided yet",
+    );
+    row(
+        ui,
+        &|p, r| {
+            paint_mask(p, r, dark, 1.0);
+            label(
+                p,
+                r,
+                "it 41%",
+                if dark {
+                    Color32::from_gray(170)
+                } else {
+                    Color32::from_gray(90)
+                },
+            );
+        },
+        "faded: the model's current best guess",
+    );
+    row(
+        ui,
+        &|p, r| {
+            let fill = theme::confidence_color(0.8, dark);
+            p.rect_filled(r, CornerRadius::same(4), fill);
+            p.rect_stroke(
+                r,
+                CornerRadius::same(4),
+                Stroke::new(2.0, FLASH_COLOR),
+                StrokeKind::Outside,
+            );
+            label(p, r, "new", text_on(fill));
+        },
+        "gold outline: committed at this step",
+    );
+    row(
+        ui,
+        &|p, r| {
+            let fill = theme::confidence_color(0.6, dark);
+            let text = text_on(fill);
+            paint_special(p, r, text, Some(fill));
+            label(p, r, "EOS", text);
+        },
+        "dashed: special token (end, padding)",
+    );
+    row(
+        ui,
+        &|p, r| {
+            label(
+                p,
+                r,
+                "text",
+                if dark {
+                    Color32::from_gray(225)
+                } else {
+                    Color32::from_gray(30)
+                },
+            )
+        },
+        "plain: pinned template text",
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::canvas::{Canvas, Region};
+    use crate::sampler::{Commit, SamplerParams};
+    use crate::trace::{StepRecord, TRACE_FORMAT_VERSION, TokenInfo, TokenTable, TraceHeader};
+
+    const MASK: u32 = 99;
+
+    fn info(bytes: &[u8], special: bool) -> TokenInfo {
+        TokenInfo {
+            text: String::from_utf8_lossy(bytes).into_owned(),
+            bytes: bytes.to_vec(),
+            special,
+        }
+    }
+
+    /// Prompt "Q", pinned "A:", then four masks; tokens: 1 "Q", 2 "A:", 10/11 the two halves of
+    /// "中" (E4 B8 | AD), 12 " x\n", 13 EOS.
+    fn trace() -> Trace {
+        let canvas = Canvas {
+            tokens: vec![1, 2, MASK, MASK, MASK, MASK],
+            kinds: vec![
+                CellKind::Prompt,
+                CellKind::Pinned,
+                CellKind::Masked { region: 0 },
+                CellKind::Masked { region: 0 },
+                CellKind::Masked { region: 0 },
+                CellKind::Masked { region: 0 },
+            ],
+            prompt_len: 1,
+            regions: vec![Region {
+                name: "answer".into(),
+                positions: vec![2, 3, 4, 5],
+            }],
+            mask_id: MASK,
+        };
+        let header = TraceHeader {
+            format_version: TRACE_FORMAT_VERSION,
+            unmask_version: "test".into(),
+            model_id: "test".into(),
+            model_family: "llada".into(),
+            prompt: "Q".into(),
+            template: "A:{answer:4}".into(),
+            canvas,
+            params: SamplerParams::default(),
+            planned_steps: Some(3),
+            eos_token_ids: vec![13],
+            created_unix_s: 0,
+        };
+        let mut tokens = TokenTable::new();
+        tokens.insert(1, info(b"Q", false));
+        tokens.insert(2, info(b"A:", false));
+        tokens.insert(10, info(&[0xE4, 0xB8], false));
+        tokens.insert(11, info(&[0xAD], false));
+        tokens.insert(12, info(b" x\n", false));
+        tokens.insert(13, info(b"<|eos|>", true));
+        let mut t = Trace::new(header, tokens);
+        let commit = |pos, token, confidence| Commit {
+            pos,
+            token,
+            confidence,
+        };
+        let step = |commits: Vec<Commit>, guess_pos: Vec<u32>| StepRecord {
+            guess_tokens: guess_pos.iter().map(|_| 12).collect(),
+            guess_probs: guess_pos.iter().map(|_| half::f16::from_f32(0.5)).collect(),
+            guess_pos,
+            commits,
+            top_k: 1,
+            forward_ms: 1.0,
+            sampling_ms: 0.0,
+            new_tokens: vec![],
+        };
+        t.push_step(step(vec![commit(5, 13, 0.9)], vec![2, 3, 4, 5]))
+            .unwrap();
+        t.push_step(step(
+            vec![commit(2, 10, 0.8), commit(3, 11, 0.6)],
+            vec![2, 3, 4],
+        ))
+        .unwrap();
+        t.push_step(step(vec![commit(4, 12, 0.7)], vec![4]))
+            .unwrap();
+        t
+    }
+
+    #[test]
+    fn split_utf8_joins_into_one_piece_and_specials_stay_visible() {
+        let t = trace();
+        let ps = pieces(&t, &t.frame_at(3), false);
+        let texts: Vec<&str> = ps.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(texts, vec!["A:", "中", " x\n", "<|eos|>"]);
+        assert_eq!(ps[1].positions, 2..4);
+        assert_eq!(
+            ps[1].kind,
+            PieceKind::Committed {
+                confidence: 0.6,
+                step: 2
+            }
+        );
+        assert!(ps[3].special);
+        assert_eq!(ps[3].label(), "EOS");
+        assert_eq!(ps[2].label(), "x");
+        assert!(ps[2].leading_space());
+        assert_eq!((ps[2].breaks_before(), ps[2].breaks_after()), (0, 1));
+        assert_eq!(ps[0].kind, PieceKind::Pinned);
+    }
+
+    #[test]
+    fn masks_carry_the_next_steps_guess_and_prompt_is_optional() {
+        let t = trace();
+        let ps = pieces(&t, &t.frame_at(1), true);
+        assert_eq!(ps[0].kind, PieceKind::Prompt);
+        assert_eq!(
+            ps[2].kind,
+            PieceKind::Masked {
+                guess: Some((" x\n".into(), 0.5))
+            }
+        );
+        assert_eq!(ps.len(), 6, "prompt, pinned, three masks, EOS");
+        assert!(matches!(ps[5].kind, PieceKind::Committed { step: 1, .. }));
+    }
+
+    #[test]
+    fn half_a_character_before_a_mask_renders_as_replacement() {
+        let t = trace();
+        let frame = Frame {
+            index: 2,
+            cells: vec![
+                Cell::Fixed { token: 1 },
+                Cell::Fixed { token: 2 },
+                Cell::Committed {
+                    token: 10,
+                    confidence: 0.8,
+                    step: 2,
+                },
+                Cell::Masked { guess: None },
+                Cell::Masked { guess: None },
+                Cell::Masked { guess: None },
+            ],
+        };
+        let ps = pieces(&t, &frame, false);
+        assert_eq!(ps[1].text, "\u{FFFD}");
+    }
+
+    #[test]
+    fn special_labels_are_short() {
+        assert_eq!(special_label("<|endoftext|>"), "EOS");
+        assert_eq!(special_label("<|eot_id|>"), "EOT");
+        assert_eq!(special_label("<|start_header_id|>"), "start_header_i");
+        assert_eq!(special_label("<pad>"), "PAD");
+    }
+
+    #[test]
+    fn text_colour_contrasts_with_fill() {
+        assert_eq!(text_on(Color32::WHITE), Color32::from_gray(15));
+        assert_eq!(
+            text_on(Color32::from_rgb(20, 30, 120)),
+            Color32::from_gray(245)
+        );
+    }
+
+    #[test]
+    fn canvas_draws_every_piece_and_reports_the_forced_hover() {
+        let t = trace();
+        let ctx = egui::Context::default();
+        crate::ui::fonts::install_fonts(&ctx, &[]);
+        let mut out = CanvasOutput::default();
+        for _ in 0..2 {
+            let mut o = ctx.run_ui(egui::RawInput::default(), |ui| {
+                out = canvas_ui(ui, &t, 3, 1.0, &CanvasOptions::default(), Some(3));
+            });
+            o.textures_delta.clear();
+        }
+        assert_eq!(out.pieces, 4);
+        assert_eq!(
+            out.hovered,
+            Some(2),
+            "position 3 belongs to the piece starting at 2"
+        );
+    }
+}

@@ -1,0 +1,335 @@
+//! Behaviour tests of the desktop app, driven headlessly with egui_kittest: a live run streams
+//! frames and can be scrubbed, a corrupt trace shows a readable error, compare mode shows two runs,
+//! an over-long prompt is refused with a message, and Chinese renders with the bundled font.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui::Key;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use half::f16;
+use unmask::canvas::{Canvas, CellKind, Region};
+use unmask::generate::GenerateRequest;
+use unmask::sampler::{Commit, Order, SamplerParams};
+use unmask::trace::{
+    RunOutcome, RunSummary, StepRecord, TRACE_FORMAT_VERSION, TokenInfo, TokenTable, Trace,
+    TraceHeader,
+};
+use unmask::ui::app::{AppOptions, Mode, ModelStatus, UnmaskApp};
+
+fn tiny_model() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny-llada")
+}
+
+fn harness(options: AppOptions) -> Harness<'static, UnmaskApp> {
+    Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_eframe(move |cc| UnmaskApp::new(cc, options))
+}
+
+fn with_tiny_model() -> AppOptions {
+    AppOptions {
+        model: Some(tiny_model()),
+        load_model: true,
+        ..AppOptions::default()
+    }
+}
+
+/// Step the UI (letting the worker run in between) until `done` holds.
+fn step_until(h: &mut Harness<'_, UnmaskApp>, what: &str, done: impl Fn(&UnmaskApp) -> bool) {
+    let start = Instant::now();
+    while !done(h.state()) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "timed out waiting for {what}; banners: {:?}",
+            h.state().banners()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+        h.step();
+    }
+    h.step();
+}
+
+fn request(steps: usize, order: Order) -> GenerateRequest {
+    GenerateRequest {
+        prompt: "the cat sat on the red tree".into(),
+        template: "{12}".into(),
+        params: SamplerParams {
+            steps,
+            order,
+            ..SamplerParams::default()
+        },
+        raw_prompt: false,
+    }
+}
+
+/// The text of a node: its label, else its value (egui labels carry their text as the value).
+fn text_of(node: &egui_kittest::Node<'_>) -> String {
+    let ak = node.accesskit_node();
+    ak.label().or_else(|| ak.value()).unwrap_or_default()
+}
+
+fn canvas_label(h: &Harness<'_, UnmaskApp>) -> String {
+    text_of(&h.get_by_label_contains("Canvas at step"))
+}
+
+/// Whether some node reads exactly `text` (the counter and the status line may both show it).
+fn shows(h: &Harness<'_, UnmaskApp>, text: &str) -> bool {
+    h.query_all_by_label(text).next().is_some()
+}
+
+#[test]
+fn generate_streams_frames_and_scrubbing_changes_the_step() {
+    let mut h = harness(with_tiny_model());
+    step_until(&mut h, "the model", |a| {
+        matches!(a.model_status(), ModelStatus::Ready(_))
+    });
+    h.state_mut().generate(request(6, Order::Free));
+    step_until(&mut h, "the first frame", |a| {
+        a.main_trace().is_some_and(|t| !t.steps.is_empty())
+    });
+    step_until(&mut h, "the run to end", |a| !a.is_running());
+    let trace = h.state().main_trace().expect("a run");
+    assert_eq!(trace.steps.len(), 6);
+    assert_eq!(trace.masks_left(), 0);
+    assert!(matches!(
+        trace.summary.as_ref().map(|s| &s.outcome),
+        Some(RunOutcome::Finished)
+    ));
+
+    // Home: every response cell is a mask again.
+    h.key_press(Key::Home);
+    h.run_steps(3);
+    assert_eq!(h.state().main_frame(), 0);
+    assert!(shows(&h, "step 0 / 6"));
+    let at_start = canvas_label(&h);
+    assert!(at_start.starts_with("Canvas at step 0 of 6"), "{at_start}");
+    assert_eq!(at_start.matches('▒').count(), 12, "{at_start}");
+
+    // → and the Next button: one step each, the canvas changes.
+    h.key_press(Key::ArrowRight);
+    h.run_steps(3);
+    h.get_by_label("Next ▶").click();
+    h.run_steps(3);
+    assert_eq!(h.state().main_frame(), 2);
+    assert!(shows(&h, "step 2 / 6"));
+    let at_two = canvas_label(&h);
+    assert!(at_two.starts_with("Canvas at step 2 of 6"), "{at_two}");
+    assert_eq!(at_two.matches('▒').count(), 8, "two steps commit 4 of 12");
+
+    // End: no masks left.
+    h.key_press(Key::End);
+    h.run_steps(3);
+    assert!(shows(&h, "step 6 / 6"));
+    assert_eq!(canvas_label(&h).matches('▒').count(), 0);
+}
+
+/// A file dropped onto the window.
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn a_corrupt_trace_dropped_on_the_window_shows_the_error_and_the_app_keeps_working() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("broken.trace");
+    std::fs::write(&bad, b"this is not a trace at all").unwrap();
+    let mut h = harness(AppOptions::default());
+    h.input_mut().dropped_files.push(Arc::new(Dropped(bad)));
+    step_until(&mut h, "the error banner", |a| !a.banners().is_empty());
+    let banner = h.get_by_label_contains("Could not open the trace");
+    let text = text_of(&banner);
+    assert!(text.contains("broken.trace"), "{text}");
+    assert!(text.contains("is not an Unmask trace file"), "{text}");
+
+    // Dismiss it, then replay a good trace: no model needed.
+    h.get_by_label("×").click();
+    h.run_steps(2);
+    assert!(h.state().banners().is_empty());
+    let good = dir.path().join("good.trace");
+    unmask::trace::synthetic::synthetic_trace(20, 3, 5)
+        .save(&good)
+        .unwrap();
+    h.state_mut().open_path(good);
+    step_until(&mut h, "the replay", |a| a.main_trace().is_some());
+    assert_eq!(h.state().main_trace().unwrap().steps.len(), 20);
+    assert!(h.query_by_label_contains("Canvas at step").is_some());
+}
+
+#[test]
+fn compare_mode_runs_two_configurations_and_shows_both() {
+    let mut h = harness(with_tiny_model());
+    step_until(&mut h, "the model", |a| {
+        matches!(a.model_status(), ModelStatus::Ready(_))
+    });
+    let app = h.state_mut();
+    app.set_mode(Mode::Compare);
+    assert_eq!(app.compare_add(request(6, Order::Free)), "A");
+    assert_eq!(app.compare_add(request(12, Order::LeftToRight)), "B");
+    app.compare_run_all();
+    step_until(&mut h, "both runs", |a| {
+        !a.is_running() && a.compare().entries.iter().all(|e| e.trace.is_some())
+    });
+    let steps: Vec<usize> = h
+        .state()
+        .compare()
+        .entries
+        .iter()
+        .map(|e| e.trace.as_ref().unwrap().steps.len())
+        .collect();
+    assert_eq!(steps, vec![6, 12]);
+    h.run_steps(3);
+    assert!(h.query_by_label_contains("A · 6 steps · ").is_some());
+    assert!(h.query_by_label_contains("B · 12 steps · ").is_some());
+    assert!(
+        h.query_all_by_label_contains("low-confidence · left-to-right")
+            .next()
+            .is_some()
+    );
+    // One synced timeline: the longer run sets its length.
+    h.key_press(Key::End);
+    h.run_steps(3);
+    assert!(shows(&h, "step 12 / 12"));
+    assert_eq!(h.get_all_by_label_contains("Canvas at step").count(), 2);
+}
+
+#[test]
+fn an_over_long_prompt_is_refused_with_a_readable_message() {
+    let mut h = harness(with_tiny_model());
+    step_until(&mut h, "the model", |a| {
+        matches!(a.model_status(), ModelStatus::Ready(_))
+    });
+    let mut long = request(4, Order::Free);
+    long.template = "{200}".into();
+    h.state_mut().generate(long);
+    step_until(&mut h, "the refusal", |a| !a.banners().is_empty());
+    let text = h.state().banners()[0].text.clone();
+    assert!(text.contains("context is 64 tokens"), "{text}");
+    assert!(h.query_by_label_contains("shorten the prompt").is_some());
+    // Still usable: a good run works afterwards.
+    h.state_mut().generate(request(3, Order::Free));
+    step_until(&mut h, "a run", |a| {
+        !a.is_running() && a.main_trace().is_some_and(|t| t.steps.len() == 3)
+    });
+}
+
+#[test]
+fn a_missing_model_folder_shows_an_error_and_replay_still_works() {
+    let mut h = harness(AppOptions {
+        model: Some(PathBuf::from("/nonexistent/model")),
+        load_model: true,
+        ..AppOptions::default()
+    });
+    step_until(&mut h, "the load error", |a| {
+        matches!(a.model_status(), ModelStatus::Failed(_))
+    });
+    assert!(
+        h.query_by_label_contains("Could not load the model")
+            .is_some()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("run.trace");
+    unmask::trace::synthetic::synthetic_trace(8, 2, 1)
+        .save(&good)
+        .unwrap();
+    h.state_mut().open_path(good);
+    step_until(&mut h, "the replay", |a| a.main_trace().is_some());
+}
+
+/// A finished trace whose response is "中文" split over three byte-level tokens.
+fn chinese_trace() -> Trace {
+    const MASK: u32 = 99;
+    let canvas = Canvas {
+        tokens: vec![1, MASK, MASK, MASK],
+        kinds: vec![
+            CellKind::Prompt,
+            CellKind::Masked { region: 0 },
+            CellKind::Masked { region: 0 },
+            CellKind::Masked { region: 0 },
+        ],
+        prompt_len: 1,
+        regions: vec![Region {
+            name: String::new(),
+            positions: vec![1, 2, 3],
+        }],
+        mask_id: MASK,
+    };
+    let header = TraceHeader {
+        format_version: TRACE_FORMAT_VERSION,
+        unmask_version: "test".into(),
+        model_id: "test".into(),
+        model_family: "llada".into(),
+        prompt: "用中文回答".into(),
+        template: "{3}".into(),
+        canvas,
+        params: SamplerParams::default(),
+        planned_steps: Some(1),
+        eos_token_ids: vec![],
+        created_unix_s: 0,
+    };
+    let info = |bytes: &[u8]| TokenInfo {
+        text: String::from_utf8_lossy(bytes).into_owned(),
+        bytes: bytes.to_vec(),
+        special: false,
+    };
+    let mut tokens = TokenTable::new();
+    tokens.insert(1, info("问".as_bytes()));
+    // 中 = E4 B8 AD, 文 = E6 96 87: split as [E4 B8] [AD E6] [96 87].
+    tokens.insert(10, info(&[0xE4, 0xB8]));
+    tokens.insert(11, info(&[0xAD, 0xE6]));
+    tokens.insert(12, info(&[0x96, 0x87]));
+    let mut t = Trace::new(header, tokens);
+    let commits = (0..3)
+        .map(|i| Commit {
+            pos: 1 + i,
+            token: 10 + i,
+            confidence: 0.9,
+        })
+        .collect();
+    t.push_step(StepRecord {
+        commits,
+        guess_pos: vec![1, 2, 3],
+        guess_tokens: vec![10, 11, 12],
+        guess_probs: vec![f16::from_f32(0.9); 3],
+        top_k: 1,
+        forward_ms: 1.0,
+        sampling_ms: 0.1,
+        new_tokens: vec![],
+    })
+    .unwrap();
+    t.finish(RunSummary {
+        outcome: RunOutcome::Finished,
+        elapsed_ms: 1.1,
+        tokens_per_s: 2700.0,
+    });
+    t
+}
+
+#[test]
+fn chinese_renders_with_the_bundled_fallback_font() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("zh.trace");
+    chinese_trace().save(&path).unwrap();
+    // No system font: the bundled subset must supply every glyph (kittest panics on a missing one).
+    let mut h = harness(AppOptions {
+        traces: vec![path],
+        cjk_font_candidates: Some(vec![]),
+        ..AppOptions::default()
+    });
+    assert_eq!(*h.state().cjk_font(), unmask::ui::fonts::CjkFont::Bundled);
+    h.key_press(Key::End);
+    h.run_steps(3);
+    assert!(h.query_by_label("用中文回答").is_some(), "the prompt line");
+    let label = canvas_label(&h);
+    assert!(label.ends_with("中文"), "{label}");
+}
