@@ -1,5 +1,6 @@
 //! A window with the controls, legend and plots panels on synthetic traces, for looking at them
-//! without a model: `cargo run --example panels_demo [-- --light] [--compare] [--progress]`.
+//! without a model: `cargo run --example panels_demo [-- --light] [--compare] [--progress]
+//! [--running] [--bad] [--steps] [--narrow]`.
 
 use unmask::trace::Trace;
 use unmask::trace::synthetic::synthetic_trace;
@@ -16,6 +17,7 @@ struct Demo {
     dark: bool,
     themed: bool,
     last_action: String,
+    panel_width: f32,
 }
 
 impl eframe::App for Demo {
@@ -25,7 +27,7 @@ impl eframe::App for Demo {
             self.themed = true;
         }
         egui::Panel::left("controls")
-            .default_size(420.0)
+            .default_size(self.panel_width)
             .resizable(true)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
@@ -88,8 +90,17 @@ fn main() -> eframe::Result {
         traces.push(fast);
     }
     let frames = traces.iter().map(|t| t.steps.len() * 2 / 5).collect();
+    let mut controls = ControlsState::default();
+    if has("--bad") {
+        controls.template = "Answer: {answer:4".into();
+    }
+    if has("--steps") {
+        controls.apply_preset("Dream entropy");
+        controls.apply_preset("Answer first");
+    }
     let demo = Demo {
-        controls: ControlsState::default(),
+        panel_width: if has("--narrow") { 330.0 } else { 420.0 },
+        controls,
         running: has("--running"),
         traces,
         frames,

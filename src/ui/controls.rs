@@ -207,8 +207,7 @@ impl ControlsState {
         if !self.use_template && self.gen_length == 0 {
             return Err("the length must be at least 1 mask".into());
         }
-        let parts =
-            parse_template(&self.effective_template()).map_err(|e| format!("template: {e}"))?;
+        let parts = parse_template(&self.effective_template()).map_err(|e| e.to_string())?;
         let mut regions: Vec<RegionSummary> = Vec::new();
         for part in &parts {
             if let TemplatePart::Span { name, len } = part {
@@ -266,12 +265,12 @@ impl ControlsState {
             return Err("the length must be at least 1 mask".into());
         }
         let template = self.effective_template();
-        let parts = parse_template(&template).map_err(|e| format!("template: {e}"))?;
+        let parts = parse_template(&template).map_err(|e| e.to_string())?;
         let params = self.params(mask_count(&parts))?;
         // A stand-in canvas with the template's masks (pinned text tokenises to nothing here):
         // enough for every check the sampler makes before the first step.
         let canvas = Canvas::build(&[], &parts, 1, usize::MAX, |_| Ok(Vec::new()))
-            .map_err(|e| format!("template: {e}"))?;
+            .map_err(|e| e.to_string())?;
         Sampler::new(params.clone(), &canvas, 2).map_err(|e| gui_message(&e.to_string()))?;
         Ok(GenerateRequest {
             prompt: self.prompt.clone(),
@@ -407,7 +406,8 @@ mod tips {
         "Total denoising steps; fewer steps = more tokens written in parallel per step.";
     pub const ONE_PER_MASK: &str = "Use as many steps as there are masks, so each step writes exactly one token (LLaDA's default).";
     pub const SCHEDULE: &str = "How the steps are shared out: quota (LLaDA) writes the same number each step, timestep (Dream) follows a noise schedule that writes more at the end.";
-    pub const EPS: &str = "Where Dream's time grid stops (it runs from 1 down to eps); 0.001 is Dream's value.";
+    pub const EPS: &str =
+        "Where Dream's time grid stops (it runs from 1 down to eps); 0.001 is Dream's value.";
     pub const REMASKING: &str = "Which masks are written first: the most confident, random ones, the largest margin between the top two tokens, or the lowest entropy.";
     pub const ORDER: &str = "Which masks may be written: anywhere (free), always the leftmost (left-to-right), or one named region after another.";
     pub const REGIONS: &str = "Region names in the order they are finished, separated by commas; regions not named follow in canvas order.";
@@ -527,7 +527,10 @@ pub fn controls_ui(ui: &mut egui::Ui, state: &mut ControlsState, running: bool) 
             action = ControlsAction::Generate;
         }
     }
-    if let Err(reason) = &request {
+    // A template error is already shown under the template box; show any other reason here.
+    if let Err(reason) = &request
+        && state.template_regions().is_ok()
+    {
         ui.colored_label(
             ui.visuals().error_fg_color,
             format!("Cannot generate: {reason}"),
@@ -658,11 +661,16 @@ fn decoding_ui(ui: &mut egui::Ui, state: &mut ControlsState) {
                     ui.horizontal(|ui| {
                         ui.checkbox(&mut state.steps_one_per_mask, "one per mask")
                             .on_hover_text(tips::ONE_PER_MASK);
-                        ui.add_enabled(
-                            !state.steps_one_per_mask,
-                            egui::DragValue::new(&mut state.steps).range(1..=8192),
-                        )
-                        .on_hover_text(tips::STEPS);
+                        if state.steps_one_per_mask {
+                            let masks = state
+                                .template_regions()
+                                .map(|r| r.iter().map(|r| r.masks).sum::<usize>().to_string())
+                                .unwrap_or_else(|_| "?".into());
+                            ui.label(format!("= {masks}")).on_hover_text(tips::STEPS);
+                        } else {
+                            ui.add(egui::DragValue::new(&mut state.steps).range(1..=8192))
+                                .on_hover_text(tips::STEPS);
+                        }
                     });
                     ui.end_row();
 

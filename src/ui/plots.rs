@@ -495,7 +495,7 @@ const TICK_FONT_SIZE: f32 = 14.0;
 fn x_axis_hints<'a>(axis: PlotAxis) -> AxisHints<'a> {
     let hints = AxisHints::new_x()
         .tick_label_font(egui::FontId::proportional(TICK_FONT_SIZE))
-        .label_spacing(32.0..=48.0);
+        .label_spacing(22.0..=30.0);
     match axis {
         PlotAxis::Step => hints,
         PlotAxis::Progress => hints.formatter(|mark, _| format!("{:.0}%", mark.value * 100.0)),

@@ -494,13 +494,17 @@ pub fn apply_theme(ctx: &egui::Context, dark: bool) {
     ctx.all_styles_mut(presenter_style);
     ctx.style_mut_of(egui::Theme::Dark, |style| {
         let v = &mut style.visuals;
-        v.override_text_color = Some(Color32::from_rgb(0xDC, 0xDC, 0xE0));
+        // egui's default label grey is too dim for a projector; brighten it but keep strong /
+        // weak text distinct (no `override_text_color`).
+        v.widgets.noninteractive.fg_stroke.color = Color32::from_rgb(0xD0, 0xD0, 0xD6);
+        v.widgets.inactive.fg_stroke.color = Color32::from_rgb(0xE6, 0xE6, 0xEA);
         v.selection.bg_fill = Color32::from_rgb(0x1F, 0x5F, 0x99);
         v.hyperlink_color = RUN_COLORS_DARK[0];
     });
     ctx.style_mut_of(egui::Theme::Light, |style| {
         let v = &mut style.visuals;
-        v.override_text_color = Some(Color32::from_rgb(0x1A, 0x1A, 0x20));
+        v.widgets.noninteractive.fg_stroke.color = Color32::from_rgb(0x26, 0x26, 0x2C);
+        v.widgets.inactive.fg_stroke.color = Color32::from_rgb(0x1A, 0x1A, 0x20);
         v.selection.bg_fill = Color32::from_rgb(0x9C, 0xC8, 0xF0);
         v.hyperlink_color = RUN_COLORS_LIGHT[0];
     });
