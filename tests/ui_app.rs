@@ -124,6 +124,9 @@ fn generate_streams_frames_and_scrubbing_changes_the_step() {
     h.run_steps(3);
     assert!(shows(&h, "step 6 / 6"));
     assert_eq!(canvas_label(&h).matches('▒').count(), 0);
+
+    // Paused and idle: the UI stops asking for frames (no busy repaint loop).
+    assert!(h.try_run().is_ok(), "the paused app keeps repainting");
 }
 
 /// A file dropped onto the window.

@@ -1257,7 +1257,7 @@ impl UnmaskApp {
                  number of steps, in any order it likes. Each box is one token.",
             );
             ui.add_space(6.0);
-            canvas_view::cell_legend_ui(ui, self.settings.dark);
+            canvas_view::cell_legend_ui(ui, self.settings.color_mode, self.settings.dark);
             ui.add_space(6.0);
             theme::legend_ui(ui, self.settings.color_mode, self.settings.dark);
             ui.add_space(6.0);
@@ -1270,7 +1270,8 @@ impl UnmaskApp {
                 }
             });
             ui.add_space(6.0);
-            ui.label(RichText::new("Keys: space play/pause · ← → one step · Home/End · [ ] speed · Ctrl +/− zoom").small());
+            ui.label(RichText::new("Keys").strong());
+            ui.label("space play/pause · ← → one step · Home/End first/last · [ ] slower/faster · Ctrl +/− zoom");
         });
     }
 
@@ -1290,15 +1291,35 @@ impl UnmaskApp {
                     });
                     return;
                 };
-                ui.horizontal_wrapped(|ui| {
+                let mut text_size = self.settings.text_size;
+                ui.horizontal(|ui| {
                     ui.label(RichText::new("Prompt:").strong().size(18.0));
-                    ui.label(RichText::new(&main.trace.header.prompt).size(18.0));
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        if ui
+                            .button(RichText::new("A+").size(16.0))
+                            .on_hover_text("Bigger tokens")
+                            .clicked()
+                        {
+                            text_size = (text_size + 4.0).min(64.0);
+                        }
+                        if ui
+                            .button(RichText::new("A−").size(16.0))
+                            .on_hover_text("Smaller tokens")
+                            .clicked()
+                        {
+                            text_size = (text_size - 4.0).max(10.0);
+                        }
+                        ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                            ui.add(
+                                egui::Label::new(
+                                    RichText::new(&main.trace.header.prompt).size(18.0),
+                                )
+                                .wrap(),
+                            );
+                        });
+                    });
                 });
-                ui.label(
-                    RichText::new(compare::describe_params(&main.trace.header.params))
-                        .small()
-                        .weak(),
-                );
+                ui.label(RichText::new(compare::describe_params(&main.trace.header.params)).weak());
                 ui.separator();
                 let frame = self.playback.frame().min(main.trace.frame_count() - 1);
                 egui::ScrollArea::vertical()
@@ -1314,6 +1335,7 @@ impl UnmaskApp {
                             self.forced_hover,
                         );
                     });
+                self.settings.text_size = text_size;
             }
         }
     }

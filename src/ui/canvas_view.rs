@@ -680,7 +680,13 @@ fn hover_popup(
         .interactable(false);
     area.show(ui.ctx(), |ui| {
         egui::Frame::popup(ui.style()).show(ui, |ui| {
-            ui.set_max_width(360.0);
+            // Readable from the back of a room: popup text follows the token size.
+            let body = (options.text_size * 0.75).clamp(13.0, 24.0);
+            let styles = &mut ui.style_mut().text_styles;
+            styles.insert(egui::TextStyle::Body, FontId::proportional(body));
+            styles.insert(egui::TextStyle::Button, FontId::proportional(body));
+            styles.insert(egui::TextStyle::Monospace, FontId::monospace(body));
+            ui.set_max_width(body * 26.0);
             ui.label(
                 egui::RichText::new(title)
                     .strong()
@@ -711,8 +717,11 @@ fn hover_popup(
     });
 }
 
-/// Rows of candidate, probability bar and percentage.
+/// Rows of candidate, probability bar and percentage (the bar in the text colour, so even small
+/// probabilities stay visible).
 fn candidates_table(ui: &mut egui::Ui, trace: &Trace, candidates: &[(u32, f32)], dark: bool) {
+    let bar_color = ui.visuals().strong_text_color().gamma_multiply(0.8);
+    let row_h = ui.text_style_height(&egui::TextStyle::Body) * 0.7;
     egui::Grid::new("candidates")
         .num_columns(3)
         .spacing([10.0, 4.0])
@@ -721,26 +730,29 @@ fn candidates_table(ui: &mut egui::Ui, trace: &Trace, candidates: &[(u32, f32)],
                 let text = token_text(trace, token);
                 let label = egui::RichText::new(quoted(&text)).monospace();
                 ui.label(if rank == 0 { label.strong() } else { label });
-                let (bar, _) = ui.allocate_exact_size(Vec2::new(120.0, 12.0), Sense::hover());
+                let (bar, _) =
+                    ui.allocate_exact_size(Vec2::new(row_h * 10.0, row_h), Sense::hover());
                 ui.painter()
                     .rect_filled(bar, CornerRadius::same(2), mask_fill(dark));
                 let mut filled = bar;
                 filled.set_width(bar.width() * p.clamp(0.0, 1.0));
-                ui.painter().rect_filled(
-                    filled,
-                    CornerRadius::same(2),
-                    theme::confidence_color(p, dark),
-                );
+                ui.painter()
+                    .rect_filled(filled, CornerRadius::same(2), bar_color);
                 ui.label(format!("{:.1}%", p * 100.0));
                 ui.end_row();
             }
         });
 }
 
-/// Samples of every kind of cell, drawn exactly as the canvas draws them, with one line each.
-pub fn cell_legend_ui(ui: &mut egui::Ui, dark: bool) {
-    let size = Vec2::new(46.0, 24.0);
-    let font = FontId::proportional(14.0);
+/// Samples of every kind of cell, drawn exactly as the canvas draws them, with one line each;
+/// committed samples use the colours of `mode`.
+pub fn cell_legend_ui(ui: &mut egui::Ui, mode: ColorMode, dark: bool) {
+    let size = Vec2::new(52.0, 26.0);
+    let font = FontId::proportional(15.0);
+    let fill_at = |fraction: f32| match mode {
+        ColorMode::Confidence => theme::confidence_color(fraction, dark),
+        ColorMode::DecodeOrder => theme::step_color((fraction * 10.0).round() as u32, 10, dark),
+    };
     let row = |ui: &mut egui::Ui, paint: &dyn Fn(&egui::Painter, Rect), text: &str| {
         ui.horizontal(|ui| {
             let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
@@ -757,6 +769,11 @@ pub fn cell_legend_ui(ui: &mut egui::Ui, dark: bool) {
             color,
         );
     };
+    let faded = if dark {
+        Color32::from_gray(170)
+    } else {
+        Color32::from_gray(90)
+    };
     row(
         ui,
         &|p, r| paint_mask(p, r, dark, 1.0),
@@ -766,23 +783,14 @@ pub fn cell_legend_ui(ui: &mut egui::Ui, dark: bool) {
         ui,
         &|p, r| {
             paint_mask(p, r, dark, 1.0);
-            label(
-                p,
-                r,
-                "it 41%",
-                if dark {
-                    Color32::from_gray(170)
-                } else {
-                    Color32::from_gray(90)
-                },
-            );
+            label(p, r, "it 41%", faded);
         },
         "faded: the model's current best guess",
     );
     row(
         ui,
         &|p, r| {
-            let fill = theme::confidence_color(0.8, dark);
+            let fill = fill_at(0.8);
             p.rect_filled(r, CornerRadius::same(4), fill);
             p.rect_stroke(
                 r,
@@ -797,7 +805,7 @@ pub fn cell_legend_ui(ui: &mut egui::Ui, dark: bool) {
     row(
         ui,
         &|p, r| {
-            let fill = theme::confidence_color(0.6, dark);
+            let fill = fill_at(0.6);
             let text = text_on(fill);
             paint_special(p, r, text, Some(fill));
             label(p, r, "EOS", text);
