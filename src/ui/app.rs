@@ -15,7 +15,7 @@ use crate::model::{LoadOptions, ModelInfo, ModelSource};
 use crate::playback::{Playback, PlaybackCommand};
 use crate::trace::{RunOutcome, Trace};
 use crate::ui::canvas_view::{self, CanvasOptions};
-use crate::ui::compare::{self, CompareState, EntryStatus, RUN_COLORS};
+use crate::ui::compare::{self, CompareState, EntryStatus, run_color};
 use crate::ui::controls::{self, ControlsAction, ControlsState};
 use crate::ui::files::{self, FileEvent, FileJobs};
 use crate::ui::fonts::{self, CjkFont};
@@ -1151,6 +1151,10 @@ impl UnmaskApp {
 
     fn left_panel(&mut self, ui: &mut egui::Ui) {
         egui::ScrollArea::vertical().show(ui, |ui| {
+            if self.mode == Mode::Compare {
+                self.compare_controls(ui);
+                ui.separator();
+            }
             let running = self.is_running();
             let action = controls::controls_ui(ui, &mut self.settings.controls, running);
             match action {
@@ -1165,10 +1169,6 @@ impl UnmaskApp {
                 },
                 ControlsAction::Cancel => self.cancel(),
                 ControlsAction::None => {}
-            }
-            if self.mode == Mode::Compare {
-                ui.separator();
-                self.compare_controls(ui);
             }
         });
     }
@@ -1188,7 +1188,7 @@ impl UnmaskApp {
         let mut remove = None;
         for (i, entry) in self.compare.entries.iter().enumerate() {
             ui.horizontal(|ui| {
-                let color = RUN_COLORS[i % RUN_COLORS.len()];
+                let color = run_color(i, self.settings.dark);
                 if ui
                     .add_enabled(!live, egui::Button::new("×"))
                     .on_hover_text(format!("Remove {}", entry.label))
@@ -1256,22 +1256,18 @@ impl UnmaskApp {
                 "A diffusion language model starts from a row of masks and fills them in over a \
                  number of steps, in any order it likes. Each box is one token.",
             );
-            ui.add_space(6.0);
-            canvas_view::cell_legend_ui(ui, self.settings.color_mode, self.settings.dark);
-            ui.add_space(6.0);
+            ui.add_space(8.0);
             theme::legend_ui(ui, self.settings.color_mode, self.settings.dark);
-            ui.add_space(6.0);
-            ui.label(match self.settings.color_mode {
-                ColorMode::Confidence => {
-                    "Colour = how sure the model was when it committed the token. Hover any box for its top candidates."
-                }
-                ColorMode::DecodeOrder => {
-                    "Colour = the step at which the token was committed: answer-first versus left-to-right shows at a glance."
-                }
-            });
-            ui.add_space(6.0);
+            ui.add_space(8.0);
+            canvas_view::cell_legend_ui(ui, self.settings.color_mode, self.settings.dark);
+            ui.add_space(8.0);
+            ui.label("Hover any box for the model's top candidates there.");
+            ui.add_space(8.0);
             ui.label(RichText::new("Keys").strong());
-            ui.label("space play/pause · ← → one step · Home/End first/last · [ ] slower/faster · Ctrl +/− zoom");
+            ui.label(
+                "space play/pause · ← → one step · Home/End first/last · [ ] slower/faster · \
+                 Ctrl +/− zoom",
+            );
         });
     }
 
@@ -1347,7 +1343,7 @@ impl UnmaskApp {
                     let runs = [PlotRun {
                         label: "this run",
                         trace: &m.trace,
-                        color: RUN_COLORS[0],
+                        color: run_color(0, self.settings.dark),
                         frame: self.playback.frame(),
                     }];
                     plots::plots_ui(ui, &runs, PlotAxis::Step).map(|x| (x, PlotAxis::Step))
@@ -1364,7 +1360,7 @@ impl UnmaskApp {
                         e.trace.as_ref().map(|t| PlotRun {
                             label: &e.label,
                             trace: t,
-                            color: RUN_COLORS[i % RUN_COLORS.len()],
+                            color: run_color(i, self.settings.dark),
                             frame: self.compare.run_frame(t).0,
                         })
                     })
@@ -1446,10 +1442,18 @@ impl eframe::App for UnmaskApp {
             ui.add_space(2.0);
         });
         if self.settings.show_plots {
+            // The canvas is the point: plots get at most 40% of the height, scrolling inside.
+            let max_plots_h = (ui.available_height() * 0.4).max(140.0);
             egui::Panel::bottom("plots")
                 .resizable(true)
-                .default_size(230.0)
-                .show(ui, |ui| self.plots_panel(ui));
+                .default_size(240.0_f32.min(max_plots_h))
+                .size_range(100.0..=max_plots_h)
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical()
+                        .id_salt("plots_scroll")
+                        .auto_shrink([false, false])
+                        .show(ui, |ui| self.plots_panel(ui));
+                });
         }
         egui::Panel::left("controls")
             .resizable(true)
