@@ -673,10 +673,7 @@ impl UnmaskApp {
     /// Handle worker events for at most [`EVENT_BUDGET`]; asks for another frame if some are left.
     fn drain_events(&mut self) {
         let start = Instant::now();
-        loop {
-            let Some(event) = self.worker.as_ref().and_then(WorkerHandle::try_recv) else {
-                break;
-            };
+        while let Some(event) = self.worker.as_ref().and_then(WorkerHandle::try_recv) {
             self.handle_event(event);
             if start.elapsed() > EVENT_BUDGET {
                 self.ctx.request_repaint();
@@ -832,7 +829,12 @@ impl UnmaskApp {
                     self.settings.color_mode = ColorMode::DecodeOrder;
                 }
                 self.show_trace(path, trace);
-                self.playback.position = frame as f64;
+                // Mid-run: paused part-way through a step, so the fresh tokens are still flashing.
+                self.playback.position = if scene == DemoScene::Main && frame > 0 {
+                    frame as f64 - 0.45
+                } else {
+                    frame as f64
+                };
                 self.playback.playing = false;
             }
         }
@@ -1040,18 +1042,14 @@ impl UnmaskApp {
                         if ui.button("×").on_hover_text("Dismiss").clicked() {
                             dismiss = Some(i);
                         }
-                        match b.action {
-                            Some(BannerAction::RestartWorker) => {
-                                if ui.button("Restart worker").clicked() {
-                                    action = Some((i, BannerAction::RestartWorker));
-                                }
+                        if let Some(offered) = b.action {
+                            let label = match offered {
+                                BannerAction::RestartWorker => "Restart worker",
+                                BannerAction::ReloadModel => "Reload model",
+                            };
+                            if ui.button(label).clicked() {
+                                action = Some((i, offered));
                             }
-                            Some(BannerAction::ReloadModel) => {
-                                if ui.button("Reload model").clicked() {
-                                    action = Some((i, BannerAction::ReloadModel));
-                                }
-                            }
-                            None => {}
                         }
                         let color = if self.settings.dark {
                             Color32::WHITE

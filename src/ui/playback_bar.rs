@@ -165,7 +165,7 @@ pub fn playback_bar_ui(
     ui.horizontal(|ui| {
         let mut value = frame;
         ui.spacing_mut().slider_width = (ui.available_width() - 70.0).max(100.0);
-        let slider = egui::Slider::new(&mut value, 0..=last.max(0))
+        let slider = egui::Slider::new(&mut value, 0..=last)
             .show_value(false)
             .text("Scrub")
             .trailing_fill(true);
