@@ -39,15 +39,17 @@ fn frame(ctx: &egui::Context, trace: &Trace, step: usize, time_s: f64, scene: Sc
     };
     let mut out = ctx.run_ui(input, |ui| {
         if scene.plots {
-            egui::Panel::bottom("plots").exact_size(260.0).show(ui, |ui| {
-                let runs = [PlotRun {
-                    label: "run",
-                    trace,
-                    color: egui::Color32::LIGHT_BLUE,
-                    frame: step,
-                }];
-                plots::plots_ui(ui, &runs, PlotAxis::Step);
-            });
+            egui::Panel::bottom("plots")
+                .exact_size(260.0)
+                .show(ui, |ui| {
+                    let runs = [PlotRun {
+                        label: "run",
+                        trace,
+                        color: egui::Color32::LIGHT_BLUE,
+                        frame: step,
+                    }];
+                    plots::plots_ui(ui, &runs, PlotAxis::Step);
+                });
         }
         if scene.canvas {
             egui::CentralPanel::default().show(ui, |ui| {

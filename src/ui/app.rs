@@ -1439,7 +1439,11 @@ impl eframe::App for UnmaskApp {
             self.apply_commands(commands);
             ui.add_space(2.0);
         });
-        if self.settings.show_plots {
+        let has_runs = match self.mode {
+            Mode::Single => self.main.is_some(),
+            Mode::Compare => self.compare.entries.iter().any(|e| e.trace.is_some()),
+        };
+        if self.settings.show_plots && has_runs {
             // The canvas is the point: plots get at most 40% of the height, scrolling inside.
             let max_plots_h = (ui.available_height() * 0.4).max(140.0);
             egui::Panel::bottom("plots")
