@@ -526,7 +526,10 @@ impl UnmaskApp {
             trace,
             run_id: None,
             live: false,
-            source: path.display().to_string(),
+            source: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| path.display().to_string()),
         });
         self.playback.position = 0.0;
         self.playback.follow_live = false;
@@ -817,13 +820,14 @@ impl UnmaskApp {
                     ((last as f64) * 0.45).round() as usize
                 };
                 if scene == DemoScene::Hover {
-                    // The first mask with recorded guesses, a little into the response.
+                    // The middle one of the masks with recorded guesses: its popup stays on the canvas.
                     let f = trace.frame_at(frame);
                     let start = trace.header.canvas.prompt_len;
-                    self.forced_hover = (start..f.cells.len())
-                        .filter(|&p| trace.candidates_at(frame, p as u32).is_some())
-                        .nth(3)
-                        .map(|p| p as u32);
+                    let guessed: Vec<u32> = (start..f.cells.len())
+                        .map(|p| p as u32)
+                        .filter(|&p| trace.candidates_at(frame, p).is_some())
+                        .collect();
+                    self.forced_hover = guessed.get(guessed.len() / 2).copied();
                 }
                 if scene == DemoScene::DecodeOrder {
                     self.settings.color_mode = ColorMode::DecodeOrder;
