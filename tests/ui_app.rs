@@ -124,6 +124,9 @@ fn generate_streams_frames_and_scrubbing_changes_the_step() {
     h.run_steps(3);
     assert!(shows(&h, "step 6 / 6"));
     assert_eq!(canvas_label(&h).matches('▒').count(), 0);
+
+    // Paused and idle: the UI stops asking for frames (no busy repaint loop).
+    assert!(h.try_run().is_ok(), "the paused app keeps repainting");
 }
 
 /// A file dropped onto the window.
@@ -332,4 +335,40 @@ fn chinese_renders_with_the_bundled_fallback_font() {
     assert!(h.query_by_label("用中文回答").is_some(), "the prompt line");
     let label = canvas_label(&h);
     assert!(label.ends_with("中文"), "{label}");
+}
+
+#[test]
+fn presenter_controls_zoom_theme_and_speed_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.trace");
+    unmask::trace::synthetic::synthetic_trace(30, 3, 2)
+        .save(&path)
+        .unwrap();
+    let mut h = harness(AppOptions {
+        traces: vec![path],
+        ..AppOptions::default()
+    });
+    h.run_steps(2);
+    let zoom = h.ctx.zoom_factor();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::Plus);
+    h.run_steps(2);
+    assert!(h.ctx.zoom_factor() > zoom, "Ctrl + zooms in");
+    assert!(
+        (h.state().settings().zoom - h.ctx.zoom_factor()).abs() < 1e-6,
+        "zoom is persisted"
+    );
+
+    assert!(h.state().settings().dark);
+    h.get_by_label("Light theme").click();
+    h.run_steps(2);
+    assert!(!h.state().settings().dark);
+    assert!(h.query_by_label("Dark theme").is_some());
+
+    h.key_press(Key::CloseBracket);
+    h.key_press(Key::CloseBracket);
+    h.run_steps(2);
+    assert_eq!(h.state().settings().speed, 2.0, "1× → 1.5× → 2×");
+    h.key_press(Key::OpenBracket);
+    h.run_steps(2);
+    assert_eq!(h.state().settings().speed, 1.5);
 }

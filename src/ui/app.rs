@@ -15,7 +15,7 @@ use crate::model::{LoadOptions, ModelInfo, ModelSource};
 use crate::playback::{Playback, PlaybackCommand};
 use crate::trace::{RunOutcome, Trace};
 use crate::ui::canvas_view::{self, CanvasOptions};
-use crate::ui::compare::{self, CompareState, EntryStatus, RUN_COLORS};
+use crate::ui::compare::{self, CompareState, EntryStatus, run_color};
 use crate::ui::controls::{self, ControlsAction, ControlsState};
 use crate::ui::files::{self, FileEvent, FileJobs};
 use crate::ui::fonts::{self, CjkFont};
@@ -526,7 +526,10 @@ impl UnmaskApp {
             trace,
             run_id: None,
             live: false,
-            source: path.display().to_string(),
+            source: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| path.display().to_string()),
         });
         self.playback.position = 0.0;
         self.playback.follow_live = false;
@@ -673,10 +676,7 @@ impl UnmaskApp {
     /// Handle worker events for at most [`EVENT_BUDGET`]; asks for another frame if some are left.
     fn drain_events(&mut self) {
         let start = Instant::now();
-        loop {
-            let Some(event) = self.worker.as_ref().and_then(WorkerHandle::try_recv) else {
-                break;
-            };
+        while let Some(event) = self.worker.as_ref().and_then(WorkerHandle::try_recv) {
             self.handle_event(event);
             if start.elapsed() > EVENT_BUDGET {
                 self.ctx.request_repaint();
@@ -820,19 +820,25 @@ impl UnmaskApp {
                     ((last as f64) * 0.45).round() as usize
                 };
                 if scene == DemoScene::Hover {
-                    // The first mask with recorded guesses, a little into the response.
+                    // The middle one of the masks with recorded guesses: its popup stays on the canvas.
                     let f = trace.frame_at(frame);
                     let start = trace.header.canvas.prompt_len;
-                    self.forced_hover = (start..f.cells.len())
-                        .filter(|&p| trace.candidates_at(frame, p as u32).is_some())
-                        .nth(3)
-                        .map(|p| p as u32);
+                    let guessed: Vec<u32> = (start..f.cells.len())
+                        .map(|p| p as u32)
+                        .filter(|&p| trace.candidates_at(frame, p).is_some())
+                        .collect();
+                    self.forced_hover = guessed.get(guessed.len() / 2).copied();
                 }
                 if scene == DemoScene::DecodeOrder {
                     self.settings.color_mode = ColorMode::DecodeOrder;
                 }
                 self.show_trace(path, trace);
-                self.playback.position = frame as f64;
+                // Mid-run: paused part-way through a step, so the fresh tokens are still flashing.
+                self.playback.position = if scene == DemoScene::Main && frame > 0 {
+                    frame as f64 - 0.45
+                } else {
+                    frame as f64
+                };
                 self.playback.playing = false;
             }
         }
@@ -1040,18 +1046,14 @@ impl UnmaskApp {
                         if ui.button("×").on_hover_text("Dismiss").clicked() {
                             dismiss = Some(i);
                         }
-                        match b.action {
-                            Some(BannerAction::RestartWorker) => {
-                                if ui.button("Restart worker").clicked() {
-                                    action = Some((i, BannerAction::RestartWorker));
-                                }
+                        if let Some(offered) = b.action {
+                            let label = match offered {
+                                BannerAction::RestartWorker => "Restart worker",
+                                BannerAction::ReloadModel => "Reload model",
+                            };
+                            if ui.button(label).clicked() {
+                                action = Some((i, offered));
                             }
-                            Some(BannerAction::ReloadModel) => {
-                                if ui.button("Reload model").clicked() {
-                                    action = Some((i, BannerAction::ReloadModel));
-                                }
-                            }
-                            None => {}
                         }
                         let color = if self.settings.dark {
                             Color32::WHITE
@@ -1151,6 +1153,10 @@ impl UnmaskApp {
 
     fn left_panel(&mut self, ui: &mut egui::Ui) {
         egui::ScrollArea::vertical().show(ui, |ui| {
+            if self.mode == Mode::Compare {
+                self.compare_controls(ui);
+                ui.separator();
+            }
             let running = self.is_running();
             let action = controls::controls_ui(ui, &mut self.settings.controls, running);
             match action {
@@ -1165,10 +1171,6 @@ impl UnmaskApp {
                 },
                 ControlsAction::Cancel => self.cancel(),
                 ControlsAction::None => {}
-            }
-            if self.mode == Mode::Compare {
-                ui.separator();
-                self.compare_controls(ui);
             }
         });
     }
@@ -1188,7 +1190,7 @@ impl UnmaskApp {
         let mut remove = None;
         for (i, entry) in self.compare.entries.iter().enumerate() {
             ui.horizontal(|ui| {
-                let color = RUN_COLORS[i % RUN_COLORS.len()];
+                let color = run_color(i, self.settings.dark);
                 if ui
                     .add_enabled(!live, egui::Button::new("×"))
                     .on_hover_text(format!("Remove {}", entry.label))
@@ -1256,21 +1258,18 @@ impl UnmaskApp {
                 "A diffusion language model starts from a row of masks and fills them in over a \
                  number of steps, in any order it likes. Each box is one token.",
             );
-            ui.add_space(6.0);
-            canvas_view::cell_legend_ui(ui, self.settings.dark);
-            ui.add_space(6.0);
+            ui.add_space(8.0);
             theme::legend_ui(ui, self.settings.color_mode, self.settings.dark);
-            ui.add_space(6.0);
-            ui.label(match self.settings.color_mode {
-                ColorMode::Confidence => {
-                    "Colour = how sure the model was when it committed the token. Hover any box for its top candidates."
-                }
-                ColorMode::DecodeOrder => {
-                    "Colour = the step at which the token was committed: answer-first versus left-to-right shows at a glance."
-                }
-            });
-            ui.add_space(6.0);
-            ui.label(RichText::new("Keys: space play/pause · ← → one step · Home/End · [ ] speed · Ctrl +/− zoom").small());
+            ui.add_space(8.0);
+            canvas_view::cell_legend_ui(ui, self.settings.color_mode, self.settings.dark);
+            ui.add_space(8.0);
+            ui.label("Hover any box for the model's top candidates there.");
+            ui.add_space(8.0);
+            ui.label(RichText::new("Keys").strong());
+            ui.label(
+                "space play/pause · ← → one step · Home/End first/last · [ ] slower/faster · \
+                 Ctrl +/− zoom",
+            );
         });
     }
 
@@ -1290,15 +1289,35 @@ impl UnmaskApp {
                     });
                     return;
                 };
-                ui.horizontal_wrapped(|ui| {
+                let mut text_size = self.settings.text_size;
+                ui.horizontal(|ui| {
                     ui.label(RichText::new("Prompt:").strong().size(18.0));
-                    ui.label(RichText::new(&main.trace.header.prompt).size(18.0));
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        if ui
+                            .button(RichText::new("A+").size(16.0))
+                            .on_hover_text("Bigger tokens")
+                            .clicked()
+                        {
+                            text_size = (text_size + 4.0).min(64.0);
+                        }
+                        if ui
+                            .button(RichText::new("A−").size(16.0))
+                            .on_hover_text("Smaller tokens")
+                            .clicked()
+                        {
+                            text_size = (text_size - 4.0).max(10.0);
+                        }
+                        ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                            ui.add(
+                                egui::Label::new(
+                                    RichText::new(&main.trace.header.prompt).size(18.0),
+                                )
+                                .wrap(),
+                            );
+                        });
+                    });
                 });
-                ui.label(
-                    RichText::new(compare::describe_params(&main.trace.header.params))
-                        .small()
-                        .weak(),
-                );
+                ui.label(RichText::new(compare::describe_params(&main.trace.header.params)).weak());
                 ui.separator();
                 let frame = self.playback.frame().min(main.trace.frame_count() - 1);
                 egui::ScrollArea::vertical()
@@ -1314,6 +1333,7 @@ impl UnmaskApp {
                             self.forced_hover,
                         );
                     });
+                self.settings.text_size = text_size;
             }
         }
     }
@@ -1325,7 +1345,7 @@ impl UnmaskApp {
                     let runs = [PlotRun {
                         label: "this run",
                         trace: &m.trace,
-                        color: RUN_COLORS[0],
+                        color: run_color(0, self.settings.dark),
                         frame: self.playback.frame(),
                     }];
                     plots::plots_ui(ui, &runs, PlotAxis::Step).map(|x| (x, PlotAxis::Step))
@@ -1342,7 +1362,7 @@ impl UnmaskApp {
                         e.trace.as_ref().map(|t| PlotRun {
                             label: &e.label,
                             trace: t,
-                            color: RUN_COLORS[i % RUN_COLORS.len()],
+                            color: run_color(i, self.settings.dark),
                             frame: self.compare.run_frame(t).0,
                         })
                     })
@@ -1423,11 +1443,23 @@ impl eframe::App for UnmaskApp {
             self.apply_commands(commands);
             ui.add_space(2.0);
         });
-        if self.settings.show_plots {
+        let has_runs = match self.mode {
+            Mode::Single => self.main.is_some(),
+            Mode::Compare => self.compare.entries.iter().any(|e| e.trace.is_some()),
+        };
+        if self.settings.show_plots && has_runs {
+            // The canvas is the point: plots get at most 40% of the height, scrolling inside.
+            let max_plots_h = (ui.available_height() * 0.4).max(140.0);
             egui::Panel::bottom("plots")
                 .resizable(true)
-                .default_size(230.0)
-                .show(ui, |ui| self.plots_panel(ui));
+                .default_size(240.0_f32.min(max_plots_h))
+                .size_range(100.0..=max_plots_h)
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical()
+                        .id_salt("plots_scroll")
+                        .auto_shrink([false, false])
+                        .show(ui, |ui| self.plots_panel(ui));
+                });
         }
         egui::Panel::left("controls")
             .resizable(true)

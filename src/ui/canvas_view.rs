@@ -14,8 +14,9 @@ use crate::canvas::CellKind;
 use crate::trace::{Cell, Frame, Trace};
 use crate::ui::theme::{self, ColorMode};
 
-/// The colour of the "committed this step" flash and outline.
-pub const FLASH_COLOR: Color32 = Color32::from_rgb(255, 196, 0);
+/// Fraction of a commit's dissolve in which the mask turns into the flash colour (the rest
+/// settles from the flash to the cell's colour).
+const FLASH_RISE: f32 = 0.3;
 
 /// How the canvas is drawn.
 #[derive(Clone, Debug, PartialEq)]
@@ -258,23 +259,169 @@ pub fn total_steps(trace: &Trace) -> u32 {
     u32::try_from(planned.max(trace.steps.len()).max(1)).unwrap_or(u32::MAX)
 }
 
-/// Black or white, whichever reads better on `fill`.
-pub fn text_on(fill: Color32) -> Color32 {
-    let luma =
-        0.299 * f32::from(fill.r()) + 0.587 * f32::from(fill.g()) + 0.114 * f32::from(fill.b());
-    if luma > 140.0 {
-        Color32::from_gray(15)
-    } else {
-        Color32::from_gray(245)
-    }
-}
+/// Cell colours of the canvas and its legend samples.
+///
+/// The names and signatures mirror the cell palette the panels branch adds to `ui::theme`
+/// (`mask_fill`, `guess_text`, `flash_stroke`, `fresh_commit_fill`, `special_*`, `pinned_*`,
+/// `prompt_text`, `text_color_on`): once both are merged, replace this module's body with
+/// `pub use crate::ui::theme::*;` so the canvas and the theme's legend share one palette.
+pub mod palette {
+    use egui::{Color32, Stroke};
 
-/// Fill of a mask tile.
-pub fn mask_fill(dark: bool) -> Color32 {
-    if dark {
-        Color32::from_gray(58)
-    } else {
-        Color32::from_gray(212)
+    /// Linear blend from `a` (t = 0) to `b` (t = 1), alpha included.
+    pub fn mix(a: Color32, b: Color32, t: f32) -> Color32 {
+        let t = if t.is_finite() {
+            t.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let ch = |x: u8, y: u8| (f32::from(x) + (f32::from(y) - f32::from(x)) * t).round() as u8;
+        Color32::from_rgba_premultiplied(
+            ch(a.r(), b.r()),
+            ch(a.g(), b.g()),
+            ch(a.b(), b.b()),
+            ch(a.a(), b.a()),
+        )
+    }
+
+    /// Black or white, whichever reads better on `fill`.
+    pub fn text_color_on(fill: Color32) -> Color32 {
+        let luma =
+            0.299 * f32::from(fill.r()) + 0.587 * f32::from(fill.g()) + 0.114 * f32::from(fill.b());
+        if luma > 140.0 {
+            Color32::BLACK
+        } else {
+            Color32::WHITE
+        }
+    }
+
+    /// Fill of a still-masked cell.
+    pub fn mask_fill(dark: bool) -> Color32 {
+        if dark {
+            Color32::from_gray(58)
+        } else {
+            Color32::from_gray(212)
+        }
+    }
+
+    /// Colour of the mask's hatching.
+    pub fn mask_text(dark: bool) -> Color32 {
+        if dark {
+            Color32::from_gray(140)
+        } else {
+            Color32::from_gray(120)
+        }
+    }
+
+    /// The model's current guess inside a mask: stronger the likelier it is.
+    pub fn guess_text(prob: f32, dark: bool) -> Color32 {
+        let p = if prob.is_finite() {
+            prob.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let strong = if dark {
+            Color32::from_gray(235)
+        } else {
+            Color32::from_gray(20)
+        };
+        mix(mask_fill(dark), strong, 0.45 + 0.55 * p)
+    }
+
+    /// The colour a fresh commit flashes to.
+    pub fn flash_color(dark: bool) -> Color32 {
+        if dark {
+            Color32::from_rgb(255, 230, 140)
+        } else {
+            Color32::from_rgb(255, 190, 40)
+        }
+    }
+
+    /// Outline of a cell committed at the shown step.
+    pub fn flash_stroke(dark: bool) -> Stroke {
+        Stroke::new(
+            2.0,
+            if dark {
+                Color32::from_rgb(255, 200, 40)
+            } else {
+                Color32::from_rgb(200, 90, 0)
+            },
+        )
+    }
+
+    /// Fill of a fresh commit `transition` (0..=1) through its dissolve: mask → flash → settled.
+    pub fn fresh_commit_fill(settled: Color32, transition: f32, dark: bool) -> Color32 {
+        let t = if transition.is_finite() {
+            transition.clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
+        if t < super::FLASH_RISE {
+            mix(mask_fill(dark), flash_color(dark), t / super::FLASH_RISE)
+        } else {
+            mix(
+                flash_color(dark),
+                settled,
+                (t - super::FLASH_RISE) / (1.0 - super::FLASH_RISE),
+            )
+        }
+    }
+
+    /// Fill of a special-token cell (EOS, EOT, padding).
+    pub fn special_fill(dark: bool) -> Color32 {
+        if dark {
+            Color32::from_rgb(92, 42, 76)
+        } else {
+            Color32::from_rgb(245, 221, 234)
+        }
+    }
+
+    /// Outline of a special-token cell.
+    pub fn special_stroke(dark: bool) -> Stroke {
+        Stroke::new(
+            1.5,
+            if dark {
+                Color32::from_rgb(224, 140, 188)
+            } else {
+                Color32::from_rgb(168, 58, 124)
+            },
+        )
+    }
+
+    /// Text of a special-token cell.
+    pub fn special_text(dark: bool) -> Color32 {
+        if dark {
+            Color32::from_rgb(244, 200, 224)
+        } else {
+            Color32::from_rgb(114, 31, 82)
+        }
+    }
+
+    /// Text of prompt cells (no fill).
+    pub fn prompt_text(dark: bool) -> Color32 {
+        if dark {
+            Color32::from_gray(170)
+        } else {
+            Color32::from_gray(80)
+        }
+    }
+
+    /// Fill of pinned template text.
+    pub fn pinned_fill(dark: bool) -> Color32 {
+        if dark {
+            Color32::from_rgb(30, 58, 80)
+        } else {
+            Color32::from_rgb(204, 228, 247)
+        }
+    }
+
+    /// Text of pinned template cells.
+    pub fn pinned_text(dark: bool) -> Color32 {
+        if dark {
+            Color32::from_rgb(191, 214, 230)
+        } else {
+            Color32::from_rgb(36, 70, 92)
+        }
     }
 }
 
@@ -491,30 +638,21 @@ fn paint_piece(
     };
     match &piece.kind {
         PieceKind::Prompt | PieceKind::Pinned => {
-            let color = if piece.kind == PieceKind::Prompt {
-                if dark {
-                    Color32::from_gray(140)
-                } else {
-                    Color32::from_gray(110)
-                }
-            } else if dark {
-                Color32::from_gray(225)
-            } else {
-                Color32::from_gray(30)
+            let (fill, text) = match (&piece.kind, piece.special) {
+                (_, true) => (palette::special_fill(dark), palette::special_text(dark)),
+                (PieceKind::Prompt, _) => (Color32::TRANSPARENT, palette::prompt_text(dark)),
+                _ => (palette::pinned_fill(dark), palette::pinned_text(dark)),
             };
+            painter.rect_filled(rect, radius, fill);
             if piece.special {
-                paint_special(painter, rect, color, None);
+                paint_special_outline(painter, rect, dark);
             }
-            painter.galley(text_pos(&placed.label), placed.label.clone(), color);
+            painter.galley(text_pos(&placed.label), placed.label.clone(), text);
         }
-        PieceKind::Masked { .. } => {
+        PieceKind::Masked { guess } => {
             paint_mask(painter, rect, dark, 1.0);
-            if let Some(prob) = &placed.prob {
-                let faded = if dark {
-                    Color32::from_gray(170)
-                } else {
-                    Color32::from_gray(90)
-                };
+            if let (Some(prob), Some((_, p))) = (&placed.prob, guess) {
+                let faded = palette::guess_text(*p, dark);
                 painter.galley(text_pos(&placed.label), placed.label.clone(), faded);
                 let at = Pos2::new(
                     rect.max.x - m.pad_x - prob.size().x,
@@ -524,29 +662,50 @@ fn paint_piece(
             }
         }
         PieceKind::Committed { confidence, step } => {
-            let fill = match options.color_mode {
-                ColorMode::Confidence => theme::confidence_color(*confidence, dark),
-                ColorMode::DecodeOrder => theme::step_color(*step, total, dark),
+            // Special tokens keep their own fill, except in the decode-order view, where *when*
+            // the model wrote them (e.g. end-of-text padding first) is the point.
+            let settled = match (options.color_mode, piece.special) {
+                (ColorMode::DecodeOrder, _) => theme::step_color(*step, total, dark),
+                (ColorMode::Confidence, true) => palette::special_fill(dark),
+                (ColorMode::Confidence, false) => theme::confidence_color(*confidence, dark),
             };
             let fresh = *step as usize == frame && frame > 0;
-            let t = if fresh { ease(transition) } else { 1.0 };
-            if t < 1.0 {
-                // The mask dissolves while the token appears, its fill going from flash to final.
-                paint_mask(painter, rect, dark, 1.0 - t);
-            }
-            let shown = lerp_color(FLASH_COLOR, fill, t).gamma_multiply(t.max(0.15));
-            let text_color = text_on(lerp_color(FLASH_COLOR, fill, t)).gamma_multiply(t.max(0.15));
-            if piece.special {
-                paint_special(painter, rect, text_color, Some(shown));
+            let t = if fresh {
+                transition.clamp(0.0, 1.0)
             } else {
-                painter.rect_filled(rect, radius, shown);
+                1.0
+            };
+            let fill = if fresh {
+                palette::fresh_commit_fill(settled, t, dark)
+            } else {
+                settled
+            };
+            painter.rect_filled(rect, radius, fill);
+            if t < FLASH_RISE {
+                // The mask's hatching fades out while the fill rises to the flash colour.
+                paint_hatching(painter, rect, dark, 1.0 - t / FLASH_RISE);
             }
-            painter.galley(text_pos(&placed.label), placed.label.clone(), text_color);
+            let text = if piece.special && options.color_mode == ColorMode::Confidence {
+                palette::special_text(dark)
+            } else {
+                palette::text_color_on(fill)
+            };
+            let text = text.gamma_multiply(ease(t / FLASH_RISE).max(0.1));
+            if piece.special {
+                paint_special_outline(painter, rect, dark);
+            }
+            painter.galley(text_pos(&placed.label), placed.label.clone(), text);
             if fresh {
+                let stroke = palette::flash_stroke(dark);
+                let width = if t < 1.0 {
+                    stroke.width * 1.5
+                } else {
+                    stroke.width
+                };
                 painter.rect_stroke(
                     rect,
                     radius,
-                    Stroke::new(if t < 1.0 { 3.0 } else { 2.0 }, FLASH_COLOR),
+                    Stroke::new(width, stroke.color),
                     StrokeKind::Outside,
                 );
             }
@@ -554,20 +713,23 @@ fn paint_piece(
     }
 }
 
-/// A mask tile with `alpha` opacity: a grey tile with a hatched look.
+/// A mask tile with `alpha` opacity: the mask fill with diagonal hatching.
 pub fn paint_mask(painter: &egui::Painter, rect: Rect, dark: bool, alpha: f32) {
     if alpha <= 0.0 {
         return;
     }
-    let fill = mask_fill(dark).gamma_multiply(alpha);
+    let fill = palette::mask_fill(dark).gamma_multiply(alpha);
     painter.rect_filled(rect, CornerRadius::same(4), fill);
-    let line = if dark {
-        Color32::from_gray(78)
-    } else {
-        Color32::from_gray(192)
+    paint_hatching(painter, rect, dark, alpha);
+}
+
+/// The mask's diagonal hatching, clipped to `rect`.
+fn paint_hatching(painter: &egui::Painter, rect: Rect, dark: bool, alpha: f32) {
+    if alpha <= 0.0 {
+        return;
     }
-    .gamma_multiply(alpha);
-    // Diagonal hatching, clipped to the tile.
+    let line =
+        palette::mix(palette::mask_fill(dark), palette::mask_text(dark), 0.3).gamma_multiply(alpha);
     let clipped = painter.with_clip_rect(rect.shrink(1.0).intersect(painter.clip_rect()));
     let step = (rect.height() / 3.0).max(4.0);
     let mut x = rect.min.x - rect.height();
@@ -583,12 +745,9 @@ pub fn paint_mask(painter: &egui::Painter, rect: Rect, dark: bool, alpha: f32) {
     }
 }
 
-/// A special token chip: filled (or not) with a dashed outline in `outline`.
-pub fn paint_special(painter: &egui::Painter, rect: Rect, outline: Color32, fill: Option<Color32>) {
-    if let Some(fill) = fill {
-        painter.rect_filled(rect, CornerRadius::same(4), fill);
-    }
-    let r = rect.shrink(1.5);
+/// The dashed outline that marks a special token.
+pub fn paint_special_outline(painter: &egui::Painter, rect: Rect, dark: bool) {
+    let r = rect.shrink(1.0);
     let corners = [
         r.left_top(),
         r.right_top(),
@@ -598,22 +757,10 @@ pub fn paint_special(painter: &egui::Painter, rect: Rect, outline: Color32, fill
     ];
     painter.extend(Shape::dashed_line(
         &corners,
-        Stroke::new(1.5, outline),
+        palette::special_stroke(dark),
         4.0,
         3.0,
     ));
-}
-
-/// Linear colour blend, `t = 0` → `a`.
-fn lerp_color(a: Color32, b: Color32, t: f32) -> Color32 {
-    let t = t.clamp(0.0, 1.0);
-    let mix = |x: u8, y: u8| (f32::from(x) + (f32::from(y) - f32::from(x)) * t).round() as u8;
-    Color32::from_rgba_unmultiplied(
-        mix(a.r(), b.r()),
-        mix(a.g(), b.g()),
-        mix(a.b(), b.b()),
-        mix(a.a(), b.a()),
-    )
 }
 
 /// How to quote a token for the popup: the text with its spaces visible.
@@ -680,7 +827,13 @@ fn hover_popup(
         .interactable(false);
     area.show(ui.ctx(), |ui| {
         egui::Frame::popup(ui.style()).show(ui, |ui| {
-            ui.set_max_width(360.0);
+            // Readable from the back of a room: popup text follows the token size.
+            let body = (options.text_size * 0.75).clamp(13.0, 24.0);
+            let styles = &mut ui.style_mut().text_styles;
+            styles.insert(egui::TextStyle::Body, FontId::proportional(body));
+            styles.insert(egui::TextStyle::Button, FontId::proportional(body));
+            styles.insert(egui::TextStyle::Monospace, FontId::monospace(body));
+            ui.set_max_width(body * 26.0);
             ui.label(
                 egui::RichText::new(title)
                     .strong()
@@ -711,8 +864,11 @@ fn hover_popup(
     });
 }
 
-/// Rows of candidate, probability bar and percentage.
+/// Rows of candidate, probability bar and percentage (the bar in the text colour, so even small
+/// probabilities stay visible).
 fn candidates_table(ui: &mut egui::Ui, trace: &Trace, candidates: &[(u32, f32)], dark: bool) {
+    let bar_color = ui.visuals().strong_text_color().gamma_multiply(0.8);
+    let row_h = ui.text_style_height(&egui::TextStyle::Body) * 0.7;
     egui::Grid::new("candidates")
         .num_columns(3)
         .spacing([10.0, 4.0])
@@ -721,105 +877,60 @@ fn candidates_table(ui: &mut egui::Ui, trace: &Trace, candidates: &[(u32, f32)],
                 let text = token_text(trace, token);
                 let label = egui::RichText::new(quoted(&text)).monospace();
                 ui.label(if rank == 0 { label.strong() } else { label });
-                let (bar, _) = ui.allocate_exact_size(Vec2::new(120.0, 12.0), Sense::hover());
+                let (bar, _) =
+                    ui.allocate_exact_size(Vec2::new(row_h * 10.0, row_h), Sense::hover());
                 ui.painter()
-                    .rect_filled(bar, CornerRadius::same(2), mask_fill(dark));
+                    .rect_filled(bar, CornerRadius::same(2), palette::mask_fill(dark));
                 let mut filled = bar;
                 filled.set_width(bar.width() * p.clamp(0.0, 1.0));
-                ui.painter().rect_filled(
-                    filled,
-                    CornerRadius::same(2),
-                    theme::confidence_color(p, dark),
-                );
+                ui.painter()
+                    .rect_filled(filled, CornerRadius::same(2), bar_color);
                 ui.label(format!("{:.1}%", p * 100.0));
                 ui.end_row();
             }
         });
 }
 
-/// Samples of every kind of cell, drawn exactly as the canvas draws them, with one line each.
-pub fn cell_legend_ui(ui: &mut egui::Ui, dark: bool) {
-    let size = Vec2::new(46.0, 24.0);
-    let font = FontId::proportional(14.0);
-    let row = |ui: &mut egui::Ui, paint: &dyn Fn(&egui::Painter, Rect), text: &str| {
-        ui.horizontal(|ui| {
-            let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
-            paint(ui.painter(), rect);
-            ui.label(text);
-        });
+/// What the theme's legend does not show, drawn exactly as the canvas draws it: a mask with the
+/// model's faded guess and its probability, and a cell committed at the shown step.
+pub fn cell_legend_ui(ui: &mut egui::Ui, mode: ColorMode, dark: bool) {
+    let h = ui.text_style_height(&egui::TextStyle::Body) + 8.0;
+    let size = Vec2::new(h * 2.6, h);
+    let font = FontId::proportional(h * 0.6);
+    let fill = match mode {
+        ColorMode::Confidence => theme::confidence_color(0.8, dark),
+        ColorMode::DecodeOrder => theme::step_color(8, 10, dark),
     };
-    let label = |p: &egui::Painter, rect: Rect, text: &str, color: Color32| {
-        p.text(
-            rect.center(),
+    ui.horizontal(|ui| {
+        let (r, _) = ui.allocate_exact_size(size, Sense::hover());
+        paint_mask(ui.painter(), r, dark, 1.0);
+        ui.painter().text(
+            r.center(),
             egui::Align2::CENTER_CENTER,
-            text,
+            "it 41%",
             font.clone(),
-            color,
+            palette::guess_text(0.41, dark),
         );
-    };
-    row(
-        ui,
-        &|p, r| paint_mask(p, r, dark, 1.0),
-        "mask: not decided yet",
-    );
-    row(
-        ui,
-        &|p, r| {
-            paint_mask(p, r, dark, 1.0);
-            label(
-                p,
-                r,
-                "it 41%",
-                if dark {
-                    Color32::from_gray(170)
-                } else {
-                    Color32::from_gray(90)
-                },
-            );
-        },
-        "faded: the model's current best guess",
-    );
-    row(
-        ui,
-        &|p, r| {
-            let fill = theme::confidence_color(0.8, dark);
-            p.rect_filled(r, CornerRadius::same(4), fill);
-            p.rect_stroke(
-                r,
-                CornerRadius::same(4),
-                Stroke::new(2.0, FLASH_COLOR),
-                StrokeKind::Outside,
-            );
-            label(p, r, "new", text_on(fill));
-        },
-        "gold outline: committed at this step",
-    );
-    row(
-        ui,
-        &|p, r| {
-            let fill = theme::confidence_color(0.6, dark);
-            let text = text_on(fill);
-            paint_special(p, r, text, Some(fill));
-            label(p, r, "EOS", text);
-        },
-        "dashed: special token (end, padding)",
-    );
-    row(
-        ui,
-        &|p, r| {
-            label(
-                p,
-                r,
-                "text",
-                if dark {
-                    Color32::from_gray(225)
-                } else {
-                    Color32::from_gray(30)
-                },
-            )
-        },
-        "plain: pinned template text",
-    );
+        ui.label("mask with the model's current guess");
+    });
+    ui.horizontal(|ui| {
+        let (r, _) = ui.allocate_exact_size(size, Sense::hover());
+        ui.painter().rect_filled(r, CornerRadius::same(4), fill);
+        ui.painter().rect_stroke(
+            r,
+            CornerRadius::same(4),
+            palette::flash_stroke(dark),
+            StrokeKind::Outside,
+        );
+        ui.painter().text(
+            r.center(),
+            egui::Align2::CENTER_CENTER,
+            "new",
+            font.clone(),
+            palette::text_color_on(fill),
+        );
+        ui.label("outlined: written at this step");
+    });
 }
 
 #[cfg(test)]
@@ -976,10 +1087,10 @@ mod tests {
 
     #[test]
     fn text_colour_contrasts_with_fill() {
-        assert_eq!(text_on(Color32::WHITE), Color32::from_gray(15));
+        assert_eq!(palette::text_color_on(Color32::WHITE), Color32::BLACK);
         assert_eq!(
-            text_on(Color32::from_rgb(20, 30, 120)),
-            Color32::from_gray(245)
+            palette::text_color_on(Color32::from_rgb(20, 30, 120)),
+            Color32::WHITE
         );
     }
 

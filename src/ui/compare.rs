@@ -11,15 +11,29 @@ use crate::trace::{Cell, RunOutcome, Trace};
 use crate::ui::canvas_view::{self, CanvasOptions};
 use crate::ui::plots::PlotAxis;
 
-/// Line colours of compared runs, in order.
-pub const RUN_COLORS: [Color32; 6] = [
-    Color32::from_rgb(66, 135, 245),
-    Color32::from_rgb(245, 130, 48),
-    Color32::from_rgb(60, 180, 75),
-    Color32::from_rgb(200, 80, 192),
-    Color32::from_rgb(230, 200, 40),
-    Color32::from_rgb(70, 200, 200),
-];
+/// Colour of compared run number `index` (cycles after six): Okabe–Ito hues, which stay apart
+/// with the common colour-vision deficiencies. Same signature as the theme's `run_color` on the
+/// panels branch; after the merge this can forward to it.
+pub fn run_color(index: usize, dark: bool) -> Color32 {
+    const DARK: [Color32; 6] = [
+        Color32::from_rgb(86, 180, 233),
+        Color32::from_rgb(230, 159, 0),
+        Color32::from_rgb(0, 158, 115),
+        Color32::from_rgb(204, 121, 167),
+        Color32::from_rgb(240, 228, 66),
+        Color32::from_rgb(213, 94, 0),
+    ];
+    const LIGHT: [Color32; 6] = [
+        Color32::from_rgb(0, 114, 178),
+        Color32::from_rgb(213, 94, 0),
+        Color32::from_rgb(0, 158, 115),
+        Color32::from_rgb(204, 121, 167),
+        Color32::from_rgb(184, 134, 0),
+        Color32::from_rgb(86, 180, 233),
+    ];
+    let table = if dark { &DARK } else { &LIGHT };
+    table[index % table.len()]
+}
 
 /// Where a compared configuration stands.
 #[derive(Clone, Debug, PartialEq)]
@@ -304,12 +318,15 @@ pub fn compare_ui(ui: &mut egui::Ui, state: &CompareState, options: &CanvasOptio
     column_options.text_size = (options.text_size * if n > 2 { 0.7 } else { 0.85 }).max(11.0);
     ui.columns(n, |columns| {
         for (i, (col, entry)) in columns.iter_mut().zip(&state.entries).enumerate() {
-            let color = RUN_COLORS[i % RUN_COLORS.len()];
+            let color = run_color(i, options.dark);
             col.horizontal_wrapped(|ui| {
                 ui.label(RichText::new(&entry.label).strong().size(22.0).color(color));
                 ui.label(RichText::new(&entry.description).strong());
             });
-            col.add(egui::Label::new(summary_text(entry)).wrap());
+            // A left-aligned layout: the columns' justified layout would stretch wrapped text.
+            col.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+                ui.add(egui::Label::new(summary_text(entry)).wrap());
+            });
             col.separator();
             match &entry.trace {
                 Some(trace) => {

@@ -165,7 +165,8 @@ pub fn playback_bar_ui(
     ui.horizontal(|ui| {
         let mut value = frame;
         ui.spacing_mut().slider_width = (ui.available_width() - 70.0).max(100.0);
-        let slider = egui::Slider::new(&mut value, 0..=last.max(0))
+        // A one-frame timeline still gets a range, so the handle sits at the start.
+        let slider = egui::Slider::new(&mut value, 0..=last.max(1))
             .show_value(false)
             .text("Scrub")
             .trailing_fill(true);
