@@ -7,7 +7,14 @@ use unmask::model::{LoadOptions, load_model, parse_dtype};
 
 fn logits(dtype: DType) -> Vec<f32> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny-llada");
-    let mut m = load_model(&dir, &LoadOptions { dtype, ..LoadOptions::default() }).unwrap();
+    let mut m = load_model(
+        &dir,
+        &LoadOptions {
+            dtype,
+            ..LoadOptions::default()
+        },
+    )
+    .unwrap();
     assert_eq!(m.info.dtype, unmask::model::dtype_name(dtype));
     let tokens: Vec<u32> = (0..12).map(|i| (i * 5 + 3) % 60).collect();
     let rows: Vec<u32> = (0..12).collect();
@@ -25,13 +32,23 @@ fn half_precision_tracks_f32() {
             .map(|(a, b)| (a - b).abs())
             .fold(0.0f32, f32::max);
         let scale = reference.iter().map(|a| a.abs()).fold(0.0f32, f32::max);
-        assert!(max_diff < 0.05 * scale.max(1.0), "{dtype:?}: max diff {max_diff} (logit scale {scale})");
-        assert!(max_diff > 0.0, "{dtype:?} gave bit-identical logits: was it really used?");
+        assert!(
+            max_diff < 0.05 * scale.max(1.0),
+            "{dtype:?}: max diff {max_diff} (logit scale {scale})"
+        );
+        assert!(
+            max_diff > 0.0,
+            "{dtype:?} gave bit-identical logits: was it really used?"
+        );
     }
 }
 
 #[test]
 fn dtype_names_parse() {
     assert_eq!(parse_dtype("bf16").unwrap(), DType::BF16);
-    assert!(parse_dtype("int4").unwrap_err().contains("f32, bf16 or f16"));
+    assert!(
+        parse_dtype("int4")
+            .unwrap_err()
+            .contains("f32, bf16 or f16")
+    );
 }

@@ -44,7 +44,11 @@ fn the_embedded_model_loads() {
 #[test]
 fn the_embedded_model_scores_what_its_card_documents() {
     let doc = documented();
-    let get = |k: &str| doc.get(k).unwrap_or_else(|| panic!("ci-accuracy line lacks {k}")).clone();
+    let get = |k: &str| {
+        doc.get(k)
+            .unwrap_or_else(|| panic!("ci-accuracy line lacks {k}"))
+            .clone()
+    };
     let accuracy: f64 = get("accuracy").parse().unwrap();
     let margin: f64 = get("margin").parse().unwrap();
     let mut model = load_model(&model_dir(), &LoadOptions::default()).unwrap();

@@ -15,24 +15,7 @@ use crate::ui::plots::PlotAxis;
 /// with the common colour-vision deficiencies. Same signature as the theme's `run_color` on the
 /// panels branch; after the merge this can forward to it.
 pub fn run_color(index: usize, dark: bool) -> Color32 {
-    const DARK: [Color32; 6] = [
-        Color32::from_rgb(86, 180, 233),
-        Color32::from_rgb(230, 159, 0),
-        Color32::from_rgb(0, 158, 115),
-        Color32::from_rgb(204, 121, 167),
-        Color32::from_rgb(240, 228, 66),
-        Color32::from_rgb(213, 94, 0),
-    ];
-    const LIGHT: [Color32; 6] = [
-        Color32::from_rgb(0, 114, 178),
-        Color32::from_rgb(213, 94, 0),
-        Color32::from_rgb(0, 158, 115),
-        Color32::from_rgb(204, 121, 167),
-        Color32::from_rgb(184, 134, 0),
-        Color32::from_rgb(86, 180, 233),
-    ];
-    let table = if dark { &DARK } else { &LIGHT };
-    table[index % table.len()]
+    crate::ui::theme::run_color(index, dark)
 }
 
 /// Where a compared configuration stands.
