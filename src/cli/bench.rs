@@ -20,7 +20,7 @@ pub struct BenchArgs {
     /// Timed repetitions per length (the median is reported; one warm-up run is not counted).
     #[arg(long, default_value_t = 5)]
     pub repeats: usize,
-    /// Generation lengths for the end-to-end runs.
+    /// Generation lengths of the prose runs (after the app's default arithmetic run).
     #[arg(long, value_delimiter = ',', default_values_t = vec![64usize, 256])]
     pub gen_lengths: Vec<usize>,
     /// Prompt for the end-to-end runs.
@@ -84,37 +84,64 @@ pub fn bench_cmd(args: BenchArgs) -> Result<()> {
     }
     let mut runs = Vec::new();
     println!(
-        "\n{:>8} {:>8} {:>10} {:>12} {:>10}   settings: {}",
-        "gen len",
+        "\n{:<22} {:>7} {:>7} {:>11} {:>10} {:>9}   settings: {}",
+        "run",
+        "tokens",
         "steps",
         "elapsed ms",
         "tokens/s",
         "tok/step",
         describe(&args.sampler)
     );
+    let mut scenarios: Vec<(String, String, String)> = vec![(
+        "app default (arith)".into(),
+        crate::generate::DEFAULT_PROMPT.into(),
+        crate::generate::DEFAULT_TEMPLATE.into(),
+    )];
     for &gen_length in &args.gen_lengths {
-        let params = args.sampler.params(gen_length)?;
-        let req = GenerateRequest::plain(&args.prompt, gen_length, params);
-        let trace = match generate(&mut model, &model_id, &req) {
-            Ok(t) => t,
-            Err(e) => {
-                println!("{gen_length:>8} skipped: {e}");
-                continue;
-            }
+        scenarios.push((
+            format!("prose, {gen_length} masks"),
+            args.prompt.clone(),
+            format!("{{{gen_length}}}"),
+        ));
+    }
+    for (label, prompt, template) in scenarios {
+        let masks = super::template_masks(&template)?;
+        let req = GenerateRequest {
+            prompt,
+            template,
+            params: args.sampler.params(masks)?,
+            raw_prompt: false,
         };
-        let Some(summary) = trace.summary.clone() else {
-            bail!("the run for gen length {gen_length} ended without a summary");
-        };
-        let steps = trace.steps.len();
+        // Median of `repeats` whole runs (the runs are deterministic, so each repeats the same work).
+        let mut samples = Vec::new();
+        let mut steps = 0;
+        for _ in 0..args.repeats {
+            let trace = match generate(&mut model, &model_id, &req) {
+                Ok(t) => t,
+                Err(e) => {
+                    println!("{label:<22} skipped: {e}");
+                    break;
+                }
+            };
+            let Some(summary) = trace.summary.clone() else {
+                bail!("the run {label} ended without a summary");
+            };
+            steps = trace.steps.len();
+            samples.push(summary.elapsed_ms);
+        }
+        if samples.is_empty() {
+            continue;
+        }
+        let elapsed_ms = median(samples);
+        let tokens_per_s = masks as f64 / (elapsed_ms / 1e3);
         println!(
-            "{gen_length:>8} {steps:>8} {:>10.1} {:>12.1} {:>10.2}",
-            summary.elapsed_ms,
-            summary.tokens_per_s,
-            gen_length as f64 / steps.max(1) as f64
+            "{label:<22} {masks:>7} {steps:>7} {elapsed_ms:>11.1} {tokens_per_s:>10.0} {:>9.2}",
+            masks as f64 / steps.max(1) as f64
         );
         runs.push(serde_json::json!({
-            "gen_length": gen_length, "steps": steps, "elapsed_ms": summary.elapsed_ms,
-            "tokens_per_s": summary.tokens_per_s,
+            "run": label, "tokens": masks, "steps": steps, "elapsed_ms": elapsed_ms,
+            "tokens_per_s": tokens_per_s,
         }));
     }
     if args.json {
