@@ -20,6 +20,7 @@ fn options(out: &Path, params: TrainParams, resume: bool) -> TrainOptions {
         corpus: corpus(),
         progress_bar: false,
         stop_after: None,
+        init_from: None,
     }
 }
 
@@ -97,4 +98,25 @@ fn resuming_without_a_checkpoint_is_a_clear_error() {
     ))
     .unwrap_err();
     assert!(err.to_string().contains("cannot resume"), "{err}");
+}
+
+#[test]
+fn init_from_continues_from_a_trained_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let params = TrainParams { total_steps: 4, checkpoint_every: 4, warmup_steps: 1, ..TrainParams::smoke() };
+    let first = dir.path().join("first");
+    train(&options(&first, params.clone(), false)).unwrap();
+    let second = dir.path().join("second");
+    let opts = TrainOptions { init_from: Some(first.clone()), ..options(&second, params.clone(), false) };
+    let report = train(&opts).unwrap();
+    assert_eq!(report.state.step, 4);
+    assert_eq!(
+        std::fs::read(first.join("tokenizer.json")).unwrap(),
+        std::fs::read(second.join("tokenizer.json")).unwrap()
+    );
+    // A folder of another shape is refused.
+    let wider = TrainParams { d_model: 96, ..params };
+    let err = train(&TrainOptions { init_from: Some(first), ..options(&dir.path().join("x"), wider, false) })
+        .unwrap_err();
+    assert!(err.to_string().contains("does not match"), "{err}");
 }

@@ -113,6 +113,9 @@ pub struct TrainArgs {
     /// Prose corpus (gzip or plain text, blank-line separated paragraphs).
     #[arg(long)]
     pub corpus: Option<PathBuf>,
+    /// Continue training from this model folder's weights and tokenizer (new schedule, fresh optimiser).
+    #[arg(long, conflicts_with = "resume")]
+    pub init_from: Option<PathBuf>,
     /// Stop after this many steps (with a checkpoint), keeping the schedule; continue with --resume.
     #[arg(long)]
     pub stop_after: Option<usize>,
@@ -516,6 +519,7 @@ fn train_cmd(args: TrainArgs) -> Result<()> {
         corpus,
         progress_bar: !args.quiet,
         stop_after: args.stop_after,
+        init_from: args.init_from.clone(),
     };
     let report = crate::train::train(&opts)?;
     let s = &report.state;

@@ -35,6 +35,9 @@ pub struct TrainOptions {
     pub corpus: PathBuf,
     /// Draw a progress bar on stderr.
     pub progress_bar: bool,
+    /// Start from the weights and tokenizer of this model folder (a new schedule and fresh
+    /// optimiser state: continued training). Its shape must match the preset.
+    pub init_from: Option<PathBuf>,
     /// Stop (with a checkpoint) once this many steps are done, keeping the schedule of
     /// `total_steps`; resume later with `resume`.
     pub stop_after: Option<usize>,
@@ -83,8 +86,16 @@ pub fn train(opts: &TrainOptions) -> Result<TrainReport, TrainError> {
         let tokenizer = Tokenizer::from_file(&tok_path).map_err(|e| io_err(&tok_path, e))?;
         (state, tokenizer)
     } else {
-        let texts = tokenizer_training_texts(&corpus, opts.params.seed);
-        let tokenizer = train_tokenizer(texts, opts.params.vocab_size).map_err(data_err)?;
+        let tokenizer = match &opts.init_from {
+            Some(dir) => {
+                let tok_path = dir.join("tokenizer.json");
+                Tokenizer::from_file(&tok_path).map_err(|e| io_err(&tok_path, e))?
+            }
+            None => {
+                let texts = tokenizer_training_texts(&corpus, opts.params.seed);
+                train_tokenizer(texts, opts.params.vocab_size).map_err(data_err)?
+            }
+        };
         let state = TrainState {
             step: 0,
             params: opts.params.clone(),
@@ -110,6 +121,18 @@ pub fn train(opts: &TrainOptions) -> Result<TrainReport, TrainError> {
     let mut varmap: VarMap = init_varmap(&cfg, p.seed, &device)?;
     if opts.resume {
         varmap.load(opts.out.join("model.safetensors"))?;
+    } else if let Some(dir) = &opts.init_from {
+        let their_path = dir.join("config.json");
+        let text = std::fs::read_to_string(&their_path).map_err(|e| io_err(&their_path, e))?;
+        let theirs: crate::model::config::LladaConfig =
+            serde_json::from_str(&text).map_err(|e| io_err(&their_path, e))?;
+        if theirs != cfg {
+            return Err(TrainError::Settings(format!(
+                "--init-from {}: its config.json does not match the preset's model shape",
+                dir.display()
+            )));
+        }
+        varmap.load(dir.join("model.safetensors"))?;
     }
     let model = model_from_varmap(&varmap, &cfg, &device)?;
     let vars: Vec<(String, candle_core::Var)> = {
