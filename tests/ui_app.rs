@@ -129,6 +129,60 @@ fn generate_streams_frames_and_scrubbing_changes_the_step() {
     assert!(h.try_run().is_ok(), "the paused app keeps repainting");
 }
 
+#[test]
+fn clicking_generate_runs_the_controls_request_and_frames_arrive() {
+    let mut h = harness(with_tiny_model());
+    step_until(&mut h, "the model", |a| {
+        matches!(a.model_status(), ModelStatus::Ready(_))
+    });
+    // A prompt and template that fit the tiny model's 64-token context (the default arithmetic
+    // template has 60 masks).
+    let prompt = "the cat sat on the red tree";
+    let template = "the {reasoning:8} so the answer is {answer:4}";
+    {
+        let controls = &mut h.state_mut().settings_mut().controls;
+        controls.prompt = prompt.into();
+        controls.template = template.into();
+    }
+    h.run_steps(2);
+    h.get_by_label("LLaDA (1 token/step)").click();
+    h.run_steps(2);
+    assert!(
+        h.state().main_trace().is_none(),
+        "nothing runs before the click"
+    );
+    assert!(!h.state().is_running());
+
+    h.get_by_label("Generate").click();
+    h.step();
+    assert!(h.state().is_running(), "the click started a run");
+    step_until(&mut h, "the first frame", |a| {
+        a.main_trace().is_some_and(|t| !t.steps.is_empty())
+    });
+    step_until(&mut h, "the run to end", |a| !a.is_running());
+    // Following live, playback catches up with the last frame.
+    step_until(&mut h, "the last frame", |a| a.main_frame() == 12);
+
+    let trace = h.state().main_trace().expect("a run");
+    assert_eq!(trace.header.prompt, prompt);
+    assert_eq!(trace.header.template, template);
+    assert_eq!(trace.initial_masks(), 12);
+    assert_eq!(
+        trace.steps.len(),
+        12,
+        "one token per step, as the preset says"
+    );
+    assert!(trace.steps.iter().all(|s| s.commits.len() == 1));
+    assert_eq!(trace.masks_left(), 0);
+    let label = canvas_label(&h);
+    assert!(label.starts_with("Canvas at step 12 of 12"), "{label}");
+    assert_eq!(label.matches('▒').count(), 0, "{label}");
+    assert!(
+        h.query_by_label("Generate").is_some(),
+        "Cancel turned back into Generate"
+    );
+}
+
 /// A file dropped onto the window.
 #[derive(Debug)]
 struct Dropped(PathBuf);

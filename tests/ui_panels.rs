@@ -299,11 +299,12 @@ fn clicking_a_plot_scrubs_and_the_readout_follows() {
     let mut h = plots_harness(PlotAxis::Step);
     h.run();
     h.get_by_label("0 / 64");
-    // Two columns of plots at this width; the first plot spans about x = 40..316 near the top.
-    click_at(&mut h, Pos2::new(100.0, 90.0));
+    // Two columns of plots beside the "At the cursor" table at this width; the first plot spans
+    // about x = 40..210 near the top.
+    click_at(&mut h, Pos2::new(70.0, 90.0));
     let left = h.state().frame;
     assert!(!h.state().scrubs.is_empty(), "a click on a plot scrubs");
-    click_at(&mut h, Pos2::new(300.0, 90.0));
+    click_at(&mut h, Pos2::new(190.0, 90.0));
     let right = h.state().frame;
     assert!(
         left > 0 && right > left && right <= 64,
@@ -320,7 +321,7 @@ fn clicking_a_plot_scrubs_and_the_readout_follows() {
 fn progress_axis_scrubs_to_a_fraction() {
     let mut h = plots_harness(PlotAxis::Progress);
     h.run();
-    click_at(&mut h, Pos2::new(180.0, 90.0));
+    click_at(&mut h, Pos2::new(125.0, 90.0));
     let scrubs = &h.state().scrubs;
     assert!(!scrubs.is_empty());
     assert!(scrubs.iter().all(|x| (0.0..=1.0).contains(x)), "{scrubs:?}");
@@ -361,6 +362,48 @@ fn plots_overlay_several_runs_with_a_legend() {
 }
 
 #[test]
+fn the_cursor_table_stays_visible_beside_short_plots() {
+    // A panel as short as the app's plots panel on a small window, scrolling like the app's.
+    let trace = synthetic_trace(64, 3, 11);
+    let mut h = Harness::builder()
+        .with_size(Vec2::new(1400.0, 190.0))
+        .build_ui(move |ui| {
+            egui::ScrollArea::vertical()
+                .auto_shrink([false, false])
+                .show(ui, |ui| {
+                    let run = PlotRun {
+                        label: "run",
+                        trace: &trace,
+                        color: egui::Color32::LIGHT_BLUE,
+                        frame: 9,
+                    };
+                    plots_ui(ui, &[run], PlotAxis::Step);
+                });
+        });
+    h.run();
+    let screen = egui::Rect::from_min_size(Pos2::ZERO, Vec2::new(1400.0, 190.0));
+    let title = h.get_by_label("At the cursor").rect();
+    for label in ["9 / 64", "masks left", "ms/step"] {
+        let rect = h.get_by_label(label).rect();
+        assert!(
+            screen.contains_rect(rect),
+            "{label} at {rect:?} is off screen"
+        );
+        assert!(
+            rect.left() > 1000.0,
+            "{label} at {rect:?} is not beside the plots"
+        );
+    }
+    // Every plot fits in one row beside the table, below its title.
+    let plot_title = h.get_by_label("Masks remaining").rect();
+    assert!(
+        (plot_title.top() - title.top()).abs() < 2.0,
+        "{plot_title:?} vs {title:?}"
+    );
+    assert!(plot_title.right() < title.left());
+}
+
+#[test]
 fn empty_plots_say_what_to_do() {
     let mut h = Harness::new_ui(|ui| {
         assert_eq!(plots_ui(ui, &[], PlotAxis::Step), None);
@@ -377,11 +420,17 @@ fn legend_explains_both_modes() {
     ] {
         for dark in [true, false] {
             let mut h = Harness::builder()
-                .with_size(Vec2::new(1200.0, 200.0))
+                .with_size(Vec2::new(1200.0, 400.0))
                 .build_ui(move |ui| legend_ui(ui, mode, dark));
             h.run();
             h.get_by_label_contains(needle);
-            for swatch in ["mask", "just written", "special (EOS)", "prompt / pinned"] {
+            for swatch in [
+                "mask",
+                "mask with the model's current guess",
+                "just written",
+                "special (EOS)",
+                "prompt / pinned",
+            ] {
                 h.get_by_label(swatch);
             }
         }

@@ -800,6 +800,13 @@ impl UnmaskApp {
         match scene {
             DemoScene::Compare => {
                 for (_, t) in traces {
+                    if self.compare.entries.is_empty() {
+                        // The controls show the shared prompt (and the first run's settings).
+                        let h = &t.header;
+                        self.settings
+                            .controls
+                            .load_settings(&h.prompt, &h.template, &h.params);
+                    }
                     self.compare.add_trace(t);
                 }
                 self.mode = Mode::Compare;
@@ -832,6 +839,11 @@ impl UnmaskApp {
                 if scene == DemoScene::DecodeOrder {
                     self.settings.color_mode = ColorMode::DecodeOrder;
                 }
+                // The controls show the settings that made the run on screen.
+                let h = &trace.header;
+                self.settings
+                    .controls
+                    .load_settings(&h.prompt, &h.template, &h.params);
                 self.show_trace(path, trace);
                 // Mid-run: paused part-way through a step, so the fresh tokens are still flashing.
                 self.playback.position = if scene == DemoScene::Main && frame > 0 {
@@ -1255,13 +1267,11 @@ impl UnmaskApp {
         egui::ScrollArea::vertical().show(ui, |ui| {
             ui.heading("What am I looking at?");
             ui.label(
-                "A diffusion language model starts from a row of masks and fills them in over a \
-                 number of steps, in any order it likes. Each box is one token.",
+                "Each box is one token. The model starts from a row of masks and fills them in \
+                 over a number of steps, in any order it likes.",
             );
             ui.add_space(8.0);
             theme::legend_ui(ui, self.settings.color_mode, self.settings.dark);
-            ui.add_space(8.0);
-            canvas_view::cell_legend_ui(ui, self.settings.color_mode, self.settings.dark);
             ui.add_space(8.0);
             ui.label("Hover any box for the model's top candidates there.");
             ui.add_space(8.0);

@@ -8,7 +8,7 @@
 
 use std::ops::Range;
 
-use egui::{Color32, CornerRadius, FontId, Pos2, Rect, Sense, Shape, Stroke, StrokeKind, Vec2};
+use egui::{Color32, CornerRadius, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2};
 
 use crate::canvas::CellKind;
 use crate::trace::{Cell, Frame, Trace};
@@ -16,7 +16,7 @@ use crate::ui::theme::{self, ColorMode};
 
 /// Fraction of a commit's dissolve in which the mask turns into the flash colour (the rest
 /// settles from the flash to the cell's colour).
-const FLASH_RISE: f32 = 0.3;
+const FLASH_RISE: f32 = theme::FLASH_RISE_FRACTION;
 
 /// How the canvas is drawn.
 #[derive(Clone, Debug, PartialEq)]
@@ -467,7 +467,7 @@ fn paint_piece(
     m: &Metrics,
 ) {
     let rect = placed.rect;
-    let radius = CornerRadius::same(4);
+    let radius = CornerRadius::same(theme::CELL_CORNER_RADIUS);
     let dark = options.dark;
     let text_pos = |galley: &egui::Galley| {
         Pos2::new(
@@ -484,12 +484,12 @@ fn paint_piece(
             };
             painter.rect_filled(rect, radius, fill);
             if piece.special {
-                paint_special_outline(painter, rect, dark);
+                theme::paint_special_outline(painter, rect, dark);
             }
             painter.galley(text_pos(&placed.label), placed.label.clone(), text);
         }
         PieceKind::Masked { guess } => {
-            paint_mask(painter, rect, dark, 1.0);
+            theme::paint_mask(painter, rect, dark, 1.0);
             if let (Some(prob), Some((_, p))) = (&placed.prob, guess) {
                 let faded = palette::guess_text(*p, dark);
                 painter.galley(text_pos(&placed.label), placed.label.clone(), faded);
@@ -522,7 +522,7 @@ fn paint_piece(
             painter.rect_filled(rect, radius, fill);
             if t < FLASH_RISE {
                 // The mask's hatching fades out while the fill rises to the flash colour.
-                paint_hatching(painter, rect, dark, 1.0 - t / FLASH_RISE);
+                theme::paint_hatching(painter, rect, dark, 1.0 - t / FLASH_RISE);
             }
             let text = if piece.special && options.color_mode == ColorMode::Confidence {
                 palette::special_text(dark)
@@ -531,75 +531,14 @@ fn paint_piece(
             };
             let text = text.gamma_multiply(ease(t / FLASH_RISE).max(0.1));
             if piece.special {
-                paint_special_outline(painter, rect, dark);
+                theme::paint_special_outline(painter, rect, dark);
             }
             painter.galley(text_pos(&placed.label), placed.label.clone(), text);
             if fresh {
-                let stroke = palette::flash_stroke(dark);
-                let width = if t < 1.0 {
-                    stroke.width * 1.5
-                } else {
-                    stroke.width
-                };
-                painter.rect_stroke(
-                    rect,
-                    radius,
-                    Stroke::new(width, stroke.color),
-                    StrokeKind::Outside,
-                );
+                theme::paint_fresh_outline(painter, rect, dark, t < 1.0);
             }
         }
     }
-}
-
-/// A mask tile with `alpha` opacity: the mask fill with diagonal hatching.
-pub fn paint_mask(painter: &egui::Painter, rect: Rect, dark: bool, alpha: f32) {
-    if alpha <= 0.0 {
-        return;
-    }
-    let fill = palette::mask_fill(dark).gamma_multiply(alpha);
-    painter.rect_filled(rect, CornerRadius::same(4), fill);
-    paint_hatching(painter, rect, dark, alpha);
-}
-
-/// The mask's diagonal hatching, clipped to `rect`.
-fn paint_hatching(painter: &egui::Painter, rect: Rect, dark: bool, alpha: f32) {
-    if alpha <= 0.0 {
-        return;
-    }
-    let line =
-        palette::mix(palette::mask_fill(dark), palette::mask_text(dark), 0.3).gamma_multiply(alpha);
-    let clipped = painter.with_clip_rect(rect.shrink(1.0).intersect(painter.clip_rect()));
-    let step = (rect.height() / 3.0).max(4.0);
-    let mut x = rect.min.x - rect.height();
-    while x < rect.max.x {
-        clipped.line_segment(
-            [
-                Pos2::new(x, rect.max.y),
-                Pos2::new(x + rect.height(), rect.min.y),
-            ],
-            Stroke::new(1.5, line),
-        );
-        x += step;
-    }
-}
-
-/// The dashed outline that marks a special token.
-pub fn paint_special_outline(painter: &egui::Painter, rect: Rect, dark: bool) {
-    let r = rect.shrink(1.0);
-    let corners = [
-        r.left_top(),
-        r.right_top(),
-        r.right_bottom(),
-        r.left_bottom(),
-        r.left_top(),
-    ];
-    painter.extend(Shape::dashed_line(
-        &corners,
-        palette::special_stroke(dark),
-        4.0,
-        3.0,
-    ));
 }
 
 /// How to quote a token for the popup: the text with its spaces visible.
@@ -728,48 +667,6 @@ fn candidates_table(ui: &mut egui::Ui, trace: &Trace, candidates: &[(u32, f32)],
                 ui.end_row();
             }
         });
-}
-
-/// What the theme's legend does not show, drawn exactly as the canvas draws it: a mask with the
-/// model's faded guess and its probability, and a cell committed at the shown step.
-pub fn cell_legend_ui(ui: &mut egui::Ui, mode: ColorMode, dark: bool) {
-    let h = ui.text_style_height(&egui::TextStyle::Body) + 8.0;
-    let size = Vec2::new(h * 2.6, h);
-    let font = FontId::proportional(h * 0.6);
-    let fill = match mode {
-        ColorMode::Confidence => theme::confidence_color(0.8, dark),
-        ColorMode::DecodeOrder => theme::step_color(8, 10, dark),
-    };
-    ui.horizontal(|ui| {
-        let (r, _) = ui.allocate_exact_size(size, Sense::hover());
-        paint_mask(ui.painter(), r, dark, 1.0);
-        ui.painter().text(
-            r.center(),
-            egui::Align2::CENTER_CENTER,
-            "it 41%",
-            font.clone(),
-            palette::guess_text(0.41, dark),
-        );
-        ui.label("mask with the model's current guess");
-    });
-    ui.horizontal(|ui| {
-        let (r, _) = ui.allocate_exact_size(size, Sense::hover());
-        ui.painter().rect_filled(r, CornerRadius::same(4), fill);
-        ui.painter().rect_stroke(
-            r,
-            CornerRadius::same(4),
-            palette::flash_stroke(dark),
-            StrokeKind::Outside,
-        );
-        ui.painter().text(
-            r.center(),
-            egui::Align2::CENTER_CENTER,
-            "new",
-            font.clone(),
-            palette::text_color_on(fill),
-        );
-        ui.label("outlined: written at this step");
-    });
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@
 
 use std::sync::Arc;
 
-use egui::{Color32, Id, Sense, Stroke, TextStyle, Vec2};
+use egui::{Color32, FontId, Id, Sense, Stroke, TextStyle, Vec2};
 use egui_plot::{AxisHints, HoverPosition, Line, LineStyle, Plot, PlotPoint, VLine};
 
 use crate::trace::{StepMetrics, Trace};
@@ -250,17 +250,22 @@ fn cached_series(
 }
 
 /// Smallest useful plot size, points.
-const MIN_PLOT_WIDTH: f32 = 300.0;
-const MIN_PLOT_HEIGHT: f32 = 80.0;
+const MIN_PLOT_WIDTH: f32 = 200.0;
+const MIN_PLOT_HEIGHT: f32 = 70.0;
 const MAX_PLOT_HEIGHT: f32 = 240.0;
+/// Text size of the "At the cursor" table, points.
+const READOUT_TEXT_SIZE: f32 = 14.0;
 
 /// Draw the plots; returns `Some(progress in 0..=1 or step as f64)` when the user clicked or
 /// dragged on a plot to scrub (in the units of `axis`): with [`PlotAxis::Step`] a whole step
 /// number in `0..=` the longest run's steps, with [`PlotAxis::Progress`] a fraction in `0..=1`.
 /// Turn it into a run's frame with [`frame_at_x`].
 ///
-/// The plots fill the available width in as many columns as fit (at least [`MIN_PLOT_WIDTH`]
-/// points each) and share the available height.
+/// The "At the cursor" table (every plotted value at each run's cursor) sits on the right, so it
+/// stays visible however short the panel is; the plots fill the rest of the width in as many
+/// columns as fit (at least [`MIN_PLOT_WIDTH`] points each, rows balanced) and share the
+/// available height. Only when the space is too narrow for a plot beside the table does the table
+/// go below the plots.
 pub fn plots_ui(ui: &mut egui::Ui, runs: &[PlotRun<'_>], axis: PlotAxis) -> Option<f64> {
     if runs.is_empty() {
         ui.weak("No run yet: press Generate, or open a trace file.");
@@ -280,43 +285,97 @@ pub fn plots_ui(ui: &mut egui::Ui, runs: &[PlotRun<'_>], axis: PlotAxis) -> Opti
         PlotAxis::Progress => 1.0,
     };
 
-    if runs.len() > 1 {
-        legend_row(ui, runs);
-    }
-
+    let table = readout_table(runs, &series);
     let spacing = ui.spacing().item_spacing;
     let avail = ui.available_size();
-    let cols = ((avail.x + spacing.x) / (MIN_PLOT_WIDTH + spacing.x))
-        .floor()
-        .clamp(1.0, (METRICS.len() + 1) as f32) as usize;
-    let rows = (METRICS.len() + 1).div_ceil(cols);
-    let title_h = ui.text_style_height(&TextStyle::Small) + spacing.y;
-    let width = ((avail.x - spacing.x * (cols - 1) as f32) / cols as f32).max(60.0);
-    let height = ((avail.y - rows as f32 * (title_h + spacing.y)) / rows as f32)
-        .clamp(MIN_PLOT_HEIGHT, MAX_PLOT_HEIGHT);
-    let wide = width > 420.0;
-
+    let table_w = table.width(ui, runs) + 2.0 * spacing.x;
+    let beside = avail.x - table_w - spacing.x >= MIN_PLOT_WIDTH;
+    let plots_w = if beside {
+        avail.x - table_w - spacing.x
+    } else {
+        avail.x
+    };
     let group = ui.scope_id().with("unmask.plots.cursor");
     let mut scrub = None;
-    let cells: Vec<Option<Metric>> = METRICS.iter().copied().map(Some).chain([None]).collect();
-    for row in cells.chunks(cols) {
+    // The run legend (compare) goes above the plots only: the table beside them keeps the full
+    // height (its header names the runs in their colours).
+    let plots_column = |ui: &mut egui::Ui| {
+        let top = ui.cursor().top();
+        if runs.len() > 1 {
+            legend_row(ui, runs);
+        }
+        let height = avail.y - (ui.cursor().top() - top);
+        let layout = PlotsLayout::new(ui, plots_w, height);
+        plot_grid(ui, runs, &series, axis, x_max, group, &layout)
+    };
+    if beside {
+        ui.horizontal_top(|ui| {
+            ui.vertical(|ui| {
+                ui.set_width(plots_w);
+                scrub = plots_column(ui);
+            });
+            ui.vertical(|ui| readout_ui(ui, runs, &table));
+        });
+    } else {
+        scrub = plots_column(ui);
+        readout_ui(ui, runs, &table);
+    }
+    scrub
+}
+
+/// Columns, rows and plot size for `count` plots in a `width` × `height` area.
+struct PlotsLayout {
+    cols: usize,
+    width: f32,
+    height: f32,
+}
+
+impl PlotsLayout {
+    fn new(ui: &egui::Ui, width: f32, height: f32) -> Self {
+        let spacing = ui.spacing().item_spacing;
+        let n = METRICS.len();
+        let fit = ((width + spacing.x) / (MIN_PLOT_WIDTH + spacing.x)).floor();
+        let cols = fit.clamp(1.0, n as f32) as usize;
+        let rows = n.div_ceil(cols);
+        // Balance the rows (3 + 2 rather than 4 + 1).
+        let cols = n.div_ceil(rows);
+        let title_h = ui.text_style_height(&TextStyle::Small) + spacing.y;
+        let plot_w = ((width - spacing.x * (cols - 1) as f32) / cols as f32).max(60.0);
+        let plot_h = ((height - rows as f32 * (title_h + spacing.y)) / rows as f32)
+            .clamp(MIN_PLOT_HEIGHT, MAX_PLOT_HEIGHT);
+        Self {
+            cols,
+            width: plot_w,
+            height: plot_h,
+        }
+    }
+}
+
+/// Every metric's plot, row by row; returns the scrub position of a pressed or dragged plot.
+fn plot_grid(
+    ui: &mut egui::Ui,
+    runs: &[PlotRun<'_>],
+    series: &[Arc<RunSeries>],
+    axis: PlotAxis,
+    x_max: f64,
+    group: Id,
+    layout: &PlotsLayout,
+) -> Option<f64> {
+    let wide = layout.width > 420.0;
+    let mut scrub = None;
+    for row in METRICS.chunks(layout.cols) {
         ui.horizontal(|ui| {
-            for &cell in row {
+            for &metric in row {
                 ui.vertical(|ui| {
-                    ui.set_width(width);
-                    let Some(metric) = cell else {
-                        ui.label(egui::RichText::new("At the cursor").small().strong());
-                        readout_ui(ui, runs, &series, height);
-                        return;
-                    };
+                    ui.set_width(layout.width);
                     let title = if wide {
                         metric.title()
                     } else {
                         metric.short_title()
                     };
                     ui.label(egui::RichText::new(title).small().strong());
-                    if let Some(x) =
-                        metric_plot(ui, metric, runs, &series, axis, x_max, group, width, height)
+                    let size = Vec2::new(layout.width, layout.height);
+                    if let Some(x) = metric_plot(ui, metric, runs, series, axis, x_max, group, size)
                     {
                         scrub = Some(x);
                     }
@@ -327,8 +386,61 @@ pub fn plots_ui(ui: &mut egui::Ui, runs: &[PlotRun<'_>], axis: PlotAxis) -> Opti
     scrub
 }
 
-/// The values of every plot at each run's cursor, as a small table (one column per run).
-fn readout_ui(ui: &mut egui::Ui, runs: &[PlotRun<'_>], series: &[Arc<RunSeries>], height: f32) {
+/// The "At the cursor" values: row names and one column of texts per run.
+struct ReadoutTable {
+    names: [&'static str; 7],
+    columns: Vec<[String; 7]>,
+}
+
+impl ReadoutTable {
+    /// Width of the framed table in points.
+    fn width(&self, ui: &egui::Ui, runs: &[PlotRun<'_>]) -> f32 {
+        let font = FontId::proportional(READOUT_TEXT_SIZE);
+        let mono = FontId::monospace(READOUT_TEXT_SIZE);
+        let measure = |text: &str, font: &FontId| {
+            ui.painter()
+                .layout_no_wrap(text.to_string(), font.clone(), Color32::PLACEHOLDER)
+                .size()
+                .x
+        };
+        let names = self
+            .names
+            .iter()
+            .map(|n| measure(n, &font))
+            .fold(0.0, f32::max);
+        let values: f32 = self
+            .columns
+            .iter()
+            .zip(runs)
+            .map(|(c, run)| {
+                // The header (run label) is shown, in bold, only when there are several runs.
+                let header = if runs.len() > 1 {
+                    measure(run.label, &font) * 1.1
+                } else {
+                    0.0
+                };
+                // Room for the widest values the column can show, so that the table (and the
+                // plots beside it) keep their width while the cursor moves.
+                let steps = run.trace.steps.len();
+                let widest = measure(&format!("{steps} / {steps}"), &mono)
+                    .max(measure("00000.0", &mono))
+                    .max(header);
+                c.iter().map(|v| measure(v, &mono)).fold(widest, f32::max)
+            })
+            .sum();
+        let gaps = READOUT_COLUMN_GAP * self.columns.len() as f32;
+        // Grid cells, gaps and the group frame's margins and stroke.
+        names + values + gaps + 2.0 * READOUT_FRAME_MARGIN + 4.0
+    }
+}
+
+/// Horizontal gap between the table's columns, points.
+const READOUT_COLUMN_GAP: f32 = 10.0;
+/// Inner margin of the table's frame, points.
+const READOUT_FRAME_MARGIN: f32 = 6.0;
+
+/// The values of every plot at each run's cursor.
+fn readout_table(runs: &[PlotRun<'_>], series: &[Arc<RunSeries>]) -> ReadoutTable {
     let dash = || "–".to_string();
     type Row = (
         &'static str,
@@ -353,32 +465,51 @@ fn readout_ui(ui: &mut egui::Ui, runs: &[PlotRun<'_>], series: &[Arc<RunSeries>]
             m.map(|m| format!("{:.1}", m.forward_ms + m.sampling_ms))
         }),
     ];
-    egui::Frame::group(ui.style()).show(ui, |ui| {
-        ui.set_min_height((height - 14.0).max(0.0));
-        egui::Grid::new("unmask.plots.readout")
-            .num_columns(runs.len() + 1)
-            .spacing([10.0, 3.0])
-            .striped(true)
-            .show(ui, |ui| {
-                if runs.len() > 1 {
-                    ui.label("");
-                    for run in runs {
-                        ui.label(egui::RichText::new(run.label).color(run.color).strong());
+    let columns = runs
+        .iter()
+        .zip(series)
+        .map(|(run, s)| {
+            let frame = run.frame.min(run.trace.steps.len());
+            let metrics = frame.checked_sub(1).and_then(|i| s.metrics.get(i));
+            rows.map(|(_, value)| value(metrics, run.trace, frame).unwrap_or_else(dash))
+        })
+        .collect();
+    ReadoutTable {
+        names: rows.map(|(name, _)| name),
+        columns,
+    }
+}
+
+/// The "At the cursor" table (one column per run, headed by its label when there are several).
+fn readout_ui(ui: &mut egui::Ui, runs: &[PlotRun<'_>], table: &ReadoutTable) {
+    ui.label(egui::RichText::new("At the cursor").small().strong());
+    let styles = &mut ui.style_mut().text_styles;
+    styles.insert(TextStyle::Body, FontId::proportional(READOUT_TEXT_SIZE));
+    styles.insert(TextStyle::Monospace, FontId::monospace(READOUT_TEXT_SIZE));
+    egui::Frame::group(ui.style())
+        .inner_margin(READOUT_FRAME_MARGIN)
+        .show(ui, |ui| {
+            egui::Grid::new("unmask.plots.readout")
+                .num_columns(runs.len() + 1)
+                .spacing([READOUT_COLUMN_GAP, 2.0])
+                .striped(true)
+                .show(ui, |ui| {
+                    if runs.len() > 1 {
+                        ui.label("");
+                        for run in runs {
+                            ui.label(egui::RichText::new(run.label).color(run.color).strong());
+                        }
+                        ui.end_row();
                     }
-                    ui.end_row();
-                }
-                for (name, value) in rows {
-                    ui.label(egui::RichText::new(name).weak());
-                    for (run, s) in runs.iter().zip(series) {
-                        let frame = run.frame.min(run.trace.steps.len());
-                        let metrics = frame.checked_sub(1).and_then(|i| s.metrics.get(i));
-                        let text = value(metrics, run.trace, frame).unwrap_or_else(dash);
-                        ui.label(egui::RichText::new(text).monospace());
+                    for (i, name) in table.names.iter().enumerate() {
+                        ui.label(egui::RichText::new(*name).weak());
+                        for column in &table.columns {
+                            ui.label(egui::RichText::new(&column[i]).monospace());
+                        }
+                        ui.end_row();
                     }
-                    ui.end_row();
-                }
-            });
-    });
+                });
+        });
 }
 
 /// One coloured swatch + label per run.
@@ -404,13 +535,12 @@ fn metric_plot(
     axis: PlotAxis,
     x_max: f64,
     group: Id,
-    width: f32,
-    height: f32,
+    size: Vec2,
 ) -> Option<f64> {
     let compare = runs.len() > 1;
     let mut plot = Plot::new(("unmask.plot", metric as u8))
-        .width(width)
-        .height(height)
+        .width(size.x)
+        .height(size.y)
         .allow_drag(false)
         .allow_zoom(false)
         .allow_scroll(false)
