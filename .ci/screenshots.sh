@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates screenshots/*.png: records two runs with the CLI, then opens the desktop app under Xvfb
-# on prepared scenes (`--demo-screenshot`) and captures the screen with ImageMagick's `import`.
+# Regenerates screenshots/*.png: records four runs with the CLI (main, reasoning first, answer first,
+# free order), then opens the desktop app under Xvfb on prepared scenes (`--demo-screenshot`) and
+# captures the screen with ImageMagick's `import`.
 #
 #   bash .ci/screenshots.sh            # uses assets/model, else the tiny test model (garbage text)
 #   UNMASK_SCREENSHOT_MODEL=DIR bash .ci/screenshots.sh
@@ -24,24 +25,35 @@ if [[ -z $bin ]]; then
   bin="${CARGO_TARGET_DIR:-target}/debug/unmask"
 fi
 
-# The tiny test model sees only 64 tokens; the embedded model gets the app's default prompt.
+# The tiny test model sees only 64 tokens; the embedded model gets the app's default prompt and the
+# two layouts it was trained on (the "Reasoning first" and "Answer first" presets).
 if [[ $model == tests/fixtures/tiny-llada ]]; then
   prompt="the cat sat on the big red tree"
-  template="the {reasoning:28} so the answer is {answer:4}"
+  reasoning_first="the {reasoning:28} so the answer is {answer:4}"
+  answer_first="the answer is {answer:4} because {reasoning:28}"
   masks=32
 else
   prompt="Start with 47. Add 38. Subtract 19. What is the result?"
-  template=$'{reasoning:56}\nAnswer: {answer:4}'
+  reasoning_first=$'{reasoning:56}\nAnswer: {answer:4}'
+  answer_first=$'Answer: {answer:4}\n{reasoning:56}'
   masks=60
 fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# A: LLaDA-style low-confidence decoding, two tokens per step. B: answer first, one per step.
-"$bin" generate --model "$model" --prompt "$prompt" --template "$template" \
-  --steps $((masks / 2)) --seed 1 --trace "$work/a.trace" >/dev/null
-"$bin" generate --model "$model" --prompt "$prompt" --template "$template" \
-  --steps "$masks" --order regions:answer,reasoning --seed 1 --trace "$work/b.trace" >/dev/null
+gen() { # gen OUT.trace TEMPLATE ARGS...
+  local out=$1 template=$2
+  shift 2
+  "$bin" generate --model "$model" --prompt "$prompt" --template "$template" --seed 1 \
+    --trace "$out" "$@" >/dev/null
+}
+# Main view and hover: LLaDA-style low-confidence decoding in free order, two tokens per step.
+gen "$work/main.trace" "$reasoning_first" --steps $((masks / 2))
+# Compare: the "Reasoning first" and "Answer first" presets, one token per step.
+gen "$work/reasoning-first.trace" "$reasoning_first" --steps "$masks" --order regions:reasoning,answer
+gen "$work/answer-first.trace" "$answer_first" --steps "$masks" --order regions:answer,reasoning
+# Decode order: LLaDA's one token per step in free order, i.e. the order the model picks itself.
+gen "$work/free.trace" "$reasoning_first" --steps "$masks"
 
 mkdir -p screenshots
 shoot() { # shoot OUT.png SCENE TRACE...
@@ -67,7 +79,7 @@ shoot() { # shoot OUT.png SCENE TRACE...
   echo "wrote $out"
 }
 
-shoot screenshots/main-mid-run.png main "$work/a.trace"
-shoot screenshots/hover-top-k.png hover "$work/a.trace"
-shoot screenshots/compare.png compare "$work/a.trace" "$work/b.trace"
-shoot screenshots/decode-order.png decode-order "$work/b.trace"
+shoot screenshots/main-mid-run.png main "$work/main.trace"
+shoot screenshots/hover-top-k.png hover "$work/main.trace"
+shoot screenshots/compare.png compare "$work/reasoning-first.trace" "$work/answer-first.trace"
+shoot screenshots/decode-order.png decode-order "$work/free.trace"

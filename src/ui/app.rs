@@ -73,7 +73,7 @@ impl Default for Settings {
             show_guesses: true,
             show_prompt: false,
             color_mode: ColorMode::Confidence,
-            text_size: 22.0,
+            text_size: 28.0,
             controls: ControlsState::default(),
             speed: 1.0,
             looping: false,
@@ -824,17 +824,10 @@ impl UnmaskApp {
                 let frame = if scene == DemoScene::DecodeOrder {
                     last
                 } else {
-                    ((last as f64) * 0.45).round() as usize
+                    demo_mid_frame(&trace)
                 };
                 if scene == DemoScene::Hover {
-                    // The middle one of the masks with recorded guesses: its popup stays on the canvas.
-                    let f = trace.frame_at(frame);
-                    let start = trace.header.canvas.prompt_len;
-                    let guessed: Vec<u32> = (start..f.cells.len())
-                        .map(|p| p as u32)
-                        .filter(|&p| trace.candidates_at(frame, p).is_some())
-                        .collect();
-                    self.forced_hover = guessed.get(guessed.len() / 2).copied();
+                    self.forced_hover = demo_hover_position(&trace, frame);
                 }
                 if scene == DemoScene::DecodeOrder {
                     self.settings.color_mode = ColorMode::DecodeOrder;
@@ -1112,8 +1105,24 @@ impl UnmaskApp {
                 } => {
                     format!("loading model: {stage} ({:.0}%)", fraction * 100.0)
                 }
-                ModelStatus::None => "no model".into(),
-                ModelStatus::Failed(_) => "no model loaded".into(),
+                ModelStatus::None | ModelStatus::Failed(_) => {
+                    match self.main.as_ref().filter(|_| self.mode == Mode::Single) {
+                        // A replay needs no model: say whose run it is.
+                        Some(m) => {
+                            // The model's folder and its parent ("assets/model").
+                            let id = Path::new(&m.trace.header.model_id);
+                            let short: Vec<String> = id
+                                .components()
+                                .rev()
+                                .take(2)
+                                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                                .collect();
+                            let short: Vec<&str> = short.iter().rev().map(String::as_str).collect();
+                            format!("no model loaded · replaying a run of {}", short.join("/"))
+                        }
+                        None => "no model loaded".into(),
+                    }
+                }
             };
             ui.label(model);
             ui.separator();
@@ -1506,6 +1515,48 @@ impl eframe::App for UnmaskApp {
     }
 }
 
+/// The frame the mid-run demos show: the first at which at most a quarter of the masks are left (the
+/// confident, easy tokens are written and the contested ones are still open), else 45% of the way.
+fn demo_mid_frame(trace: &Trace) -> usize {
+    let target = trace.initial_masks() / 4;
+    trace
+        .step_metrics()
+        .iter()
+        .position(|m| m.masks_left <= target)
+        .map(|i| i + 1)
+        .unwrap_or_else(|| ((trace.steps.len() as f64) * 0.45).round() as usize)
+}
+
+/// The masked position whose popup the hover demo opens at `frame`: among the masks with recorded
+/// guesses, those whose top guess is visible text (not a space or a special token) tell the most;
+/// one a quarter of the way along them (else along all masks with guesses).
+fn demo_hover_position(trace: &Trace, frame: usize) -> Option<u32> {
+    let cells = trace.frame_at(frame).cells.len();
+    let start = trace.header.canvas.prompt_len;
+    let guessed: Vec<(u32, Vec<(u32, f32)>)> = (start..cells)
+        .filter_map(|p| {
+            let p = p as u32;
+            trace.candidates_at(frame, p).map(|c| (p, c))
+        })
+        .collect();
+    let visible: Vec<u32> = guessed
+        .iter()
+        .filter(|(_, c)| {
+            c.first().is_some_and(|&(token, _)| {
+                trace
+                    .tokens
+                    .get(&token)
+                    .is_some_and(|t| !t.special && !t.text.trim().is_empty())
+                    && !trace.header.eos_token_ids.contains(&token)
+            })
+        })
+        .map(|(p, _)| *p)
+        .collect();
+    // A quarter of the way along: early on the canvas, so the popup opens over it.
+    let pick = |ps: &[u32]| ps.get(ps.len() / 4).copied();
+    pick(&visible).or_else(|| pick(&guessed.iter().map(|(p, _)| *p).collect::<Vec<_>>()))
+}
+
 /// Open the desktop app and block until its window closes.
 pub fn run_app(options: AppOptions) -> Result<(), String> {
     let mut viewport = egui::ViewportBuilder::default()
@@ -1548,6 +1599,27 @@ mod tests {
         let partial: Settings = serde_json::from_str(r#"{"dark": false}"#).unwrap();
         assert!(!partial.dark);
         assert_eq!(partial.text_size, Settings::default().text_size);
+    }
+
+    #[test]
+    fn demo_frames_are_late_enough_to_show_colours_and_hover_a_guessed_mask() {
+        let trace = crate::trace::synthetic::synthetic_trace(40, 3, 9);
+        // One commit per step: a quarter of 40 masks is left after step 30.
+        assert_eq!(demo_mid_frame(&trace), 30);
+        let pos = demo_hover_position(&trace, 30).expect("a mask with guesses");
+        assert!(trace.candidates_at(30, pos).is_some());
+        assert!(
+            matches!(
+                trace.frame_at(30).cells[pos as usize],
+                crate::trace::Cell::Masked { .. }
+            ),
+            "the hovered cell is still masked"
+        );
+        assert_eq!(
+            demo_hover_position(&trace, 40),
+            None,
+            "nothing is masked at the end"
+        );
     }
 
     #[test]

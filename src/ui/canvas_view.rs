@@ -75,7 +75,8 @@ pub struct Piece {
     pub text: String,
     /// What it is.
     pub kind: PieceKind,
-    /// A special token (EOS, EOT, padding…): drawn as a labelled chip.
+    /// A special token (EOS, EOT, padding…): drawn as a labelled chip. For a mask: its guess is a
+    /// special token (drawn in the chip's small type).
     pub special: bool,
 }
 
@@ -178,12 +179,13 @@ pub fn pieces(trace: &Trace, frame: &Frame, show_prompt: bool) -> Vec<Piece> {
         let (token, piece_kind) = match *cell {
             Cell::Masked { guess } => {
                 flush(&mut open, &mut out);
+                let special = guess.is_some_and(|(t, _)| token_display(trace, t).1);
                 let guess = guess.map(|(t, p)| (token_text(trace, t), p));
                 out.push(Piece {
                     positions: pos..pos + 1,
                     text: String::new(),
                     kind: PieceKind::Masked { guess },
-                    special: false,
+                    special,
                 });
                 continue;
             }
@@ -349,8 +351,9 @@ pub fn canvas_ui(
             } if options.show_guesses => {
                 let text = text.trim();
                 let text = if text.is_empty() { "·" } else { text };
+                let font = if piece.special { &m.small } else { &m.font };
                 let label =
-                    painter.layout_no_wrap(text.to_string(), m.font.clone(), Color32::PLACEHOLDER);
+                    painter.layout_no_wrap(text.to_string(), font.clone(), Color32::PLACEHOLDER);
                 let prob = painter.layout_no_wrap(
                     format!("{:.0}%", p * 100.0),
                     m.small.clone(),
@@ -542,9 +545,17 @@ fn paint_piece(
 }
 
 /// How to quote a token for the popup: the text with its spaces visible.
+/// A token made only of whitespace is named as well ("“ ” space"), since its quotes look empty.
 fn quoted(text: &str) -> String {
     let shown = text.replace('\n', "↵").replace('\t', "⇥");
-    format!("“{shown}”")
+    let name = match text {
+        " " => " space",
+        "\n" => " newline",
+        "\t" => " tab",
+        t if !t.is_empty() && t.trim().is_empty() => " whitespace",
+        _ => "",
+    };
+    format!("“{shown}”{name}")
 }
 
 /// The popup next to a hovered piece.
@@ -811,6 +822,14 @@ mod tests {
         };
         let ps = pieces(&t, &frame, false);
         assert_eq!(ps[1].text, "\u{FFFD}");
+    }
+
+    #[test]
+    fn whitespace_tokens_are_named_in_the_popup() {
+        assert_eq!(quoted(" "), "“ ” space");
+        assert_eq!(quoted("\n"), "“↵” newline");
+        assert_eq!(quoted("  "), "“  ” whitespace");
+        assert_eq!(quoted(" x"), "“ x”");
     }
 
     #[test]

@@ -486,6 +486,8 @@ fn readout_ui(ui: &mut egui::Ui, runs: &[PlotRun<'_>], table: &ReadoutTable) {
     let styles = &mut ui.style_mut().text_styles;
     styles.insert(TextStyle::Body, FontId::proportional(READOUT_TEXT_SIZE));
     styles.insert(TextStyle::Monospace, FontId::monospace(READOUT_TEXT_SIZE));
+    // Rows as tall as their text (a grid row is at least a widget's height otherwise).
+    ui.spacing_mut().interact_size.y = READOUT_TEXT_SIZE + 3.0;
     egui::Frame::group(ui.style())
         .inner_margin(READOUT_FRAME_MARGIN)
         .show(ui, |ui| {
