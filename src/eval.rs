@@ -43,6 +43,8 @@ pub struct ArithEvalReport {
     pub correct: usize,
     /// `correct / n`.
     pub accuracy: f64,
+    /// Fraction of problems whose answer region holds a well-formed number (right or wrong).
+    pub answered: f64,
     /// Mean denoising steps per problem.
     pub mean_steps: f64,
     /// Generated tokens per second over all problems.
@@ -113,6 +115,7 @@ pub fn eval_arith(
     let template = p.layout.template();
     let started = Instant::now();
     let mut correct = 0usize;
+    let mut answered = 0usize;
     let mut steps = 0usize;
     let mut generated = 0usize;
     let mut model_ms = 0.0f64;
@@ -127,7 +130,9 @@ pub fn eval_arith(
         steps += trace.steps.len();
         generated += trace.header.canvas.response_mask_positions().len();
         model_ms += trace.summary.as_ref().map_or(0.0, |s| s.elapsed_ms);
-        if answer_of(&trace) == Some(problem.answer()) {
+        let answer = answer_of(&trace);
+        answered += usize::from(answer.is_some());
+        if answer == Some(problem.answer()) {
             correct += 1;
         }
     }
@@ -138,6 +143,7 @@ pub fn eval_arith(
         n,
         correct,
         accuracy: correct as f64 / n.max(1) as f64,
+        answered: answered as f64 / n.max(1) as f64,
         mean_steps: steps as f64 / n.max(1) as f64,
         tokens_per_s: generated as f64 / (model_ms / 1e3).max(1e-9),
         elapsed_ms: started.elapsed().as_secs_f64() * 1e3,

@@ -69,4 +69,28 @@ fn the_embedded_model_scores_what_its_card_documents() {
         "accuracy {:.3} is below the documented {accuracy:.3} − {margin}",
         report.accuracy
     );
+    let answered: f64 = get("answered").parse().unwrap();
+    assert!(
+        report.answered >= answered - margin,
+        "well-formed answers {:.3} below the documented {answered:.3} − {margin}",
+        report.answered
+    );
+}
+
+#[test]
+fn the_embedded_model_beats_the_unigram_baseline_on_held_out_prose() {
+    let doc = documented();
+    let get = |k: &str| doc.get(k).unwrap_or_else(|| panic!("ci-accuracy line lacks {k}")).clone();
+    let documented_accuracy: f64 = get("prose_accuracy").parse().unwrap();
+    let margin: f64 = get("margin").parse().unwrap();
+    let mut model = load_model(&model_dir(), &LoadOptions::default()).unwrap();
+    let corpus = unmask::data::Corpus::load(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/corpus/austen.txt.gz"),
+    )
+    .unwrap();
+    let windows: usize = get("prose_windows").parse().unwrap();
+    let seed: u64 = get("seed").parse().unwrap();
+    let r = unmask::eval::eval_prose(&mut model, &corpus, windows, 96, seed).unwrap();
+    assert!(r.accuracy > r.unigram_accuracy, "{r:?}");
+    assert!(r.accuracy >= documented_accuracy - margin, "{r:?}");
 }

@@ -584,8 +584,8 @@ fn eval_cmd(args: EvalArgs) -> Result<()> {
         describe_decoding(&base)
     );
     println!(
-        "{:<16} {:<28} {:>9} {:>11} {:>10}",
-        "layout", "order", "accuracy", "mean steps", "tokens/s"
+        "{:<16} {:<28} {:>9} {:>9} {:>11} {:>10}",
+        "layout", "order", "accuracy", "answered", "mean steps", "tokens/s"
     );
     let mut reports = Vec::new();
     for (layout, params) in settings {
@@ -598,10 +598,11 @@ fn eval_cmd(args: EvalArgs) -> Result<()> {
         };
         let r = eval_arith(&mut model, &p)?;
         println!(
-            "{:<16} {:<28} {:>8.1}% {:>11.1} {:>10.0}",
+            "{:<16} {:<28} {:>8.1}% {:>8.1}% {:>11.1} {:>10.0}",
             r.layout,
             r.order,
             r.accuracy * 100.0,
+            r.answered * 100.0,
             r.mean_steps,
             r.tokens_per_s
         );
@@ -629,7 +630,7 @@ fn eval_cmd(args: EvalArgs) -> Result<()> {
         println!(
             "{}",
             serde_json::json!({
-                "accuracy": first.accuracy, "n": first.n, "tokens_per_s": first.tokens_per_s,
+                "accuracy": first.accuracy, "answered": first.answered, "n": first.n, "tokens_per_s": first.tokens_per_s,
                 "mean_steps": first.mean_steps, "layout": first.layout, "order": first.order,
                 "runs": reports, "prose": prose,
             })
