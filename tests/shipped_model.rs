@@ -80,7 +80,11 @@ fn the_embedded_model_scores_what_its_card_documents() {
 #[test]
 fn the_embedded_model_beats_the_unigram_baseline_on_held_out_prose() {
     let doc = documented();
-    let get = |k: &str| doc.get(k).unwrap_or_else(|| panic!("ci-accuracy line lacks {k}")).clone();
+    let get = |k: &str| {
+        doc.get(k)
+            .unwrap_or_else(|| panic!("ci-accuracy line lacks {k}"))
+            .clone()
+    };
     let documented_accuracy: f64 = get("prose_accuracy").parse().unwrap();
     let margin: f64 = get("margin").parse().unwrap();
     let mut model = load_model(&model_dir(), &LoadOptions::default()).unwrap();

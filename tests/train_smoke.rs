@@ -103,11 +103,19 @@ fn resuming_without_a_checkpoint_is_a_clear_error() {
 #[test]
 fn init_from_continues_from_a_trained_folder() {
     let dir = tempfile::tempdir().unwrap();
-    let params = TrainParams { total_steps: 4, checkpoint_every: 4, warmup_steps: 1, ..TrainParams::smoke() };
+    let params = TrainParams {
+        total_steps: 4,
+        checkpoint_every: 4,
+        warmup_steps: 1,
+        ..TrainParams::smoke()
+    };
     let first = dir.path().join("first");
     train(&options(&first, params.clone(), false)).unwrap();
     let second = dir.path().join("second");
-    let opts = TrainOptions { init_from: Some(first.clone()), ..options(&second, params.clone(), false) };
+    let opts = TrainOptions {
+        init_from: Some(first.clone()),
+        ..options(&second, params.clone(), false)
+    };
     let report = train(&opts).unwrap();
     assert_eq!(report.state.step, 4);
     assert_eq!(
@@ -115,8 +123,14 @@ fn init_from_continues_from_a_trained_folder() {
         std::fs::read(second.join("tokenizer.json")).unwrap()
     );
     // A folder of another shape is refused.
-    let wider = TrainParams { d_model: 96, ..params };
-    let err = train(&TrainOptions { init_from: Some(first), ..options(&dir.path().join("x"), wider, false) })
-        .unwrap_err();
+    let wider = TrainParams {
+        d_model: 96,
+        ..params
+    };
+    let err = train(&TrainOptions {
+        init_from: Some(first),
+        ..options(&dir.path().join("x"), wider, false)
+    })
+    .unwrap_err();
     assert!(err.to_string().contains("does not match"), "{err}");
 }
