@@ -2,7 +2,25 @@
 
 use clap::Parser;
 
+/// Keep freed tensor buffers in the heap instead of returning them to the OS after every op: candle
+/// allocates and frees megabytes per operation, and glibc's defaults turn each into mmap/munmap
+/// and page faults. Measured: the smoke training preset 53.6 s → 38.7 s on 2 cores.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn tune_allocator() {
+    // SAFETY: mallopt only adjusts glibc's allocator thresholds; it is called once, first thing
+    // in main, before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, i32::MAX);
+        libc::mallopt(libc::M_TOP_PAD, 256 << 20);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn tune_allocator() {}
+
 fn main() {
+    tune_allocator();
     let cli = unmask::cli::Cli::parse();
     let gui = cli.gui.clone();
     match unmask::cli::run(cli) {
