@@ -895,10 +895,7 @@ impl UnmaskApp {
                 ui.label(format!("Loading model {source}: {stage}"));
             }
             ModelStatus::Ready(info) => {
-                let name = Path::new(&info.id)
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| info.id.clone());
+                let name = model_display_name(&info.id);
                 ui.label(RichText::new(format!("Model: {name}")).strong())
                     .on_hover_text(format!(
                         "{}\n{} · {:.2} M parameters · {}\nvocabulary {} · context {} · {} {}",
@@ -1090,11 +1087,8 @@ impl UnmaskApp {
         ui.horizontal_wrapped(|ui| {
             let model = match &self.model {
                 ModelStatus::Ready(info) => format!(
-                    "model {} ({}, {:.2} M params) on {} {}",
-                    Path::new(&info.id)
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_else(|| info.id.clone()),
+                    "{} ({}, {:.2} M params) on {} {}",
+                    model_display_name(&info.id),
                     info.family,
                     info.n_params as f64 / 1e6,
                     info.device,
@@ -1580,6 +1574,21 @@ pub fn run_app(options: AppOptions) -> Result<(), String> {
         Box::new(move |cc| Ok(Box::new(UnmaskApp::new(cc, options)))),
     )
     .map_err(|e| format!("could not open the window: {e}"))
+}
+
+/// A short name for a model: "embedded model" for the one in assets/model, else its folder name.
+fn model_display_name(id: &str) -> String {
+    let path = Path::new(id);
+    let embedded = crate::cli::default_model_dir()
+        .ok()
+        .and_then(|d| d.canonicalize().ok())
+        .is_some_and(|d| path.canonicalize().is_ok_and(|p| p == d));
+    if embedded {
+        return "embedded model".into();
+    }
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| id.to_string())
 }
 
 #[cfg(test)]

@@ -97,7 +97,7 @@ pub struct ControlsState {
 impl Default for ControlsState {
     fn default() -> Self {
         Self {
-            prompt: "Start with 47. Add 38. Subtract 19. What is the result?".into(),
+            prompt: crate::generate::DEFAULT_PROMPT.into(),
             template: REASONING_FIRST_TEMPLATE.into(),
             use_template: true,
             gen_length: 64,
@@ -892,6 +892,20 @@ fn next_seed(seed: u64) -> u64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn preset_templates_are_the_layouts_the_embedded_model_was_trained_on() {
+        use crate::data::arith::Layout;
+        assert_eq!(
+            super::REASONING_FIRST_TEMPLATE,
+            Layout::ReasoningFirst.template()
+        );
+        assert_eq!(super::ANSWER_FIRST_TEMPLATE, Layout::AnswerFirst.template());
+        assert_eq!(
+            crate::generate::DEFAULT_TEMPLATE,
+            super::REASONING_FIRST_TEMPLATE
+        );
+    }
+
     use super::*;
 
     #[test]
