@@ -13,7 +13,7 @@ use crate::data::{Corpus, SpecialIds, prose::held_out_prose_example};
 use crate::generate::{GenerateRequest, RunError, generate};
 use crate::model::LoadedModel;
 use crate::sampler::{Order, SamplerParams};
-use crate::trace::{Cell, Trace};
+use crate::trace::Trace;
 
 /// One arithmetic evaluation setting.
 #[derive(Clone, Debug, PartialEq)]
@@ -74,33 +74,9 @@ pub fn parse_layout(text: &str) -> Result<Layout, String> {
     }
 }
 
-/// The text of a region (or of the whole response for an unnamed region) in the final frame.
-pub fn region_text(trace: &Trace, region: &str) -> Option<String> {
-    let canvas = &trace.header.canvas;
-    let positions: Vec<u32> = match canvas.region_index(region) {
-        Some(i) => canvas.regions[i].positions.clone(),
-        None => return None,
-    };
-    let frame = trace.frame_at(trace.frame_count().saturating_sub(1));
-    let mut bytes = Vec::new();
-    for pos in positions {
-        match frame.cells.get(pos as usize) {
-            Some(Cell::Committed { token, .. }) | Some(Cell::Fixed { token }) => {
-                if let Some(info) = trace.tokens.get(token)
-                    && !info.special
-                {
-                    bytes.extend_from_slice(&info.bytes);
-                }
-            }
-            _ => {}
-        }
-    }
-    Some(String::from_utf8_lossy(&bytes).into_owned())
-}
-
 /// The answer a finished trace gives (from the `answer` region, else from the whole text).
 pub fn answer_of(trace: &Trace) -> Option<u32> {
-    match region_text(trace, ANSWER_REGION) {
+    match trace.region_text(ANSWER_REGION) {
         Some(text) => parse_answer(&text),
         None => parse_answer(&trace.text()),
     }

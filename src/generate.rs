@@ -82,12 +82,10 @@ pub struct Generation<'m> {
     committed: usize,
 }
 
-/// Tokenise pinned text without adding special tokens.
-pub fn encode_text(tokenizer: &tokenizers::Tokenizer, text: &str) -> Result<Vec<u32>, String> {
-    tokenizer
-        .encode(text, false)
-        .map(|e| e.get_ids().to_vec())
-        .map_err(|e| e.to_string())
+/// Tokenise text without adding special tokens: the same piecewise encoding the training data
+/// uses, so pinned template text becomes exactly the cells the model was trained on.
+fn encode_text(tokenizer: &tokenizers::Tokenizer, text: &str) -> Result<Vec<u32>, String> {
+    crate::data::tokenizer::encode_piece(tokenizer, text).map_err(|e| e.to_string())
 }
 
 /// Build the canvas a request describes for a model.

@@ -97,15 +97,38 @@ impl Trace {
     /// joined before decoding, so a character split across tokens comes out whole; invalid UTF-8
     /// becomes U+FFFD.
     pub fn text(&self) -> String {
-        self.render(self.steps.len(), None)
+        self.render(self.steps.len(), None, |kind| {
+            !matches!(kind, CellKind::Prompt)
+        })
+    }
+
+    /// The final text of one named region (its cells only, in canvas order, special tokens
+    /// skipped); `None` when the canvas has no region of that name.
+    pub fn region_text(&self, name: &str) -> Option<String> {
+        let index = self.header.canvas.region_index(name)?;
+        Some(self.render(
+            self.steps.len(),
+            None,
+            |kind| matches!(kind, CellKind::Masked { region } if *region as usize == index),
+        ))
     }
 
     /// The generated text of frame `frame` (clamped), with each mask shown as `mask_placeholder`.
     pub fn text_at(&self, frame: usize, mask_placeholder: &str) -> String {
-        self.render(frame.min(self.steps.len()), Some(mask_placeholder))
+        self.render(
+            frame.min(self.steps.len()),
+            Some(mask_placeholder),
+            |kind| !matches!(kind, CellKind::Prompt),
+        )
     }
 
-    fn render(&self, frame: usize, placeholder: Option<&str>) -> String {
+    /// Join the bytes of the cells whose kind `include` accepts, as they stand at `frame`.
+    fn render(
+        &self,
+        frame: usize,
+        placeholder: Option<&str>,
+        include: impl Fn(&CellKind) -> bool,
+    ) -> String {
         let canvas = &self.header.canvas;
         let mut out = String::new();
         let mut bytes: Vec<u8> = Vec::new();
@@ -116,7 +139,7 @@ impl Trace {
             .zip(&canvas.tokens)
             .zip(&canvas.kinds);
         for ((slot, &initial), kind) in cells {
-            if matches!(kind, CellKind::Prompt) {
+            if !include(kind) {
                 continue;
             }
             let token = match *slot {
