@@ -21,6 +21,7 @@ fn options(out: &Path, params: TrainParams, resume: bool) -> TrainOptions {
         progress_bar: false,
         stop_after: None,
         init_from: None,
+        device: unmask::model::DeviceChoice::Cpu,
     }
 }
 

@@ -28,6 +28,11 @@ pub struct BenchArgs {
     pub prompt: String,
     #[command(flatten)]
     pub sampler: SamplerArgs,
+    /// Instead of a model folder, time a random-weight model of a real model's size
+    /// (llada-8b, llada-1b): forward passes and whole runs at each --gen-lengths, one token per
+    /// step versus threshold decoding. Use --device cuda and --dtype bf16 on a GPU.
+    #[arg(long, conflicts_with = "model")]
+    pub shape: Option<String>,
     /// Print one JSON object on the last line.
     #[arg(long)]
     pub json: bool,
@@ -42,6 +47,9 @@ fn median(mut v: Vec<f64>) -> f64 {
 pub fn bench_cmd(args: BenchArgs) -> Result<()> {
     if args.repeats == 0 {
         bail!("--repeats must be at least 1");
+    }
+    if let Some(shape) = &args.shape {
+        return shape_bench(&args, shape);
     }
     let (model_id, mut model) = args.model.load()?;
     let info = model.info.clone();
@@ -172,4 +180,120 @@ fn rayon_threads() -> String {
             .map(|n| n.to_string())
             .unwrap_or_else(|_| "?".into())
     })
+}
+
+/// `--shape`: a random-weight model at a real model's size, timed on token ids (no tokenizer).
+fn shape_bench(args: &BenchArgs, shape: &str) -> Result<()> {
+    use crate::canvas::{Canvas, plain_template};
+    use crate::model::{Denoiser, LladaDenoiser, random};
+    use crate::sampler::Sampler;
+    use rand::{Rng, SeedableRng};
+
+    let Some(cfg) = random::shape_config(shape) else {
+        let names: Vec<&str> = random::SHAPES.iter().map(|(n, _)| *n).collect();
+        bail!("unknown --shape {shape:?}: use one of {}", names.join(", "));
+    };
+    let dtype = crate::model::parse_dtype(&args.model.dtype).map_err(anyhow::Error::msg)?;
+    let device = args.model.device.open()?;
+    let t_init = Instant::now();
+    let model = random::random_llada(&cfg, dtype, &device)?;
+    let n_params = cfg.n_params();
+    crate::model::device::synchronize(&device)?;
+    println!(
+        "random-weight {shape} ({:.2} B params, {}, {}) made in {:.1} s",
+        n_params as f64 / 1e9,
+        args.model.dtype,
+        args.model.device.name(),
+        t_init.elapsed().as_secs_f64()
+    );
+    let mut denoiser = LladaDenoiser { model };
+    let vocab = cfg.vocab_size;
+    let mask = cfg.mask_token_id.unwrap_or(0);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let prompt: Vec<u32> = (0..32).map(|_| rng.random_range(0..mask)).collect();
+
+    println!("{:>8} {:>12} {:>10}", "length", "forward ms", "steps/s");
+    let mut forward = Vec::new();
+    for &len in &args.lengths {
+        let tokens: Vec<u32> = (0..len as u32)
+            .map(|i| if i % 2 == 0 { mask } else { (i * 7919) % mask })
+            .collect();
+        let rows: Vec<u32> = (0..len as u32).step_by(2).collect();
+        denoiser.logits(&tokens, &rows)?;
+        let mut times = Vec::new();
+        for _ in 0..args.repeats {
+            let t = Instant::now();
+            denoiser.logits(&tokens, &rows)?;
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        let ms = median(times);
+        println!("{len:>8} {ms:>12.2} {:>10.1}", 1e3 / ms);
+        forward.push(serde_json::json!({"length": len, "forward_ms": ms}));
+    }
+
+    println!(
+        "\n{:<26} {:>7} {:>7} {:>11} {:>12} {:>10} {:>9}",
+        "run (prompt 32 tokens)",
+        "tokens",
+        "steps",
+        "elapsed ms",
+        "forward ms",
+        "tokens/s",
+        "tok/step"
+    );
+    let mut runs = Vec::new();
+    for &gen_length in &args.gen_lengths {
+        let settings = [
+            ("one token per step", Some(gen_length), None),
+            ("threshold 0.9", None, Some(super::DEFAULT_THRESHOLD)),
+        ];
+        for (label, steps, threshold) in settings {
+            let sampler_args = SamplerArgs {
+                steps,
+                threshold,
+                factor: None,
+                ..args.sampler.clone()
+            };
+            let params = sampler_args.params(gen_length)?;
+            let mut canvas = Canvas::build(
+                &prompt,
+                &plain_template(gen_length),
+                mask,
+                cfg.max_sequence_length,
+                |_| Err("no text in a shape benchmark".into()),
+            )?;
+            let mut sampler = Sampler::new(params, &canvas, vocab)?;
+            let started = Instant::now();
+            let mut forward_ms = 0.0;
+            let mut n_steps = 0usize;
+            while !sampler.is_done(&canvas) {
+                let rows = canvas.still_masked();
+                let t = Instant::now();
+                let logits = denoiser.logits(&canvas.tokens, &rows)?;
+                forward_ms += t.elapsed().as_secs_f64() * 1e3;
+                sampler.step(&mut canvas, &logits)?;
+                n_steps += 1;
+            }
+            let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
+            let tokens_per_s = gen_length as f64 / (elapsed_ms / 1e3);
+            let name = format!("{gen_length} masks, {label}");
+            println!(
+                "{name:<26} {gen_length:>7} {n_steps:>7} {elapsed_ms:>11.0} {forward_ms:>12.0} {tokens_per_s:>10.1} {:>9.2}",
+                gen_length as f64 / n_steps.max(1) as f64
+            );
+            runs.push(serde_json::json!({
+                "run": name, "tokens": gen_length, "steps": n_steps, "elapsed_ms": elapsed_ms,
+                "forward_ms": forward_ms, "tokens_per_s": tokens_per_s,
+            }));
+        }
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({"shape": shape, "device": args.model.device.name(),
+                "dtype": args.model.dtype, "n_params": n_params,
+                "forward": forward, "generate": runs})
+        );
+    }
+    Ok(())
 }

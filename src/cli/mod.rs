@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
 use crate::generate::GenerateRequest;
-use crate::model::{LoadOptions, LoadedModel, ModelSource, load_model, parse_dtype};
+use crate::model::{DeviceChoice, LoadOptions, LoadedModel, ModelSource, load_model, parse_dtype};
 use crate::sampler::{Order, Remasking, SamplerParams, Schedule};
 use crate::trace::{RunOutcome, Trace};
 use crate::worker::{WorkerCommand, WorkerEvent, WorkerHandle};
@@ -92,7 +92,8 @@ pub struct EvalArgs {
 /// `unmask train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// Size and schedule: smoke (CI, under a minute) or small (the shipped model).
+    /// Size and schedule: smoke (CI, under a minute), small (the v1 model, 2 h on a CPU) or base
+    /// (the shipped model, trained on a GPU).
     #[arg(long, default_value = "small")]
     pub preset: String,
     /// Output model folder; checkpoints and the optimiser state go to OUT/checkpoint.
@@ -119,6 +120,9 @@ pub struct TrainArgs {
     /// Stop after this many steps (with a checkpoint), keeping the schedule; continue with --resume.
     #[arg(long)]
     pub stop_after: Option<usize>,
+    /// Where to train: cpu, or cuda / metal in a build with that feature.
+    #[arg(long, default_value = "cpu")]
+    pub device: DeviceChoice,
     /// No progress bar (for logs).
     #[arg(long)]
     pub quiet: bool,
@@ -136,6 +140,9 @@ pub struct ModelArgs {
     /// Weight dtype: f32 (fastest on CPU), bf16, f16.
     #[arg(long, default_value = "f32")]
     pub dtype: String,
+    /// Where the model runs: cpu, or cuda[:N] / metal[:N] in a build with that feature.
+    #[arg(long, default_value = "cpu")]
+    pub device: DeviceChoice,
 }
 
 impl ModelArgs {
@@ -152,7 +159,7 @@ impl ModelArgs {
         let dtype = parse_dtype(&self.dtype).map_err(anyhow::Error::msg)?;
         Ok(LoadOptions {
             dtype,
-            ..LoadOptions::default()
+            device: self.device.open()?,
         })
     }
 
@@ -520,6 +527,7 @@ fn train_cmd(args: TrainArgs) -> Result<()> {
         progress_bar: !args.quiet,
         stop_after: args.stop_after,
         init_from: args.init_from.clone(),
+        device: args.device,
     };
     let report = crate::train::train(&opts)?;
     let s = &report.state;

@@ -4,10 +4,13 @@
 //! family from config.json and returns a boxed [`Denoiser`] with its tokenizer and a [`ModelInfo`].
 
 pub mod config;
+pub mod device;
 pub mod llada;
 pub mod loading;
+pub mod random;
 pub mod tokens;
 
+pub use device::{DeviceChoice, DeviceError};
 pub use loading::{
     LoadError, LoadOptions, LoadedModel, load_model, load_model_with_progress,
     load_model_with_progress_from,

@@ -141,13 +141,32 @@ impl TrainParams {
         }
     }
 
+    /// The shipped default model since v2: about 3.3 M parameters, trained on a GPU
+    /// (`--device cuda`) with large batches; the same code trains it on a CPU, only slower.
+    pub fn base() -> Self {
+        Self {
+            d_model: 192,
+            n_layers: 6,
+            n_heads: 6,
+            n_kv_heads: 6,
+            mlp_hidden_size: 512,
+            batch_size: 256,
+            total_steps: 6000,
+            warmup_steps: 300,
+            lr: 2e-3,
+            checkpoint_every: 500,
+            ..Self::small()
+        }
+    }
+
     /// A preset by name.
     pub fn preset(name: &str) -> Result<Self, TrainError> {
         match name {
             "smoke" => Ok(Self::smoke()),
             "small" => Ok(Self::small()),
+            "base" => Ok(Self::base()),
             other => Err(TrainError::Settings(format!(
-                "unknown preset {other:?}: use smoke or small"
+                "unknown preset {other:?}: use smoke, small or base"
             ))),
         }
     }

@@ -4,20 +4,21 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use candle_core::Device;
 use candle_nn::VarMap;
+use crossbeam_channel::{Receiver, bounded};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use tokenizers::Tokenizer;
 
 use super::{
-    AdamW, AdamWParams, TrainError, TrainParams, TrainState, batch_loss, init_varmap, lr_at,
+    AdamW, AdamWParams, Batch, TrainError, TrainParams, TrainState, batch_loss, init_varmap, lr_at,
     make_batch, model_from_varmap, save_model_folder, step_seed, write_atomic,
 };
 use crate::data::{
     Corpus, MixParams, SpecialIds, TrainingStream, tokenizer_training_texts, train_tokenizer,
 };
+use crate::model::DeviceChoice;
 
 /// Prompt format of models we train (written into their config.json).
 pub use crate::data::arith::PROMPT_TEMPLATE;
@@ -41,6 +42,8 @@ pub struct TrainOptions {
     /// Stop (with a checkpoint) once this many steps are done, keeping the schedule of
     /// `total_steps`; resume later with `resume`.
     pub stop_after: Option<usize>,
+    /// Where the weights and the arithmetic live (`cuda` needs a build with `--features cuda`).
+    pub device: DeviceChoice,
 }
 
 /// Outcome of a run.
@@ -67,7 +70,10 @@ fn data_err(e: impl std::fmt::Display) -> TrainError {
 
 /// Train (or resume) and write checkpoints.
 pub fn train(opts: &TrainOptions) -> Result<TrainReport, TrainError> {
-    let device = Device::Cpu;
+    let device = opts
+        .device
+        .open()
+        .map_err(|e| TrainError::Settings(e.to_string()))?;
     let ckpt_dir = opts.out.join("checkpoint");
     let state_path = ckpt_dir.join("train_state.json");
     let corpus = Corpus::load(&opts.corpus).map_err(data_err)?;
@@ -157,11 +163,8 @@ pub fn train(opts: &TrainOptions) -> Result<TrainReport, TrainError> {
         arith_fraction: p.arith_fraction,
         prose_len: p.prose_len,
     };
-    let mut stream = TrainingStream::new(tokenizer, corpus, p.seed, mix).map_err(data_err)?;
-    // Fast-forward the data stream so a resumed run sees what an uninterrupted one would.
-    for _ in 0..state.step * p.batch_size {
-        stream.next_example().map_err(data_err)?;
-    }
+    let stream = TrainingStream::new(tokenizer, corpus, p.seed, mix).map_err(data_err)?;
+    let batches = spawn_batch_maker(stream, &p, special.mask, special.eos, state.step)?;
 
     std::fs::create_dir_all(&ckpt_dir).map_err(|e| io_err(&ckpt_dir, e))?;
     let log_path = opts.out.join("train_log.csv");
@@ -200,18 +203,9 @@ pub fn train(opts: &TrainOptions) -> Result<TrainReport, TrainError> {
         .stop_after
         .map_or(p.total_steps, |s| s.min(p.total_steps));
     while state.step < stop_at {
-        let examples = (0..p.batch_size)
-            .map(|_| stream.next_example())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(data_err)?;
-        let mut rng = ChaCha8Rng::seed_from_u64(step_seed(p.seed, state.step));
-        let batch = make_batch(
-            &examples,
-            special.mask,
-            special.eos,
-            p.min_mask_ratio,
-            &mut rng,
-        );
+        let batch = batches
+            .recv()
+            .map_err(|_| TrainError::Data("the batch maker stopped without saying why".into()))??;
         let loss = batch_loss(&model, &batch, &device)?;
         let grads = loss.backward()?;
         if state.step == first_step {
@@ -274,4 +268,45 @@ pub fn train(opts: &TrainOptions) -> Result<TrainReport, TrainError> {
         first_loss,
         state,
     })
+}
+
+/// Make batches on a named thread, a few steps ahead of the optimiser, so data preparation
+/// overlaps the forward/backward pass. The order is fixed by the step, so runs stay deterministic;
+/// a resumed run first skips the examples of the steps already done.
+fn spawn_batch_maker(
+    mut stream: TrainingStream,
+    p: &TrainParams,
+    mask_id: u32,
+    eos_id: u32,
+    first_step: usize,
+) -> Result<Receiver<Result<Batch, TrainError>>, TrainError> {
+    let (tx, rx) = bounded(4);
+    let (batch_size, seed, min_t, total) = (p.batch_size, p.seed, p.min_mask_ratio, p.total_steps);
+    std::thread::Builder::new()
+        .name("unmask-batches".into())
+        .spawn(move || {
+            let make = |stream: &mut TrainingStream, step: usize| -> Result<Batch, TrainError> {
+                let examples = (0..batch_size)
+                    .map(|_| stream.next_example())
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(data_err)?;
+                let mut rng = ChaCha8Rng::seed_from_u64(step_seed(seed, step));
+                Ok(make_batch(&examples, mask_id, eos_id, min_t, &mut rng))
+            };
+            for _ in 0..first_step * batch_size {
+                if let Err(e) = stream.next_example() {
+                    let _ = tx.send(Err(data_err(e)));
+                    return;
+                }
+            }
+            for step in first_step..total {
+                let batch = make(&mut stream, step);
+                let failed = batch.is_err();
+                if tx.send(batch).is_err() || failed {
+                    return;
+                }
+            }
+        })
+        .map_err(|e| TrainError::Settings(format!("cannot start the batch thread: {e}")))?;
+    Ok(rx)
 }
