@@ -2,12 +2,14 @@
 //!
 //! The library holds everything the GUI and the headless CLI share: the denoisers (`model`), the
 //! decoding rules (`sampler`), the canvas being denoised (`canvas`), the run record (`trace`), the
-//! run loop (`generate`), the worker thread (`worker`) and the playback time model (`playback`).
+//! run loop (`generate`), the worker thread (`worker`), the playback time model (`playback`) and the
+//! exports for slides and the web (`export`).
 
 pub mod canvas;
 pub mod cli;
 pub mod data;
 pub mod eval;
+pub mod export;
 pub mod generate;
 pub mod model;
 pub mod playback;

@@ -1,6 +1,7 @@
 //! The headless face of Unmask: argument parsing (clap) and the subcommands, all calling the library.
 
 pub mod bench;
+pub mod export;
 pub mod terminal;
 
 use std::path::{Path, PathBuf};
@@ -60,6 +61,8 @@ pub enum Command {
     Eval(EvalArgs),
     /// Train a small LLaDA-format model on the project's data (arithmetic + Jane Austen).
     Train(TrainArgs),
+    /// Export a saved run as an animated GIF, PNG frames, an HTML player or CSV tables.
+    Export(export::ExportArgs),
 }
 
 /// `unmask eval`.
@@ -344,6 +347,7 @@ pub fn run(cli: Cli) -> Result<bool> {
         Some(Command::Bench(args)) => bench::bench_cmd(args).map(|_| false),
         Some(Command::Train(args)) => train_cmd(args).map(|_| false),
         Some(Command::Eval(args)) => eval_cmd(args).map(|_| false),
+        Some(Command::Export(args)) => export::export_cmd(args).map(|_| false),
     }
 }
 

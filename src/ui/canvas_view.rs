@@ -82,24 +82,24 @@ pub struct Piece {
 
 impl Piece {
     /// Line breaks before the piece (its leading newlines).
-    fn breaks_before(&self) -> usize {
+    pub fn breaks_before(&self) -> usize {
         self.text.chars().take_while(|&c| c == '\n').count()
     }
 
     /// Line breaks after the piece (every other newline).
-    fn breaks_after(&self) -> usize {
+    pub fn breaks_after(&self) -> usize {
         self.text.matches('\n').count() - self.breaks_before()
     }
 
     /// Whether a space precedes the visible text.
-    fn leading_space(&self) -> bool {
+    pub fn leading_space(&self) -> bool {
         self.text
             .trim_start_matches('\n')
             .starts_with([' ', '\t', '\u{a0}'])
     }
 
     /// The text drawn in the cell: spaces trimmed, inner newlines as ↵, never empty.
-    fn label(&self) -> String {
+    pub fn label(&self) -> String {
         if self.special {
             return special_label(&self.text);
         }

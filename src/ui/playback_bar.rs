@@ -21,6 +21,11 @@ pub fn step_counter_text(
     }
 }
 
+/// The big "step N / M" counter (the playback bar's, and the one exported animations show).
+pub fn step_counter_ui(ui: &mut egui::Ui, text: String, size: f32) -> egui::Response {
+    ui.add(egui::Label::new(RichText::new(text).size(size).strong().monospace()).selectable(false))
+}
+
 /// Commands from the keyboard: space = play/pause, ←/→ = one step, Home/End = start/end,
 /// `[`/`]` = slower/faster. Ignored while a text box has focus (the keys are the text's then).
 pub fn keyboard_commands(ctx: &egui::Context) -> Vec<PlaybackCommand> {
@@ -73,16 +78,7 @@ pub fn playback_bar_ui(
     ui.horizontal(|ui| {
         ui.spacing_mut().item_spacing.x = 8.0;
         let counter = step_counter_text(frame, info.frame_count, info.live, info.planned);
-        ui.add(
-            egui::Label::new(
-                RichText::new(counter)
-                    .size(info.counter_size)
-                    .strong()
-                    .monospace(),
-            )
-            .selectable(false),
-        )
-        .on_hover_text(
+        step_counter_ui(ui, counter, info.counter_size).on_hover_text(
             "The frame on screen: the canvas after this many denoising steps (0 = all masked).",
         );
         ui.separator();
