@@ -162,14 +162,80 @@ fn rgb(p: [u8; 4]) -> [u8; 3] {
     [p[0], p[1], p[2]]
 }
 
-/// The palette of `colors` (with their counts): all of them if they fit in `room`, else the
-/// `room` most frequent.
+/// Palette entries kept for the means of the rare colours when a frame has too many.
+const SHARED_ENTRIES: usize = 64;
+
+/// The palette of `counts` (colour → pixels): all colours if they fit in `room`; else the most
+/// frequent ones exactly, plus the means of [`SHARED_ENTRIES`] median-cut boxes of the rest
+/// (anti-aliased edges, gradients), so that those stay close too.
 fn choose_palette(counts: HashMap<[u8; 3], u32>, room: usize) -> Vec<[u8; 3]> {
     let mut colors: Vec<([u8; 3], u32)> = counts.into_iter().collect();
     // Most frequent first; ties by colour so the output is deterministic.
     colors.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    colors.truncate(room);
-    colors.into_iter().map(|(c, _)| c).collect()
+    if colors.len() <= room {
+        return colors.into_iter().map(|(c, _)| c).collect();
+    }
+    let exact = room.saturating_sub(SHARED_ENTRIES);
+    let rest = colors.split_off(exact);
+    let mut palette: Vec<[u8; 3]> = colors.into_iter().map(|(c, _)| c).collect();
+    palette.extend(median_cut(rest, room - exact));
+    palette
+}
+
+/// Up to `boxes` colours standing for `colors` (with counts): split the box with the widest
+/// channel range at its weighted median until there are `boxes`, then take each box's mean.
+fn median_cut(colors: Vec<([u8; 3], u32)>, boxes: usize) -> Vec<[u8; 3]> {
+    let range = |b: &[([u8; 3], u32)]| -> (usize, u8) {
+        (0..3)
+            .map(|k| {
+                let lo = b.iter().map(|c| c.0[k]).min().unwrap_or(0);
+                let hi = b.iter().map(|c| c.0[k]).max().unwrap_or(0);
+                (k, hi - lo)
+            })
+            .max_by_key(|&(_, r)| r)
+            .unwrap_or((0, 0))
+    };
+    let mut parts: Vec<Vec<([u8; 3], u32)>> = vec![colors];
+    while parts.len() < boxes {
+        // The box with the widest range that can still be split.
+        let Some((i, channel)) = parts
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.len() > 1)
+            .map(|(i, b)| (i, range(b)))
+            .max_by_key(|&(_, (_, r))| r)
+            .filter(|&(_, (_, r))| r > 0)
+            .map(|(i, (k, _))| (i, k))
+        else {
+            break;
+        };
+        let mut part = parts.swap_remove(i);
+        part.sort_by_key(|c| c.0[channel]);
+        let total: u64 = part.iter().map(|c| u64::from(c.1)).sum();
+        let mut seen = 0;
+        let mut cut = 1;
+        for (j, c) in part.iter().enumerate() {
+            seen += u64::from(c.1);
+            if seen * 2 >= total {
+                cut = (j + 1).clamp(1, part.len() - 1);
+                break;
+            }
+        }
+        let upper = part.split_off(cut);
+        parts.push(part);
+        parts.push(upper);
+    }
+    parts
+        .iter()
+        .filter(|b| !b.is_empty())
+        .map(|b| {
+            let total: u64 = b.iter().map(|c| u64::from(c.1)).sum::<u64>().max(1);
+            [0, 1, 2].map(|k| {
+                let sum: u64 = b.iter().map(|c| u64::from(c.0[k]) * u64::from(c.1)).sum();
+                ((sum + total / 2) / total) as u8
+            })
+        })
+        .collect()
 }
 
 /// Index of the palette colour nearest to `c` (squared RGB distance, weighted for the eye).

@@ -187,7 +187,14 @@ pub fn player_data(trace: &Trace, params: &HtmlParams) -> Value {
     }
     let tokens: serde_json::Map<String, Value> = token_ids
         .keys()
-        .map(|&t| (t.to_string(), json!(canvas_view::token_text(trace, t))))
+        .map(|&t| {
+            let special = trace.header.eos_token_ids.contains(&t)
+                || trace.tokens.get(&t).is_some_and(|i| i.special);
+            (
+                t.to_string(),
+                json!([canvas_view::token_text(trace, t), special]),
+            )
+        })
         .collect();
     let metrics: Vec<Value> = trace
         .step_metrics()

@@ -1,7 +1,8 @@
 // Unmask's exported player: plays the run embedded in #unmask-data the way the app does.
 // Time model (as the app's playback): a fractional position over frames; the frame drawn is
 // ceil(position) and the cells written at that frame dissolve mask -> flash -> colour as the
-// position moves through it. Open the page with #selftest to have it check itself.
+// position moves through it. Open the page with #step=N to start at step N, or with #selftest to
+// have it check itself.
 "use strict";
 (function () {
   var errors = [];
@@ -175,7 +176,11 @@
   }
   function tokenText(id) {
     var t = data.tokens[String(id)];
-    return t === undefined ? "\uFFFD" : t;
+    return t === undefined ? "\uFFFD" : t[0];
+  }
+  function tokenSpecial(id) {
+    var t = data.tokens[String(id)];
+    return t !== undefined && t[1];
   }
   function guessAt(d, f) {
     var g = d.guesses && d.guesses[f];
@@ -248,6 +253,7 @@
           label = text;
           prob = Math.round(g[0][1] / 10) + "%";
           fg = mix(p.guessWeak, p.guessStrong, g[0][1] / 1000);
+          if (tokenSpecial(g[0][0])) classes.push("small");
         }
       } else {
         var colours = d[state.dark ? "dark" : "light"];
@@ -531,5 +537,8 @@
   legend();
   wire();
   render();
+  // #step=N opens the page at step N (a link to a moment of the run).
+  var linked = /^#step=(\d+)$/.exec(location.hash);
+  if (linked) seek(Number(linked[1]));
   if (location.hash === "#selftest") selftest();
 })();

@@ -17,6 +17,7 @@ use crate::trace::{RunOutcome, Trace};
 use crate::ui::canvas_view::{self, CanvasOptions};
 use crate::ui::compare::{self, CompareState, EntryStatus, run_color};
 use crate::ui::controls::{self, ControlsAction, ControlsState};
+use crate::ui::export_menu::{ExportEvent, ExportJobs, ExportKind, ExportRequest};
 use crate::ui::files::{self, FileEvent, FileJobs};
 use crate::ui::fonts::{self, CjkFont};
 use crate::ui::playback_bar::{self, BarInfo};
@@ -221,6 +222,8 @@ pub struct UnmaskApp {
     banners: Vec<Banner>,
     notice: Option<String>,
     files: FileJobs,
+    /// Exports running on helper threads (Export menu).
+    exports: ExportJobs,
     /// A hand-stepped dissolve: the frame and when it began (UI time, seconds).
     step_anim: Option<(usize, f64)>,
     demo: Option<DemoScene>,
@@ -270,6 +273,7 @@ impl UnmaskApp {
             next_run_id: 1,
             banners: Vec::new(),
             notice: None,
+            exports: ExportJobs::new(Some(ctx.clone())),
             files: FileJobs::new(Some(ctx)),
             step_anim: None,
             demo: options.demo,
@@ -354,6 +358,76 @@ impl UnmaskApp {
     /// Which CJK font is in use.
     pub fn cjk_font(&self) -> &CjkFont {
         &self.cjk_font
+    }
+
+    /// Whether an export is running.
+    pub fn exports_busy(&self) -> bool {
+        self.exports.busy()
+    }
+
+    /// What an export of `kind` would write, from the current run (or, for
+    /// [`ExportKind::CompareGif`], every compared run), drawn with the current theme, colour mode
+    /// and guesses setting; `None` when there is nothing finished to export.
+    pub fn export_request(&self, kind: ExportKind) -> Option<ExportRequest> {
+        let traces: Vec<Trace> = match kind {
+            ExportKind::CompareGif => {
+                if self.compare.live() {
+                    return None;
+                }
+                self.compare
+                    .entries
+                    .iter()
+                    .filter_map(|e| e.trace.clone())
+                    .filter(|t| !t.steps.is_empty())
+                    .collect()
+            }
+            _ => self
+                .main
+                .as_ref()
+                .filter(|m| !m.live && !m.trace.steps.is_empty())
+                .map(|m| vec![m.trace.clone()])
+                .unwrap_or_default(),
+        };
+        if traces.is_empty() {
+            return None;
+        }
+        let scene = crate::export::SceneParams {
+            dark: self.settings.dark,
+            color_mode: self.settings.color_mode,
+            show_guesses: self.settings.show_guesses,
+            ..crate::export::SceneParams::default()
+        };
+        let animation = crate::export::AnimationParams {
+            inbetweens: if kind == ExportKind::Frames { 0 } else { 3 },
+            ..crate::export::AnimationParams::default()
+        };
+        Some(ExportRequest {
+            kind,
+            render: crate::export::RenderParams {
+                width_px: crate::export::default_width_px(traces.len()),
+                scene,
+                ..crate::export::RenderParams::default()
+            },
+            traces,
+            animation,
+            html: crate::export::HtmlParams {
+                dark: self.settings.dark,
+                color_mode: self.settings.color_mode,
+            },
+        })
+    }
+
+    /// Export without a dialog (a folder for PNG frames), in the background; `false` when there
+    /// is nothing to export.
+    pub fn export_to(&mut self, kind: ExportKind, path: PathBuf) -> bool {
+        match self.export_request(kind) {
+            Some(request) => {
+                self.notice = Some(format!("Exporting {}…", kind.describe()));
+                self.exports.export_to(request, path);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Switch between single-run and compare mode.
@@ -855,6 +929,7 @@ impl UnmaskApp {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("File", |ui| self.file_menu(ui));
             ui.menu_button("View", |ui| self.view_menu(ui));
+            ui.menu_button("Export", |ui| self.export_menu(ui));
             ui.separator();
             ui.selectable_value(&mut self.mode, Mode::Single, "Single run")
                 .on_hover_text("One run: canvas, playback and plots");
@@ -988,6 +1063,84 @@ impl UnmaskApp {
         ui.separator();
         if ui.button("Quit").clicked() {
             ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+    }
+
+    fn export_menu(&mut self, ui: &mut egui::Ui) {
+        let busy = self.exports.busy();
+        let items = [
+            (
+                ExportKind::Gif,
+                "Current run as GIF…",
+                "An animated GIF that plays like the canvas, with the dissolves",
+            ),
+            (
+                ExportKind::Frames,
+                "Current run as PNG frames…",
+                "One PNG per step, into a folder, for frame-by-frame slides",
+            ),
+            (
+                ExportKind::Html,
+                "Current run as HTML player…",
+                "One self-contained web page that plays the run in any browser",
+            ),
+            (
+                ExportKind::Csv,
+                "Current run as CSV…",
+                "Per-step metrics (.csv) and per-position results (.positions.csv)",
+            ),
+            (
+                ExportKind::CompareGif,
+                "Comparison as side-by-side GIF…",
+                "Every compared run side by side on one timeline",
+            ),
+        ];
+        for (kind, label, hint) in items {
+            let request = self.export_request(kind);
+            let why = if busy {
+                "An export is running"
+            } else if kind == ExportKind::CompareGif {
+                "Run or add configurations in Compare mode first"
+            } else {
+                "Finish a run (or open a trace) first"
+            };
+            let clicked = ui
+                .add_enabled(!busy && request.is_some(), egui::Button::new(label))
+                .on_hover_text(hint)
+                .on_disabled_hover_text(why)
+                .clicked();
+            if clicked && let Some(request) = request {
+                let name = request
+                    .traces
+                    .first()
+                    .map(|t| {
+                        files::suggested_trace_name(t)
+                            .trim_end_matches(".trace")
+                            .to_string()
+                    })
+                    .unwrap_or_else(|| "unmask-run".into());
+                self.notice = Some(format!("Exporting {}…", kind.describe()));
+                self.exports.export_with_dialog(request, name);
+                ui.close();
+            }
+        }
+    }
+
+    fn poll_exports(&mut self) {
+        while let Some(event) = self.exports.poll() {
+            match event {
+                ExportEvent::Done(message) => self.notice = Some(message),
+                ExportEvent::Failed(e) => {
+                    self.notice = None;
+                    self.banner(format!("Could not export: {e}"), None);
+                }
+                ExportEvent::NothingChosen => {
+                    self.notice = Some(
+                        "Nothing exported: no file was chosen (no dialog appeared? `unmask export TRACE --gif OUT.gif` does the same from a terminal).".into(),
+                    );
+                }
+                ExportEvent::Progress { .. } => {}
+            }
         }
     }
 
@@ -1161,6 +1314,16 @@ impl UnmaskApp {
                 ui.label(RichText::new(n).italics());
             }
             if self.files.busy() {
+                ui.spinner();
+            }
+            if let Some((done, total)) = self.exports.progress() {
+                ui.separator();
+                ui.add(
+                    egui::ProgressBar::new(done as f32 / total.max(1) as f32)
+                        .desired_width(160.0)
+                        .text(format!("exporting: frame {done} / {total}")),
+                );
+            } else if self.exports.busy() {
                 ui.spinner();
             }
         });
@@ -1416,6 +1579,7 @@ impl eframe::App for UnmaskApp {
         let ctx = ui.ctx().clone();
         self.drain_events();
         self.poll_files();
+        self.poll_exports();
         self.check_worker();
         for path in files::dropped_paths(&ctx) {
             self.open_path(path);

@@ -5,6 +5,7 @@ pub mod app;
 pub mod canvas_view;
 pub mod compare;
 pub mod controls;
+pub mod export_menu;
 pub mod files;
 pub mod fonts;
 pub mod playback_bar;
