@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Regenerates screenshots/*.png: records four runs with the CLI (main, reasoning first, answer first,
-# free order), then opens the desktop app under Xvfb on prepared scenes (`--demo-screenshot`) and
+# Regenerates screenshots/*.png and screenshots/export.gif: records four runs with the CLI (main,
+# reasoning first, answer first, free order), exports the main run as an animated GIF with
+# `unmask export`, then opens the desktop app under Xvfb on prepared scenes (`--demo-screenshot`) and
 # captures the screen with ImageMagick's `import`.
 #
 #   bash .ci/screenshots.sh            # uses assets/model, else the tiny test model (garbage text)
+#   bash .ci/screenshots.sh gif        # only the exported GIF (needs no X server)
 #   UNMASK_SCREENSHOT_MODEL=DIR bash .ci/screenshots.sh
 #   UNMASK_BIN=path/to/unmask bash .ci/screenshots.sh   # skip the build
 #
@@ -11,9 +13,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-for tool in xvfb-run import; do
-  command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install xvfb xauth imagemagick" >&2; exit 1; }
-done
+only=${1:-all}
+if [[ $only != gif ]]; then
+  for tool in xvfb-run import; do
+    command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install xvfb xauth imagemagick" >&2; exit 1; }
+  done
+fi
 
 model=${UNMASK_SCREENSHOT_MODEL:-}
 if [[ -z $model ]]; then
@@ -56,6 +61,14 @@ gen "$work/answer-first.trace" "$answer_first" --steps "$masks" --order regions:
 gen "$work/free.trace" "$reasoning_first" --steps "$masks"
 
 mkdir -p screenshots
+# The README's animation: the main run as the app draws it, dissolves included (3 in-between frames
+# per step at 10 frames per second).
+"$bin" export "$work/main.trace" --gif screenshots/export.gif --fps 10 --inbetweens 3
+echo "wrote screenshots/export.gif"
+if [[ $only == gif ]]; then
+  exit 0
+fi
+
 shoot() { # shoot OUT.png SCENE TRACE...
   local out=$1 scene=$2
   shift 2

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs the system libraries the desktop app needs on Debian/Ubuntu (X11/Wayland/GL and a CJK font).
-# Building needs none of them; running the window does. Safe to run twice.
+# Installs the system packages the desktop app and the tests need on Debian/Ubuntu: X11/Wayland/GL and a
+# CJK font for the window, and Chromium, in which tests/export.rs plays the exported HTML player headlessly.
+# Building needs none of them. Safe to run twice.
 set -euo pipefail
-pkgs=(libgl1 libegl1 libgl1-mesa-dri libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6 libdbus-1-3 fontconfig fonts-wqy-microhei)
+pkgs=(libgl1 libegl1 libgl1-mesa-dri libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6 libdbus-1-3 fontconfig fonts-wqy-microhei chromium)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -162,12 +162,15 @@ fn rgb(p: [u8; 4]) -> [u8; 3] {
     [p[0], p[1], p[2]]
 }
 
-/// Palette entries kept for the means of the rare colours when a frame has too many.
-const SHARED_ENTRIES: usize = 64;
+/// Pixels a colour must cover to be kept exactly when a frame has too many colours (a cell's fill
+/// covers hundreds; an anti-aliased edge shade or a gradient step a few dozen).
+const EXACT_MIN_PIXELS: u32 = 100;
+/// Palette entries always left for the means of the rare colours when a frame has too many.
+const SHARED_ENTRIES: usize = 32;
 
-/// The palette of `counts` (colour → pixels): all colours if they fit in `room`; else the most
-/// frequent ones exactly, plus the means of [`SHARED_ENTRIES`] median-cut boxes of the rest
-/// (anti-aliased edges, gradients), so that those stay close too.
+/// The palette of `counts` (colour → pixels): all colours if they fit in `room`; else the flat
+/// fills (colours covering at least [`EXACT_MIN_PIXELS`]) exactly, and the means of median-cut
+/// boxes of the rest (anti-aliased edges, gradients) in the entries left, so those stay close.
 fn choose_palette(counts: HashMap<[u8; 3], u32>, room: usize) -> Vec<[u8; 3]> {
     let mut colors: Vec<([u8; 3], u32)> = counts.into_iter().collect();
     // Most frequent first; ties by colour so the output is deterministic.
@@ -175,7 +178,11 @@ fn choose_palette(counts: HashMap<[u8; 3], u32>, room: usize) -> Vec<[u8; 3]> {
     if colors.len() <= room {
         return colors.into_iter().map(|(c, _)| c).collect();
     }
-    let exact = room.saturating_sub(SHARED_ENTRIES);
+    let exact = colors
+        .iter()
+        .take_while(|c| c.1 >= EXACT_MIN_PIXELS)
+        .count()
+        .min(room.saturating_sub(SHARED_ENTRIES));
     let rest = colors.split_off(exact);
     let mut palette: Vec<[u8; 3]> = colors.into_iter().map(|(c, _)| c).collect();
     palette.extend(median_cut(rest, room - exact));
@@ -183,7 +190,7 @@ fn choose_palette(counts: HashMap<[u8; 3], u32>, room: usize) -> Vec<[u8; 3]> {
 }
 
 /// Up to `boxes` colours standing for `colors` (with counts): split the box with the widest
-/// channel range at its weighted median until there are `boxes`, then take each box's mean.
+/// channel range at its median until there are `boxes`, then take each box's weighted mean.
 fn median_cut(colors: Vec<([u8; 3], u32)>, boxes: usize) -> Vec<[u8; 3]> {
     let range = |b: &[([u8; 3], u32)]| -> (usize, u8) {
         (0..3)
@@ -211,16 +218,9 @@ fn median_cut(colors: Vec<([u8; 3], u32)>, boxes: usize) -> Vec<[u8; 3]> {
         };
         let mut part = parts.swap_remove(i);
         part.sort_by_key(|c| c.0[channel]);
-        let total: u64 = part.iter().map(|c| u64::from(c.1)).sum();
-        let mut seen = 0;
-        let mut cut = 1;
-        for (j, c) in part.iter().enumerate() {
-            seen += u64::from(c.1);
-            if seen * 2 >= total {
-                cut = (j + 1).clamp(1, part.len() - 1);
-                break;
-            }
-        }
+        // Split at the median of the distinct colours, not of the pixels: a gradient's many
+        // rare steps then get as many entries as the shades of text edges.
+        let cut = (part.len() / 2).clamp(1, part.len() - 1);
         let upper = part.split_off(cut);
         parts.push(part);
         parts.push(upper);

@@ -2,7 +2,7 @@
 //! HTML player or CSV. The save dialog and the export itself run on a named helper thread, so the
 //! window never waits; progress and the outcome come back as [`ExportEvent`]s.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -208,7 +208,7 @@ impl Reporter {
 }
 
 /// Do the export of `request` to `path`, reporting progress through `reporter`.
-fn run(request: &ExportRequest, path: &PathBuf, reporter: &Reporter) -> ExportEvent {
+fn run(request: &ExportRequest, path: &Path, reporter: &Reporter) -> ExportEvent {
     match export(request, path, reporter) {
         Ok(message) => ExportEvent::Done(message),
         Err(e) => ExportEvent::Failed(e.to_string()),
@@ -217,7 +217,7 @@ fn run(request: &ExportRequest, path: &PathBuf, reporter: &Reporter) -> ExportEv
 
 fn export(
     request: &ExportRequest,
-    path: &PathBuf,
+    path: &Path,
     reporter: &Reporter,
 ) -> Result<String, ExportError> {
     let mut progress = |done, total| reporter.progress(done, total);
