@@ -41,7 +41,7 @@ pub struct ExportArgs {
     /// Last step shown (default: the last step).
     #[arg(long, value_name = "S")]
     pub to: Option<usize>,
-    /// Image width in pixels (default 960, plus 560 per extra run side by side).
+    /// Image width in pixels (default 960 × --scale, plus 560 × --scale per extra run beside it).
     #[arg(long, value_name = "PX")]
     pub width: Option<u32>,
     /// Colours of the app's dark or light theme.
@@ -75,7 +75,10 @@ impl ExportArgs {
 
     fn render_params(&self, runs: usize) -> RenderParams {
         RenderParams {
-            width_px: self.width.unwrap_or_else(|| export::default_width_px(runs)),
+            // A larger scale keeps the layout and draws it with more pixels.
+            width_px: self.width.unwrap_or_else(|| {
+                (export::default_width_px(runs) as f32 * self.scale.clamp(0.5, 4.0)).round() as u32
+            }),
             pixels_per_point: self.scale,
             scene: SceneParams {
                 dark: self.theme == "dark",
