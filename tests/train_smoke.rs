@@ -22,6 +22,7 @@ fn options(out: &Path, params: TrainParams, resume: bool) -> TrainOptions {
         stop_after: None,
         init_from: None,
         device: unmask::model::DeviceChoice::Cpu,
+        tokenizer: None,
     }
 }
 

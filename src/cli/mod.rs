@@ -114,6 +114,18 @@ pub struct TrainArgs {
     /// Override the preset's batch size.
     #[arg(long)]
     pub batch_size: Option<usize>,
+    /// Override the preset's warm-up steps.
+    #[arg(long)]
+    pub warmup_steps: Option<usize>,
+    /// Override the preset's peak learning rate.
+    #[arg(long)]
+    pub lr: Option<f64>,
+    /// Override the preset's share of arithmetic examples (the rest is prose), 0 to 1.
+    #[arg(long)]
+    pub arith_fraction: Option<f32>,
+    /// Use this tokenizer.json instead of training one (keeps token ids equal across models).
+    #[arg(long, conflicts_with_all = ["resume", "init_from"])]
+    pub tokenizer: Option<PathBuf>,
     /// Prose corpus (gzip or plain text, blank-line separated paragraphs).
     #[arg(long)]
     pub corpus: Option<PathBuf>,
@@ -519,6 +531,15 @@ fn train_cmd(args: TrainArgs) -> Result<()> {
     if let Some(b) = args.batch_size {
         params.batch_size = b;
     }
+    if let Some(w) = args.warmup_steps {
+        params.warmup_steps = w;
+    }
+    if let Some(lr) = args.lr {
+        params.lr = lr;
+    }
+    if let Some(f) = args.arith_fraction {
+        params.arith_fraction = f;
+    }
     let corpus = match args.corpus {
         Some(c) => c,
         None => Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/corpus/austen.txt.gz"),
@@ -532,6 +553,7 @@ fn train_cmd(args: TrainArgs) -> Result<()> {
         stop_after: args.stop_after,
         init_from: args.init_from.clone(),
         device: args.device,
+        tokenizer: args.tokenizer.clone(),
     };
     let report = crate::train::train(&opts)?;
     let s = &report.state;

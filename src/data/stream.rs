@@ -84,6 +84,13 @@ impl TrainingStream {
         })
     }
 
+    /// Restart the stream as if it had been created with `seed` (same tokenizer, corpus and mix).
+    /// The trainer reseeds per step, so any thread can make any step's batch.
+    pub fn reseed(&mut self, seed: u64) {
+        self.rng = ChaCha8Rng::seed_from_u64(seed ^ MIX_SEED_SALT);
+        self.problems = training_problems(seed);
+    }
+
     /// The tokenizer examples are encoded with.
     pub fn tokenizer(&self) -> &Tokenizer {
         &self.tokenizer

@@ -44,6 +44,8 @@ pub struct TrainOptions {
     pub stop_after: Option<usize>,
     /// Where the weights and the arithmetic live (`cuda` needs a build with `--features cuda`).
     pub device: DeviceChoice,
+    /// Use this tokenizer.json instead of training one (fresh runs only).
+    pub tokenizer: Option<PathBuf>,
 }
 
 /// Outcome of a run.
@@ -92,11 +94,13 @@ pub fn train(opts: &TrainOptions) -> Result<TrainReport, TrainError> {
         let tokenizer = Tokenizer::from_file(&tok_path).map_err(|e| io_err(&tok_path, e))?;
         (state, tokenizer)
     } else {
-        let tokenizer = match &opts.init_from {
-            Some(dir) => {
-                let tok_path = dir.join("tokenizer.json");
-                Tokenizer::from_file(&tok_path).map_err(|e| io_err(&tok_path, e))?
-            }
+        let given = opts.tokenizer.clone().or_else(|| {
+            opts.init_from
+                .as_ref()
+                .map(|dir| dir.join("tokenizer.json"))
+        });
+        let tokenizer = match given {
+            Some(tok_path) => Tokenizer::from_file(&tok_path).map_err(|e| io_err(&tok_path, e))?,
             None => {
                 let texts = tokenizer_training_texts(&corpus, opts.params.seed);
                 train_tokenizer(texts, opts.params.vocab_size).map_err(data_err)?
@@ -164,7 +168,7 @@ pub fn train(opts: &TrainOptions) -> Result<TrainReport, TrainError> {
         prose_len: p.prose_len,
     };
     let stream = TrainingStream::new(tokenizer, corpus, p.seed, mix).map_err(data_err)?;
-    let batches = spawn_batch_maker(stream, &p, special.mask, special.eos, state.step)?;
+    let mut batches = spawn_batch_maker(stream, &p, special.mask, special.eos, state.step)?;
 
     std::fs::create_dir_all(&ckpt_dir).map_err(|e| io_err(&ckpt_dir, e))?;
     let log_path = opts.out.join("train_log.csv");
@@ -203,9 +207,7 @@ pub fn train(opts: &TrainOptions) -> Result<TrainReport, TrainError> {
         .stop_after
         .map_or(p.total_steps, |s| s.min(p.total_steps));
     while state.step < stop_at {
-        let batch = batches
-            .recv()
-            .map_err(|_| TrainError::Data("the batch maker stopped without saying why".into()))??;
+        let batch = batches.next()?;
         let loss = batch_loss(&model, &batch, &device)?;
         let grads = loss.backward()?;
         if state.step == first_step {
@@ -270,43 +272,68 @@ pub fn train(opts: &TrainOptions) -> Result<TrainReport, TrainError> {
     })
 }
 
-/// Make batches on a named thread, a few steps ahead of the optimiser, so data preparation
-/// overlaps the forward/backward pass. The order is fixed by the step, so runs stay deterministic;
-/// a resumed run first skips the examples of the steps already done.
+/// Make batches on named threads, a few steps ahead of the optimiser, so data preparation
+/// overlaps the forward/backward pass. Step `s` draws its examples from the stream reseeded with
+/// `step_seed(seed, s)`, so its batch is the same whichever thread makes it: runs stay
+/// deterministic, and a resumed run starts at its step without replaying the data before it.
 fn spawn_batch_maker(
-    mut stream: TrainingStream,
+    stream: TrainingStream,
     p: &TrainParams,
     mask_id: u32,
     eos_id: u32,
     first_step: usize,
-) -> Result<Receiver<Result<Batch, TrainError>>, TrainError> {
-    let (tx, rx) = bounded(4);
+) -> Result<BatchQueue, TrainError> {
+    // Leave the cores to the arithmetic on a small CPU; a GPU host has spare ones.
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get().saturating_sub(2))
+        .clamp(1, 8);
     let (batch_size, seed, min_t, total) = (p.batch_size, p.seed, p.min_mask_ratio, p.total_steps);
-    std::thread::Builder::new()
-        .name("unmask-batches".into())
-        .spawn(move || {
-            let make = |stream: &mut TrainingStream, step: usize| -> Result<Batch, TrainError> {
-                let examples = (0..batch_size)
-                    .map(|_| stream.next_example())
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(data_err)?;
-                let mut rng = ChaCha8Rng::seed_from_u64(step_seed(seed, step));
-                Ok(make_batch(&examples, mask_id, eos_id, min_t, &mut rng))
-            };
-            for _ in 0..first_step * batch_size {
-                if let Err(e) = stream.next_example() {
-                    let _ = tx.send(Err(data_err(e)));
-                    return;
+    let mut queues = Vec::with_capacity(workers);
+    for w in 0..workers {
+        let (tx, rx) = bounded(2);
+        let mut stream = stream.clone();
+        std::thread::Builder::new()
+            .name(format!("unmask-batches-{w}"))
+            .spawn(move || {
+                let mut step = first_step + w;
+                while step < total {
+                    stream.reseed(step_seed(seed, step));
+                    let batch = (0..batch_size)
+                        .map(|_| stream.next_example())
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(data_err)
+                        .map(|examples| {
+                            let mut rng = ChaCha8Rng::seed_from_u64(step_seed(seed, step) ^ 1);
+                            make_batch(&examples, mask_id, eos_id, min_t, &mut rng)
+                        });
+                    let failed = batch.is_err();
+                    if tx.send(batch).is_err() || failed {
+                        return;
+                    }
+                    step += workers;
                 }
-            }
-            for step in first_step..total {
-                let batch = make(&mut stream, step);
-                let failed = batch.is_err();
-                if tx.send(batch).is_err() || failed {
-                    return;
-                }
-            }
-        })
-        .map_err(|e| TrainError::Settings(format!("cannot start the batch thread: {e}")))?;
-    Ok(rx)
+            })
+            .map_err(|e| TrainError::Settings(format!("cannot start a batch thread: {e}")))?;
+        queues.push(rx);
+    }
+    Ok(BatchQueue {
+        queues,
+        next_step: first_step,
+    })
+}
+
+/// The batches of consecutive steps, collected in order from the batch threads.
+struct BatchQueue {
+    queues: Vec<Receiver<Result<Batch, TrainError>>>,
+    next_step: usize,
+}
+
+impl BatchQueue {
+    fn next(&mut self) -> Result<Batch, TrainError> {
+        let queue = &self.queues[self.next_step % self.queues.len()];
+        self.next_step += 1;
+        queue
+            .recv()
+            .map_err(|_| TrainError::Data("a batch thread stopped without saying why".into()))?
+    }
 }
