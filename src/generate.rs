@@ -14,7 +14,7 @@ use crate::model::tokens::TokenDescriber;
 use crate::model::{LoadedModel, ModelError};
 use crate::sampler::{ParamsError, Sampler, SamplerError, SamplerParams, cfg_combine};
 use crate::trace::{
-    RunOutcome, RunSummary, StepRecord, TokenTable, Trace, TraceError, TraceHeader,
+    Cell, RunOutcome, RunSummary, StepRecord, TokenTable, Trace, TraceError, TraceHeader,
 };
 
 /// The prompt the app and `unmask bench` start with: a problem the embedded model was trained on.
@@ -176,6 +176,13 @@ impl<'m> Generation<'m> {
             let uncond = self.model.denoiser.logits(&uncond_tokens, &rows)?;
             cfg_combine(&mut logits, &uncond, self.sampler.params().cfg_scale);
         }
+        if self.sampler.params().suppress_eos {
+            suppress_tokens(
+                &mut logits,
+                self.model.info.vocab_size,
+                &self.model.info.eos_token_ids,
+            );
+        }
         let forward_ms = t0.elapsed().as_secs_f32() * 1e3;
         let t1 = Instant::now();
         let decision = self.sampler.step(&mut self.canvas, &logits)?;
@@ -234,6 +241,107 @@ impl<'m> Generation<'m> {
         });
         self.trace
     }
+}
+
+/// Set the logits of `ids` to −∞ in every row of `logits` (rows of `vocab` values): what
+/// [`SamplerParams::suppress_eos`] does with the model's EOS/EOT ids before each step is scored.
+pub fn suppress_tokens(logits: &mut [f32], vocab: usize, ids: &[u32]) {
+    if vocab == 0 {
+        return;
+    }
+    for row in logits.chunks_exact_mut(vocab) {
+        for &id in ids {
+            if let Some(x) = row.get_mut(id as usize) {
+                *x = f32::NEG_INFINITY;
+            }
+        }
+    }
+}
+
+/// One piece of a response as text output shows it: EOS cells are never silently dropped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ResponsePiece {
+    /// Text (pinned template text and committed tokens; other special tokens skipped).
+    Text(String),
+    /// A run of this many consecutive EOS/EOT cells.
+    Eos(usize),
+    /// With `stop_at_eos`: this many cells of a span, from its first EOS/EOT to its end, left out.
+    Cut(usize),
+}
+
+impl ResponsePiece {
+    /// The piece as plain text: text as is, `⟨eos⟩` / `⟨eos ×37⟩`, `⟨eos: 37 cells cut⟩`.
+    pub fn plain(&self) -> String {
+        match self {
+            ResponsePiece::Text(t) => t.clone(),
+            ResponsePiece::Eos(1) => "⟨eos⟩".into(),
+            ResponsePiece::Eos(n) => format!("⟨eos ×{n}⟩"),
+            ResponsePiece::Cut(1) => "⟨eos: 1 cell cut⟩".into(),
+            ResponsePiece::Cut(n) => format!("⟨eos: {n} cells cut⟩"),
+        }
+    }
+}
+
+/// The final response of `trace` split at its EOS/EOT cells (the ids in the trace header). With
+/// `stop_at_eos`, each masked span ends at its first EOS/EOT: the rest of that span becomes one
+/// [`ResponsePiece::Cut`] (pinned text after the span is still shown). Masks left by a cancelled
+/// run are skipped.
+pub fn response_pieces(trace: &Trace, stop_at_eos: bool) -> Vec<ResponsePiece> {
+    let canvas = &trace.header.canvas;
+    let eos = &trace.header.eos_token_ids;
+    let frame = trace.frame_at(trace.steps.len());
+    let mut pieces = Vec::new();
+    let mut bytes: Vec<u8> = Vec::new();
+    let flush = |bytes: &mut Vec<u8>, pieces: &mut Vec<ResponsePiece>| {
+        if !bytes.is_empty() {
+            pieces.push(ResponsePiece::Text(
+                String::from_utf8_lossy(bytes).into_owned(),
+            ));
+            bytes.clear();
+        }
+    };
+    // (span region, cells cut so far) while the rest of a span is being cut.
+    let mut cutting: Option<(u16, usize)> = None;
+    for (cell, kind) in frame.cells.iter().zip(&canvas.kinds) {
+        let region = match kind {
+            CellKind::Prompt => continue,
+            CellKind::Pinned => None,
+            CellKind::Masked { region } => Some(*region),
+        };
+        if let Some((span, n)) = cutting {
+            if region == Some(span) {
+                cutting = Some((span, n + 1));
+                continue;
+            }
+            pieces.push(ResponsePiece::Cut(n));
+            cutting = None;
+        }
+        let token = match cell {
+            Cell::Fixed { token } | Cell::Committed { token, .. } => *token,
+            Cell::Masked { .. } => continue,
+        };
+        if eos.contains(&token) {
+            flush(&mut bytes, &mut pieces);
+            if stop_at_eos && let Some(span) = region {
+                cutting = Some((span, 1));
+            } else if let Some(ResponsePiece::Eos(n)) = pieces.last_mut() {
+                *n += 1;
+            } else {
+                pieces.push(ResponsePiece::Eos(1));
+            }
+            continue;
+        }
+        match trace.tokens.get(&token) {
+            Some(info) if info.special => {}
+            Some(info) => bytes.extend_from_slice(&info.bytes),
+            None => bytes.extend_from_slice("\u{fffd}".as_bytes()),
+        }
+    }
+    flush(&mut bytes, &mut pieces);
+    if let Some((_, n)) = cutting {
+        pieces.push(ResponsePiece::Cut(n));
+    }
+    pieces
 }
 
 /// Run to completion without streaming (eval, tests).

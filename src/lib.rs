@@ -11,6 +11,7 @@ pub mod data;
 pub mod eval;
 pub mod export;
 pub mod generate;
+pub mod hub;
 pub mod model;
 pub mod playback;
 pub mod sampler;

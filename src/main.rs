@@ -45,9 +45,15 @@ fn open_app(gui: unmask::cli::GuiArgs) -> Result<(), String> {
         .as_deref()
         .map(str::parse::<unmask::ui::DemoScene>)
         .transpose()?;
+    let model = gui
+        .gui_model
+        .as_deref()
+        .map(unmask::hub::ModelRef::parse)
+        .transpose()
+        .map_err(|e| e.to_string())?;
     let options = unmask::ui::AppOptions {
         load_model: !gui.no_model && (demo.is_none() || gui.gui_model.is_some()),
-        model: gui.gui_model,
+        model,
         traces: gui.gui_traces,
         persist: demo.is_none(),
         demo,

@@ -12,6 +12,7 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use half::f16;
 use unmask::canvas::{Canvas, CellKind, Region};
 use unmask::generate::GenerateRequest;
+use unmask::hub::ModelRef;
 use unmask::sampler::{Commit, Order, SamplerParams};
 use unmask::trace::{
     RunOutcome, RunSummary, StepRecord, TRACE_FORMAT_VERSION, TokenInfo, TokenTable, Trace,
@@ -31,7 +32,7 @@ fn harness(options: AppOptions) -> Harness<'static, UnmaskApp> {
 
 fn with_tiny_model() -> AppOptions {
     AppOptions {
-        model: Some(tiny_model()),
+        model: Some(ModelRef::Folder(tiny_model())),
         load_model: true,
         ..AppOptions::default()
     }
@@ -283,7 +284,7 @@ fn an_over_long_prompt_is_refused_with_a_readable_message() {
 #[test]
 fn a_missing_model_folder_shows_an_error_and_replay_still_works() {
     let mut h = harness(AppOptions {
-        model: Some(PathBuf::from("/nonexistent/model")),
+        model: Some(ModelRef::Folder(PathBuf::from("/nonexistent/model"))),
         load_model: true,
         ..AppOptions::default()
     });

@@ -21,7 +21,7 @@ fn next(worker: &WorkerHandle) -> WorkerEvent {
 
 fn load(worker: &WorkerHandle) {
     assert!(worker.send(WorkerCommand::LoadModel {
-        source: ModelSource::Folder(fixture()),
+        source: ModelSource::Folder(fixture()).into(),
         options: LoadOptions::default(),
     }));
     loop {
@@ -214,7 +214,7 @@ fn a_bad_model_folder_is_reported_and_the_previous_model_kept() {
     let worker = WorkerHandle::spawn(None).unwrap();
     load(&worker);
     worker.send(WorkerCommand::LoadModel {
-        source: ModelSource::Folder("/nonexistent".into()),
+        source: ModelSource::Folder("/nonexistent".into()).into(),
         options: LoadOptions::default(),
     });
     loop {

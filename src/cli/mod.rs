@@ -1,6 +1,7 @@
 //! The headless face of Unmask: argument parsing (clap) and the subcommands, all calling the library.
 
 pub mod bench;
+pub mod download;
 pub mod export;
 pub mod terminal;
 
@@ -10,8 +11,9 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
-use crate::generate::GenerateRequest;
-use crate::model::{DeviceChoice, LoadOptions, LoadedModel, ModelSource, load_model, parse_dtype};
+use crate::generate::{GenerateRequest, ResponsePiece, response_pieces};
+use crate::hub::{HubSettings, ModelRef};
+use crate::model::{DeviceChoice, LoadOptions, LoadedModel, load_model, parse_dtype};
 use crate::sampler::{Order, Remasking, SamplerParams, Schedule};
 use crate::trace::{RunOutcome, Trace};
 use crate::worker::{WorkerCommand, WorkerEvent, WorkerHandle};
@@ -31,9 +33,10 @@ pub struct Cli {
 /// Flags of the desktop app (`unmask` without a subcommand).
 #[derive(Debug, Args, Clone, Default)]
 pub struct GuiArgs {
-    /// Model folder to load in the app (default: the embedded model).
-    #[arg(long = "model", value_name = "DIR")]
-    pub gui_model: Option<PathBuf>,
+    /// Model to load in the app: a folder, or a hub id ORG/NAME[@REVISION] (downloaded into the
+    /// hub cache on first use); default: the embedded model.
+    #[arg(long = "model", value_name = "DIR|ORG/NAME")]
+    pub gui_model: Option<String>,
     /// Start without loading any model (replay traces only).
     #[arg(long)]
     pub no_model: bool,
@@ -149,9 +152,12 @@ pub struct TrainArgs {
 /// Model selection shared by subcommands.
 #[derive(Debug, Args, Clone)]
 pub struct ModelArgs {
-    /// Model folder (config.json + safetensors + tokenizer.json); default: the embedded model.
-    #[arg(long)]
-    pub model: Option<PathBuf>,
+    /// Model: a folder (config.json + safetensors + tokenizer), or a hub id ORG/NAME[@REVISION]
+    /// downloaded into the hub cache (HF_HOME) on first use and reused offline after that
+    /// (HF_HUB_OFFLINE=1 forbids the network); an existing folder always wins. Default: the
+    /// embedded model.
+    #[arg(long, value_name = "DIR|ORG/NAME")]
+    pub model: Option<String>,
     /// Weight dtype: f32 (fastest on CPU), bf16, f16.
     #[arg(long, default_value = "f32")]
     pub dtype: String,
@@ -161,11 +167,11 @@ pub struct ModelArgs {
 }
 
 impl ModelArgs {
-    /// The folder to load.
-    pub fn source(&self) -> Result<ModelSource> {
+    /// The model to load: `--model` read by [`ModelRef::parse`], else the embedded model.
+    pub fn source(&self) -> Result<ModelRef> {
         match &self.model {
-            Some(p) => Ok(ModelSource::Folder(p.clone())),
-            None => Ok(ModelSource::Folder(default_model_dir()?)),
+            Some(arg) => Ok(ModelRef::parse(arg)?),
+            None => Ok(ModelRef::Folder(default_model_dir()?)),
         }
     }
 
@@ -178,11 +184,21 @@ impl ModelArgs {
         })
     }
 
-    /// Load the model in this thread.
+    /// Load the model in this thread (downloading a hub model first, with a progress bar).
     pub fn load(&self) -> Result<(String, LoadedModel)> {
         let source = self.source()?;
-        let ModelSource::Folder(dir) = &source;
-        let model = load_model(dir, &self.options()?)?;
+        let options = self.options()?;
+        let dir = match &source {
+            ModelRef::Folder(dir) => dir.clone(),
+            ModelRef::Hub(_) => {
+                let mut bar = download::DownloadBar::new();
+                source.resolve(&HubSettings::from_env()?, &mut |p| bar.progress(p))?
+            }
+        };
+        let mut model = load_model(&dir, &options)?;
+        if source.hub().is_some() {
+            model.info.id = source.to_string();
+        }
         Ok((source.to_string(), model))
     }
 }
@@ -251,6 +267,14 @@ pub struct SamplerArgs {
     /// Seed of every random choice.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Never write end-of-sequence: the model's EOS/EOT logits are set to −∞ at every masked
+    /// position, so every response cell gets content instead of EOS padding.
+    #[arg(long)]
+    pub suppress_eos: bool,
+    /// Print the response only up to EOS: each masked span ends at its first EOS/EOT, and the rest
+    /// is summarised as "⟨eos: N cells cut⟩" (decoding is unchanged; the trace keeps every cell).
+    #[arg(long)]
+    pub stop_at_eos: bool,
 }
 
 impl SamplerArgs {
@@ -282,6 +306,8 @@ impl SamplerArgs {
             cfg_scale: self.cfg,
             order: Order::parse(&self.order).map_err(anyhow::Error::msg)?,
             seed: self.seed,
+            suppress_eos: self.suppress_eos,
+            stop_at_eos: self.stop_at_eos,
             ..SamplerParams::default()
         })
     }
@@ -383,14 +409,19 @@ fn generate_cmd(args: GenerateArgs) -> Result<()> {
     let mut trace: Option<Trace> = None;
     let mut model_ready = false;
     let mut painter = args.show_steps.then(terminal::Painter::new);
+    let mut bar = download::DownloadBar::new();
     loop {
         let Some(event) = worker.recv_timeout(Duration::from_secs(3600)) else {
             bail!("the worker stopped answering");
         };
         match event {
-            WorkerEvent::LoadProgress { .. } => {}
-            WorkerEvent::LoadFailed(e) => bail!("{e}"),
+            WorkerEvent::LoadProgress { stage, fraction } => bar.stage(&stage, fraction),
+            WorkerEvent::LoadFailed(e) => {
+                bar.finish();
+                bail!("{e}")
+            }
             WorkerEvent::ModelLoaded(_) if !model_ready => {
+                bar.finish();
                 model_ready = true;
                 worker.send(WorkerCommand::Generate {
                     run_id: 1,
@@ -431,11 +462,28 @@ fn generate_cmd(args: GenerateArgs) -> Result<()> {
 }
 
 fn print_result(trace: &Trace, json: bool, animated: bool) -> Result<()> {
+    use std::io::IsTerminal;
     let summary = trace.summary.as_ref().context("trace has no summary")?;
     let text = trace.text();
+    let pieces = response_pieces(trace, trace.header.params.stop_at_eos);
     if !animated {
-        println!("{text}");
+        // EOS runs are shown, dimmed on a terminal, never silently dropped.
+        let tty = std::io::stdout().is_terminal();
+        let shown: String = pieces
+            .iter()
+            .map(|p| match p {
+                ResponsePiece::Text(t) => t.clone(),
+                marker if tty => format!("\x1b[2m{}\x1b[0m", marker.plain()),
+                marker => marker.plain(),
+            })
+            .collect();
+        println!("{shown}");
     }
+    let eos_cells = trace
+        .output_ids()
+        .iter()
+        .filter(|id| trace.header.eos_token_ids.contains(id))
+        .count();
     eprintln!(
         "{} steps, {:.0} ms, {:.1} tokens/s",
         trace.steps.len(),
@@ -449,6 +497,8 @@ fn print_result(trace: &Trace, json: bool, animated: bool) -> Result<()> {
             "prompt_ids": prompt_ids,
             "output_ids": trace.output_ids(),
             "text": text,
+            "shown": pieces.iter().map(ResponsePiece::plain).collect::<String>(),
+            "eos_cells": eos_cells,
             "steps": trace.steps.len(),
             "elapsed_ms": summary.elapsed_ms,
             "tokens_per_s": summary.tokens_per_s,

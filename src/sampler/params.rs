@@ -70,6 +70,13 @@ pub struct SamplerParams {
     pub seed: u64,
     /// How many candidates per masked position the trace keeps (for hover views).
     pub trace_top_k: usize,
+    /// Never let the model write end-of-sequence: the logits of the model's EOS/EOT ids are set to
+    /// −∞ at every still-masked position before scoring, so every response cell gets content
+    /// (shows what the model says at the full length instead of a flood of EOS padding).
+    pub suppress_eos: bool,
+    /// Show the response only up to EOS: within each masked span, the text output ends at the
+    /// span's first EOS/EOT cell (decoding itself is unchanged; the trace keeps every cell).
+    pub stop_at_eos: bool,
 }
 
 impl Default for SamplerParams {
@@ -89,6 +96,8 @@ impl Default for SamplerParams {
             order: Order::Free,
             seed: 0,
             trace_top_k: 5,
+            suppress_eos: false,
+            stop_at_eos: false,
         }
     }
 }

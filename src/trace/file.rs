@@ -44,6 +44,110 @@ struct Body {
     summary: Option<RunSummary>,
 }
 
+/// Format version 1: `SamplerParams` without the EOS fields (`suppress_eos`, `stop_at_eos`), which
+/// version 2 appended. Postcard is not self-describing, so a v1 body is decoded with these mirror
+/// types and the EOS fields take their defaults (off).
+mod v1 {
+    use serde::Deserialize;
+
+    use super::{RunSummary, StepRecord, TokenTable, TraceHeader};
+    use crate::canvas::Canvas;
+    use crate::sampler::{Order, Remasking, SamplerParams, Schedule};
+
+    #[derive(Deserialize)]
+    pub(super) struct Params {
+        steps: usize,
+        block_length: Option<usize>,
+        schedule: Schedule,
+        remasking: Remasking,
+        threshold: Option<f32>,
+        factor: Option<f32>,
+        temperature: f32,
+        top_p: Option<f32>,
+        top_k: Option<usize>,
+        alg_temp: Option<f32>,
+        cfg_scale: f32,
+        order: Order,
+        seed: u64,
+        trace_top_k: usize,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct Header {
+        format_version: u32,
+        unmask_version: String,
+        model_id: String,
+        model_family: String,
+        prompt: String,
+        template: String,
+        canvas: Canvas,
+        params: Params,
+        planned_steps: Option<u32>,
+        eos_token_ids: Vec<u32>,
+        created_unix_s: u64,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct Body {
+        header: Header,
+        tokens: TokenTable,
+        steps: Vec<StepRecord>,
+        summary: Option<RunSummary>,
+    }
+
+    impl From<Body> for super::Body {
+        fn from(b: Body) -> Self {
+            let h = b.header;
+            let p = h.params;
+            super::Body {
+                header: TraceHeader {
+                    format_version: h.format_version,
+                    unmask_version: h.unmask_version,
+                    model_id: h.model_id,
+                    model_family: h.model_family,
+                    prompt: h.prompt,
+                    template: h.template,
+                    canvas: h.canvas,
+                    params: SamplerParams {
+                        steps: p.steps,
+                        block_length: p.block_length,
+                        schedule: p.schedule,
+                        remasking: p.remasking,
+                        threshold: p.threshold,
+                        factor: p.factor,
+                        temperature: p.temperature,
+                        top_p: p.top_p,
+                        top_k: p.top_k,
+                        alg_temp: p.alg_temp,
+                        cfg_scale: p.cfg_scale,
+                        order: p.order,
+                        seed: p.seed,
+                        trace_top_k: p.trace_top_k,
+                        ..SamplerParams::default()
+                    },
+                    planned_steps: h.planned_steps,
+                    eos_token_ids: h.eos_token_ids,
+                    created_unix_s: h.created_unix_s,
+                },
+                tokens: b.tokens,
+                steps: b.steps,
+                summary: b.summary,
+            }
+        }
+    }
+}
+
+/// Decode a body of format `version` (already checked to be supported).
+fn decode_body(version: u32, body: &[u8]) -> Result<(Body, usize), postcard::Error> {
+    if version == 1 {
+        let (old, rest) = postcard::take_from_bytes::<v1::Body>(body)?;
+        Ok((old.into(), rest.len()))
+    } else {
+        let (new, rest) = postcard::take_from_bytes::<Body>(body)?;
+        Ok((new, rest.len()))
+    }
+}
+
 impl Trace {
     /// Write the trace to `path` atomically: the bytes go to `<path>.tmp` in the same folder, are
     /// flushed to disk, and the temporary file is then renamed over `path`. On error the temporary
@@ -160,12 +264,11 @@ impl Trace {
         if crc32fast::hash(&body) != crc {
             return Err(corrupt("checksum mismatch".to_string()));
         }
-        let (decoded, rest) = postcard::take_from_bytes::<Body>(&body)
+        let (decoded, rest) = decode_body(version, &body)
             .map_err(|e| corrupt(format!("cannot decode its contents: {e}")))?;
-        if !rest.is_empty() {
+        if rest > 0 {
             return Err(corrupt(format!(
-                "{} undecoded bytes at the end of its contents",
-                rest.len()
+                "{rest} undecoded bytes at the end of its contents"
             )));
         }
         let mut header = decoded.header;

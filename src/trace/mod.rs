@@ -28,8 +28,9 @@ use serde::{Deserialize, Serialize};
 use crate::canvas::{Canvas, CellKind};
 use crate::sampler::{Commit, SamplerParams};
 
-/// Version of the on-disk trace format written by this build.
-pub const TRACE_FORMAT_VERSION: u32 = 1;
+/// Version of the on-disk trace format written by this build (2 added the EOS fields of
+/// `SamplerParams`; version 1 files still load, see `docs/trace-format.md`).
+pub const TRACE_FORMAT_VERSION: u32 = 2;
 
 /// How a token id displays.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

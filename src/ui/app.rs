@@ -11,7 +11,8 @@ use egui::{Color32, RichText};
 use serde::{Deserialize, Serialize};
 
 use crate::generate::GenerateRequest;
-use crate::model::{LoadOptions, ModelInfo, ModelSource};
+use crate::hub::ModelRef;
+use crate::model::{LoadOptions, ModelInfo};
 use crate::playback::{Playback, PlaybackCommand};
 use crate::trace::{RunOutcome, Trace};
 use crate::ui::canvas_view::{self, CanvasOptions};
@@ -20,6 +21,7 @@ use crate::ui::controls::{self, ControlsAction, ControlsState};
 use crate::ui::export_menu::{ExportEvent, ExportJobs, ExportKind, ExportRequest};
 use crate::ui::files::{self, FileEvent, FileJobs};
 use crate::ui::fonts::{self, CjkFont};
+use crate::ui::model_picker::{self, ModelPickerState, PickerAction};
 use crate::ui::playback_bar::{self, BarInfo};
 use crate::ui::plots::{self, PlotAxis, PlotRun};
 use crate::ui::theme::{self, ColorMode};
@@ -64,6 +66,8 @@ pub struct Settings {
     pub recent_traces: Vec<PathBuf>,
     /// Recently loaded model folders, newest first.
     pub recent_models: Vec<PathBuf>,
+    /// The model picker window (open or not, the last hub id typed).
+    pub model_picker: ModelPickerState,
 }
 
 impl Default for Settings {
@@ -82,6 +86,7 @@ impl Default for Settings {
             show_legend: true,
             recent_traces: Vec::new(),
             recent_models: Vec::new(),
+            model_picker: ModelPickerState::default(),
         }
     }
 }
@@ -117,8 +122,8 @@ impl std::str::FromStr for DemoScene {
 /// How the app starts.
 #[derive(Clone, Debug, Default)]
 pub struct AppOptions {
-    /// Model folder to load; `None` = the embedded model.
-    pub model: Option<PathBuf>,
+    /// Model folder or hub repo to load; `None` = the embedded model.
+    pub model: Option<ModelRef>,
     /// Load a model at start (off for replay-only use and some tests).
     pub load_model: bool,
     /// Trace files to open at start (the first is shown; in the compare demo, all are compared).
@@ -210,8 +215,8 @@ pub struct UnmaskApp {
     ctx: egui::Context,
     worker: Option<WorkerHandle>,
     model: ModelStatus,
-    /// The model folder last asked for (reloaded after a worker restart).
-    model_source: Option<PathBuf>,
+    /// The model last asked for (reloaded after a worker restart).
+    model_source: Option<ModelRef>,
     main: Option<MainRun>,
     playback: Playback,
     mode: Mode,
@@ -285,7 +290,7 @@ impl UnmaskApp {
         app.start_worker();
         if options.load_model {
             match options.model.clone() {
-                Some(dir) => app.load_model(dir),
+                Some(source) => app.load_source(source),
                 None => match crate::cli::default_model_dir() {
                     Ok(dir) => app.load_model(dir),
                     Err(e) => {
@@ -504,15 +509,21 @@ impl UnmaskApp {
 
     /// Ask the worker to load a model folder.
     pub fn load_model(&mut self, dir: PathBuf) {
-        self.model_source = Some(dir.clone());
+        self.load_source(ModelRef::Folder(dir));
+    }
+
+    /// Ask the worker to load a folder or a hub model (downloaded in the background first when
+    /// the cache lacks it); progress and errors arrive as worker events.
+    pub fn load_source(&mut self, source: ModelRef) {
+        self.model_source = Some(source.clone());
         self.model = ModelStatus::Loading {
-            source: dir.display().to_string(),
+            source: source.to_string(),
             stage: "starting".into(),
             fraction: 0.0,
         };
         let sent = self.worker.as_ref().is_some_and(|w| {
             w.send(WorkerCommand::LoadModel {
-                source: ModelSource::Folder(dir.clone()),
+                source: source.clone(),
                 options: LoadOptions::default(),
             })
         });
@@ -561,8 +572,8 @@ impl UnmaskApp {
             main.run_id = None;
         }
         self.start_worker();
-        if let Some(dir) = self.model_source.clone() {
-            self.load_model(dir);
+        if let Some(source) = self.model_source.clone() {
+            self.load_source(source);
         }
     }
 
@@ -640,7 +651,7 @@ impl UnmaskApp {
                 };
             }
             WorkerEvent::ModelLoaded(info) => {
-                if let Some(dir) = &self.model_source {
+                if let Some(ModelRef::Folder(dir)) = &self.model_source {
                     let dir = dir.clone();
                     files::push_recent(&mut self.settings.recent_models, &dir);
                 }
@@ -936,6 +947,14 @@ impl UnmaskApp {
             ui.selectable_value(&mut self.mode, Mode::Compare, "Compare")
                 .on_hover_text("Several configurations on the same prompt, side by side");
             ui.separator();
+            if ui
+                .selectable_label(self.settings.model_picker.open, "Models…")
+                .on_hover_text("Choose a model: the embedded one, a hub model or a folder")
+                .clicked()
+            {
+                self.settings.model_picker.open = !self.settings.model_picker.open;
+            }
+            ui.separator();
             let theme_label = if self.settings.dark {
                 "Light theme"
             } else {
@@ -987,6 +1006,30 @@ impl UnmaskApp {
             ModelStatus::Failed(_) => {
                 ui.label(RichText::new("no model loaded").color(ui.visuals().warn_fg_color));
             }
+        }
+    }
+
+    /// The model picker window, when open.
+    fn model_picker_window(&mut self, ctx: &egui::Context) {
+        let mut open = self.settings.model_picker.open;
+        let busy = matches!(self.model, ModelStatus::Loading { .. });
+        let mut action = PickerAction::None;
+        egui::Window::new("Models")
+            .open(&mut open)
+            .default_width(560.0)
+            .vscroll(true)
+            .show(ctx, |ui| {
+                action = model_picker::model_picker_ui(ui, &mut self.settings.model_picker, busy);
+            });
+        self.settings.model_picker.open = open;
+        match action {
+            PickerAction::None => {}
+            PickerAction::PickFolder => self.files.pick_model_folder(),
+            PickerAction::Load(source) => self.load_source(source),
+            PickerAction::LoadEmbedded => match crate::cli::default_model_dir() {
+                Ok(dir) => self.load_model(dir),
+                Err(e) => self.banner(format!("{e:#}"), None),
+            },
         }
     }
 
@@ -1226,8 +1269,8 @@ impl UnmaskApp {
             match a {
                 BannerAction::RestartWorker => self.restart_worker(),
                 BannerAction::ReloadModel => {
-                    if let Some(dir) = self.model_source.clone() {
-                        self.load_model(dir);
+                    if let Some(source) = self.model_source.clone() {
+                        self.load_source(source);
                     }
                 }
             }
@@ -1647,6 +1690,9 @@ impl eframe::App for UnmaskApp {
                 .resizable(true)
                 .default_size(260.0)
                 .show(ui, |ui| self.legend_panel(ui));
+        }
+        if self.settings.model_picker.open {
+            self.model_picker_window(&ctx);
         }
         egui::CentralPanel::default().show(ui, |ui| {
             self.central(ui, transition);

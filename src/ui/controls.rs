@@ -92,6 +92,10 @@ pub struct ControlsState {
     pub seed: u64,
     /// Candidates per masked position the trace keeps for the hover view (1..=32).
     pub trace_top_k: usize,
+    /// Set the model's EOS/EOT logits to −∞ (see `SamplerParams::suppress_eos`).
+    pub suppress_eos: bool,
+    /// Text output ends at each span's first EOS (see `SamplerParams::stop_at_eos`).
+    pub stop_at_eos: bool,
 }
 
 impl Default for ControlsState {
@@ -119,6 +123,8 @@ impl Default for ControlsState {
             order: "free".into(),
             seed: 0,
             trace_top_k: 5,
+            suppress_eos: false,
+            stop_at_eos: false,
         }
     }
 }
@@ -247,6 +253,8 @@ impl ControlsState {
             order: Order::parse(&self.order).map_err(|e| format!("order: {e}"))?,
             seed: self.seed,
             trace_top_k: self.trace_top_k,
+            suppress_eos: self.suppress_eos,
+            stop_at_eos: self.stop_at_eos,
         })
     }
 
@@ -317,6 +325,8 @@ impl ControlsState {
         self.order = params.order.to_string();
         self.seed = params.seed;
         self.trace_top_k = params.trace_top_k;
+        self.suppress_eos = params.suppress_eos;
+        self.stop_at_eos = params.stop_at_eos;
     }
 
     /// Greedy decoding: temperature 0, no top-p, top-k or position sampling.
@@ -399,6 +409,8 @@ mod tips {
     pub const GEN_LENGTH: &str = "How many masks follow the prompt when no template is used.";
     pub const RAW_PROMPT: &str =
         "Send the prompt exactly as typed, without the model's chat format.";
+    pub const SUPPRESS_EOS: &str = "Never let the model write end-of-sequence (EOS/EOT): their logits are set to −∞ at every mask, so every cell gets content instead of EOS padding. Shows what the model says at the full length.";
+    pub const STOP_AT_EOS: &str = "Text output ends at the first EOS of each masked span; the rest is summarised as ⟨eos: N cells cut⟩. Decoding is unchanged and the canvas still shows every cell.";
     pub const COUNT_RULE: &str = "How many masks each step turns into tokens: all that are confident enough, a Fast-dLLM factor rule, or a fixed number of steps.";
     pub const THRESHOLD: &str = "Each step writes every mask whose top token has at least this probability (at least one per step); lower = fewer, bolder steps.";
     pub const FACTOR: &str = "Fast-dLLM factor f: write the longest run of candidates, surest first, whose r-th confidence is at least 1 − f/(r+1); higher = more per step.";
@@ -873,6 +885,15 @@ fn sampling_ui(ui: &mut egui::Ui, state: &mut ControlsState) {
             row_label(ui, "Raw prompt", tips::RAW_PROMPT);
             ui.checkbox(&mut state.raw_prompt, "no chat format")
                 .on_hover_text(tips::RAW_PROMPT);
+            ui.end_row();
+
+            row_label(ui, "End of sequence", tips::SUPPRESS_EOS);
+            ui.vertical(|ui| {
+                ui.checkbox(&mut state.suppress_eos, "suppress EOS")
+                    .on_hover_text(tips::SUPPRESS_EOS);
+                ui.checkbox(&mut state.stop_at_eos, "stop text at EOS")
+                    .on_hover_text(tips::STOP_AT_EOS);
+            });
             ui.end_row();
 
             row_label(ui, "Candidates kept", tips::TRACE_TOP_K);

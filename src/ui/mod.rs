@@ -8,6 +8,7 @@ pub mod controls;
 pub mod export_menu;
 pub mod files;
 pub mod fonts;
+pub mod model_picker;
 pub mod playback_bar;
 pub mod plots;
 pub mod theme;

@@ -2,16 +2,23 @@
 //!
 //! Cancellation takes effect within one step (an atomic flag checked between steps, plus the
 //! command channel); a dropped event receiver cancels too. A panic inside the model becomes a
-//! [`WorkerEvent::RunFailed`]/[`WorkerEvent::LoadFailed`] and the thread keeps serving.
+//! [`WorkerEvent::RunEnded`]/[`WorkerEvent::LoadFailed`] and the thread keeps serving.
+//!
+//! Loading a hub model first downloads its missing files into the hub cache (see [`crate::hub`]),
+//! reported as [`WorkerEvent::LoadProgress`] stages that start with "downloading"; a download is
+//! not cancellable mid-file, but an interrupted one resumes on the next load.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 
 use crate::generate::{GenerateRequest, Generation};
+pub use crate::hub::ModelRef;
+use crate::hub::{DownloadProgress, HubSettings};
 pub use crate::model::ModelSource;
 use crate::model::{LoadOptions, LoadedModel, ModelInfo, load_model_with_progress_from};
 use crate::trace::{RunOutcome, RunSummary, StepRecord, TokenTable, TraceHeader};
@@ -20,13 +27,17 @@ use crate::trace::{RunOutcome, RunSummary, StepRecord, TokenTable, TraceHeader};
 pub const COMMAND_CAPACITY: usize = 16;
 /// Capacity of the event channel (a run of this many steps fits without the UI draining).
 pub const EVENT_CAPACITY: usize = 4096;
+/// Shortest time between two download progress events (a download reports every few KB).
+pub const DOWNLOAD_PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
 
 /// What the UI (or CLI) asks the worker to do.
 pub enum WorkerCommand {
-    /// Load a model, replacing the current one.
+    /// Load a model, replacing the current one (a hub model is downloaded first when the cache
+    /// lacks any of its files; the hub settings come from the environment, see
+    /// [`HubSettings::from_env`]).
     LoadModel {
-        /// Where from.
-        source: ModelSource,
+        /// Where from: a folder or a hub repo (`ModelSource::Folder(..).into()` for a folder).
+        source: ModelRef,
         /// dtype/device.
         options: LoadOptions,
     },
@@ -50,9 +61,9 @@ pub enum WorkerCommand {
 pub enum WorkerEvent {
     /// Loading advanced.
     LoadProgress {
-        /// What is being done.
+        /// What is being done ("downloading config.json (1 of 4 files, …)", "loading weights"…).
         stage: String,
-        /// 0..=1.
+        /// 0..=1 within the stage's phase: the whole download while downloading, then loading.
         fraction: f32,
     },
     /// A model is ready.
@@ -224,19 +235,53 @@ impl Worker {
         }
     }
 
-    fn load(&mut self, source: ModelSource, options: LoadOptions) -> bool {
+    fn load(&mut self, source: ModelRef, options: LoadOptions) -> bool {
         let events = self.events.clone();
         let waker = self.waker.clone();
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            load_model_with_progress_from(&source, &options, &mut |stage, fraction| {
-                let _ = events.try_send(WorkerEvent::LoadProgress {
-                    stage: stage.to_string(),
-                    fraction,
-                });
-                if let Some(w) = &waker {
-                    w();
+        let report = |stage: String, fraction: f32| {
+            let _ = events.try_send(WorkerEvent::LoadProgress { stage, fraction });
+            if let Some(w) = &waker {
+                w();
+            }
+        };
+        let result = catch_unwind(AssertUnwindSafe(|| -> Result<LoadedModel, String> {
+            let dir = match &source {
+                ModelRef::Folder(dir) => dir.clone(),
+                ModelRef::Hub(_) => {
+                    let settings = HubSettings::from_env().map_err(|e| e.to_string())?;
+                    let mut last: Option<(Instant, String)> = None;
+                    let mut on_download = |p: &DownloadProgress| {
+                        // Throttled, except at the start and end of each file.
+                        let due = match &last {
+                            Some((at, file)) => {
+                                *file != p.file
+                                    || p.file_bytes >= p.file_total_bytes
+                                    || at.elapsed() >= DOWNLOAD_PROGRESS_INTERVAL
+                            }
+                            None => true,
+                        };
+                        if due {
+                            last = Some((Instant::now(), p.file.clone()));
+                            report(p.describe(), p.fraction());
+                        }
+                    };
+                    report(format!("looking for {source} in the hub cache"), 0.0);
+                    source
+                        .resolve(&settings, &mut on_download)
+                        .map_err(|e| e.to_string())?
                 }
-            })
+            };
+            let mut model = load_model_with_progress_from(
+                &ModelSource::Folder(dir),
+                &options,
+                &mut |stage, fraction| report(stage.to_string(), fraction),
+            )
+            .map_err(|e| e.to_string())?;
+            if source.hub().is_some() {
+                // The hub id names the model in the UI and in traces, not the cache path.
+                model.info.id = source.to_string();
+            }
+            Ok(model)
         }));
         match result {
             Ok(Ok(model)) => {
@@ -244,7 +289,7 @@ impl Worker {
                 self.model = Some((source.to_string(), model));
                 self.emit(WorkerEvent::ModelLoaded(Box::new(info)))
             }
-            Ok(Err(e)) => self.emit(WorkerEvent::LoadFailed(e.to_string())),
+            Ok(Err(e)) => self.emit(WorkerEvent::LoadFailed(e)),
             Err(p) => self.emit(WorkerEvent::LoadFailed(format!(
                 "loading panicked: {}",
                 panic_text(p.as_ref())
