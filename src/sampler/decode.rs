@@ -25,6 +25,17 @@ enum Count {
     Factor(f32),
 }
 
+/// Logits per step (rows × vocabulary) from which a step analyses its rows on all cores: a big
+/// model's vocabulary makes this the costliest part of a step after the forward pass.
+const PARALLEL_MIN_LOGITS: usize = 1 << 20;
+
+/// The random numbers one row of a step uses, drawn before the rows are analysed.
+struct RowDraws {
+    in_stage: bool,
+    sample_u: Option<f64>,
+    random_u: Option<f64>,
+}
+
 /// Decides, step by step, which masked positions of a canvas to commit and with what token.
 ///
 /// Pure and seeded: the same params, canvas and logits always give the same decisions.
@@ -43,6 +54,8 @@ pub struct Sampler {
     step_in_stage: usize,
     rng: SamplerRng,
     scratch: Scratch,
+    /// Steps with at least this many logits analyse their rows in parallel.
+    parallel_min_logits: usize,
 }
 
 impl Sampler {
@@ -99,6 +112,7 @@ impl Sampler {
             current: 0,
             step_in_stage: 0,
             scratch: Scratch::default(),
+            parallel_min_logits: PARALLEL_MIN_LOGITS,
         })
     }
 
@@ -182,35 +196,78 @@ impl Sampler {
             top_p: self.params.top_p,
         };
         let temperature = self.params.temperature;
-        let mut guesses = Vec::with_capacity(masked.len());
-        let mut candidates = Vec::with_capacity(live_per_stage[self.current]);
-        for (&pos, row) in masked.iter().zip(logits.chunks_exact(self.vocab_size)) {
-            let dist =
-                Distribution::new(row, pos, rules, self.params.trace_top_k, &mut self.scratch)?;
-            guesses.push(Guess {
-                pos,
-                top: dist.top(self.params.trace_top_k),
+        let remasking = self.params.remasking;
+        let head_len = self.params.trace_top_k;
+        // Draw the random numbers first, in row order: the same draws a sequential pass makes, so
+        // the per-row work below may run in parallel and the run stays deterministic.
+        let mut draws = Vec::with_capacity(masked.len());
+        for &pos in &masked {
+            let in_stage = self.stage_of[pos as usize] == Some(stage);
+            let sample_u = (in_stage && temperature > 0.0).then(|| self.rng.uniform());
+            let random_u = (in_stage && remasking == Remasking::Random).then(|| self.rng.uniform());
+            draws.push(RowDraws {
+                in_stage,
+                sample_u,
+                random_u,
             });
-            if self.stage_of[pos as usize] != Some(stage) {
-                continue;
-            }
-            let (token, prob) = if temperature > 0.0 {
-                dist.sample(temperature, self.rng.uniform())
-            } else {
-                dist.argmax()
+        }
+        let analyse = |scratch: &mut Scratch,
+                       pos: u32,
+                       row: &[f32],
+                       d: &RowDraws|
+         -> Result<(Guess, Option<Candidate>), SamplerError> {
+            let dist = Distribution::new(row, pos, rules, head_len, scratch)?;
+            let guess = Guess {
+                pos,
+                top: dist.top(head_len),
             };
-            let score = match self.params.remasking {
+            if !d.in_stage {
+                return Ok((guess, None));
+            }
+            let (token, prob) = match d.sample_u {
+                Some(u) => dist.sample(temperature, u),
+                None => dist.argmax(),
+            };
+            let score = match remasking {
                 Remasking::LowConfidence => prob,
-                Remasking::Random => self.rng.uniform() as f32,
+                Remasking::Random => d.random_u.unwrap_or(0.0) as f32,
                 Remasking::Margin => dist.margin(),
                 Remasking::Entropy => dist.neg_entropy(),
             };
-            candidates.push(Candidate {
+            let candidate = Candidate {
                 pos,
                 token,
                 prob,
                 score,
-            });
+            };
+            Ok((guess, Some(candidate)))
+        };
+        let rows = logits.chunks_exact(self.vocab_size);
+        let outcomes: Vec<(Guess, Option<Candidate>)> = if logits.len() >= self.parallel_min_logits
+        {
+            use rayon::prelude::*;
+            masked
+                .par_iter()
+                .zip(logits.par_chunks_exact(self.vocab_size))
+                .zip(draws.par_iter())
+                .map_init(Scratch::default, |scratch, ((&pos, row), d)| {
+                    analyse(scratch, pos, row, d)
+                })
+                .collect::<Result<_, _>>()?
+        } else {
+            let scratch = &mut self.scratch;
+            masked
+                .iter()
+                .zip(rows)
+                .zip(&draws)
+                .map(|((&pos, row), d)| analyse(scratch, pos, row, d))
+                .collect::<Result<_, _>>()?
+        };
+        let mut guesses = Vec::with_capacity(masked.len());
+        let mut candidates = Vec::with_capacity(live_per_stage[self.current]);
+        for (guess, candidate) in outcomes {
+            guesses.push(guess);
+            candidates.extend(candidate);
         }
 
         let count = self.commit_count(&candidates);
@@ -582,5 +639,43 @@ mod tests {
             ..Default::default()
         };
         assert!(Sampler::new(p, &c, VOCAB).unwrap().needs_uncond());
+    }
+
+    #[test]
+    fn rows_analysed_in_parallel_decide_exactly_as_in_sequence() {
+        use rand::{Rng, SeedableRng};
+        let vocab = 20_000;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        for (remasking, temperature) in [
+            (Remasking::Random, 0.8),
+            (Remasking::LowConfidence, 0.0),
+            (Remasking::Entropy, 0.5),
+        ] {
+            let params = SamplerParams {
+                steps: 8,
+                remasking,
+                temperature,
+                seed: 9,
+                ..SamplerParams::default()
+            };
+            let mut canvas_par =
+                Canvas::build(&[1], &plain_template(64), MASK, 1000, |_| Ok(vec![])).unwrap();
+            let mut canvas_seq = canvas_par.clone();
+            let mut par = Sampler::new(params.clone(), &canvas_par, vocab).unwrap();
+            par.parallel_min_logits = 0;
+            let mut seq = Sampler::new(params, &canvas_seq, vocab).unwrap();
+            seq.parallel_min_logits = usize::MAX;
+            while !seq.is_done(&canvas_seq) {
+                let n = canvas_seq.still_masked().len();
+                let logits: Vec<f32> = (0..n * vocab)
+                    .map(|_| rng.random_range(-4.0..4.0))
+                    .collect();
+                let a = par.step(&mut canvas_par, &logits).unwrap();
+                let b = seq.step(&mut canvas_seq, &logits).unwrap();
+                assert_eq!(a, b);
+            }
+            assert!(par.is_done(&canvas_par));
+            assert_eq!(canvas_par.tokens, canvas_seq.tokens);
+        }
     }
 }
