@@ -304,6 +304,46 @@ fn a_missing_model_folder_shows_an_error_and_replay_still_works() {
     step_until(&mut h, "the replay", |a| a.main_trace().is_some());
 }
 
+#[test]
+fn the_model_picker_lists_the_presets_and_loads_the_embedded_model() {
+    use unmask::ui::model_picker::{PRESETS, load_button_label};
+    let mut h = harness(AppOptions::default());
+    h.run_steps(2);
+    assert_eq!(h.state().model_status(), &ModelStatus::None);
+    h.get_by_label("Models…").click();
+    h.run_steps(3);
+    for preset in &PRESETS {
+        assert!(
+            h.query_by_label(preset.name).is_some(),
+            "{} is not listed",
+            preset.name
+        );
+        if let Some(repo) = preset.repo {
+            assert!(h.query_by_label(repo).is_some(), "{repo} is not shown");
+        }
+        assert!(
+            h.query_all_by_label(&preset.summary()).next().is_some(),
+            "{}: size and hardware are not shown",
+            preset.name
+        );
+    }
+    assert!(
+        h.query_all_by_label("8B · ≈16 GB bf16 · GPU with 16 GB, or 32 GB RAM (f32 on CPU, slow)")
+            .next()
+            .is_some()
+    );
+    h.get_by_label(&load_button_label(&PRESETS[0])).click();
+    step_until(&mut h, "the embedded model", |a| {
+        matches!(a.model_status(), ModelStatus::Ready(_))
+    });
+    let ModelStatus::Ready(info) = h.state().model_status() else {
+        unreachable!()
+    };
+    let embedded = unmask::cli::default_model_dir().unwrap();
+    assert_eq!(Path::new(&info.id), embedded.as_path());
+    assert!(h.state().banners().is_empty(), "{:?}", h.state().banners());
+}
+
 /// A finished trace whose response is "中文" split over three byte-level tokens.
 fn chinese_trace() -> Trace {
     const MASK: u32 = 99;
