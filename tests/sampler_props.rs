@@ -228,6 +228,8 @@ fn params_of(s: &Scenario, n_stages: usize) -> SamplerParams {
         order: order_of(s),
         seed: s.seed,
         trace_top_k: 3,
+        suppress_eos: false,
+        stop_at_eos: false,
     }
 }
 

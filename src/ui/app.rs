@@ -1537,8 +1537,11 @@ impl UnmaskApp {
                     });
                 });
                 ui.label(RichText::new(compare::describe_params(&main.trace.header.params)).weak());
-                ui.separator();
                 let frame = self.playback.frame().min(main.trace.frame_count() - 1);
+                if !main.live && frame + 1 == main.trace.frame_count() {
+                    response_line(ui, &main.trace);
+                }
+                ui.separator();
                 egui::ScrollArea::vertical()
                     .id_salt("main_canvas")
                     .auto_shrink([false, false])
@@ -1759,6 +1762,30 @@ fn demo_hover_position(trace: &Trace, frame: usize) -> Option<u32> {
     // A quarter of the way along: early on the canvas, so the popup opens over it.
     let pick = |ps: &[u32]| ps.get(ps.len() / 4).copied();
     pick(&visible).or_else(|| pick(&guessed.iter().map(|(p, _)| *p).collect::<Vec<_>>()))
+}
+
+/// The finished response as `unmask generate` prints it: runs of EOS/EOT cells shown as a dimmed
+/// `⟨eos ×N⟩` (the canvas draws each as a dashed EOS chip), cut at each span's first EOS when the
+/// run's "stop text at EOS" was on.
+fn response_line(ui: &mut egui::Ui, trace: &Trace) {
+    let pieces = crate::generate::response_pieces(trace, trace.header.params.stop_at_eos);
+    ui.horizontal_wrapped(|ui| {
+        ui.spacing_mut().item_spacing.x = 0.0;
+        ui.label(RichText::new("Response: ").strong());
+        for piece in &pieces {
+            match piece {
+                crate::generate::ResponsePiece::Text(t) => {
+                    ui.label(t.as_str());
+                }
+                marker => {
+                    ui.label(RichText::new(marker.plain()).weak().italics())
+                        .on_hover_text(
+                            "End-of-sequence cells: the model chose to end the text here",
+                        );
+                }
+            }
+        }
+    });
 }
 
 /// Open the desktop app and block until its window closes.

@@ -113,6 +113,12 @@ pub fn describe_params(params: &SamplerParams) -> String {
     if params.temperature > 0.0 {
         parts.push(format!("temperature {}", params.temperature));
     }
+    if params.suppress_eos {
+        parts.push("EOS suppressed".into());
+    }
+    if params.stop_at_eos {
+        parts.push("text stops at EOS".into());
+    }
     parts.join(" · ")
 }
 
