@@ -475,6 +475,59 @@ fn folders_and_hub_ids_are_told_apart() {
     ));
 }
 
+#[test]
+fn the_worker_downloads_with_progress_events_and_names_the_model_by_its_hub_id() {
+    use std::time::Duration;
+    use unmask::worker::{WorkerCommand, WorkerEvent, WorkerHandle};
+    let tmp = tempfile::tempdir().unwrap();
+    let hub = FakeHub::start(REPO, repo_files(&fixture("tiny-llada")));
+    let worker = WorkerHandle::spawn_with_hub(None, settings(tmp.path(), &hub.url)).unwrap();
+    assert!(worker.send(WorkerCommand::LoadModel {
+        source: ModelRef::parse(REPO).unwrap(),
+        options: LoadOptions::default(),
+    }));
+    let mut stages = Vec::new();
+    let info = loop {
+        match worker
+            .recv_timeout(Duration::from_secs(60))
+            .expect("an event")
+        {
+            WorkerEvent::LoadProgress { stage, fraction } => {
+                assert!((0.0..=1.0).contains(&fraction), "{stage}: {fraction}");
+                stages.push((stage, fraction));
+            }
+            WorkerEvent::ModelLoaded(info) => break info,
+            other => panic!("unexpected: {other:?}"),
+        }
+    };
+    assert_eq!(info.id, REPO);
+    let downloads: Vec<&(String, f32)> = stages
+        .iter()
+        .filter(|(s, _)| s.starts_with("downloading model.safetensors (3 of 3 files"))
+        .collect();
+    assert!(!downloads.is_empty(), "{stages:?}");
+    assert!(downloads.iter().any(|(_, f)| *f >= 0.999), "{stages:?}");
+
+    // A hub id the fake does not have: a LoadFailed naming it, and the worker stays usable.
+    worker.send(WorkerCommand::LoadModel {
+        source: ModelRef::parse("test-org/absent").unwrap(),
+        options: LoadOptions::default(),
+    });
+    loop {
+        match worker
+            .recv_timeout(Duration::from_secs(60))
+            .expect("an event")
+        {
+            WorkerEvent::LoadProgress { .. } => {}
+            WorkerEvent::LoadFailed(e) => {
+                assert!(e.contains("test-org/absent"), "{e}");
+                break;
+            }
+            other => panic!("unexpected: {other:?}"),
+        }
+    }
+}
+
 // ----- the CLI end to end (environment variables are set on the child only) -----
 
 fn unmask(args: &[&str], cwd: &Path, hf_home: &Path, endpoint: &str, offline: bool) -> Output {

@@ -114,8 +114,17 @@ pub struct WorkerHandle {
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
 
 impl WorkerHandle {
-    /// Start the named worker thread.
+    /// Start the named worker thread (hub settings from the environment at each load).
     pub fn spawn(waker: Option<Waker>) -> std::io::Result<Self> {
+        Self::spawn_inner(waker, None)
+    }
+
+    /// Start the worker with fixed hub settings instead of the environment's (tests, embedding).
+    pub fn spawn_with_hub(waker: Option<Waker>, hub: HubSettings) -> std::io::Result<Self> {
+        Self::spawn_inner(waker, Some(hub))
+    }
+
+    fn spawn_inner(waker: Option<Waker>, hub: Option<HubSettings>) -> std::io::Result<Self> {
         let (cmd_tx, cmd_rx) = bounded(COMMAND_CAPACITY);
         let (ev_tx, ev_rx) = bounded(EVENT_CAPACITY);
         let cancel = Arc::new(AtomicBool::new(false));
@@ -125,6 +134,7 @@ impl WorkerHandle {
             cancel: cancel.clone(),
             waker,
             model: None,
+            hub,
         };
         let thread = std::thread::Builder::new()
             .name("unmask-worker".into())
@@ -183,6 +193,8 @@ struct Worker {
     cancel: Arc<AtomicBool>,
     waker: Option<Waker>,
     model: Option<(String, LoadedModel)>,
+    /// Fixed hub settings; `None` = read the environment at each load.
+    hub: Option<HubSettings>,
 }
 
 /// The text of a caught panic.
@@ -248,7 +260,10 @@ impl Worker {
             let dir = match &source {
                 ModelRef::Folder(dir) => dir.clone(),
                 ModelRef::Hub(_) => {
-                    let settings = HubSettings::from_env().map_err(|e| e.to_string())?;
+                    let settings = match &self.hub {
+                        Some(s) => s.clone(),
+                        None => HubSettings::from_env().map_err(|e| e.to_string())?,
+                    };
                     let mut last: Option<(Instant, String)> = None;
                     let mut on_download = |p: &DownloadProgress| {
                         // Throttled, except at the start and end of each file.
