@@ -1,13 +1,24 @@
 #!/usr/bin/env bash
-# Reproduces assets/model exactly (training is deterministic and --resume is bit-exact).
-# The run was re-planned twice while it ran (the learning-rate schedule's length changed at steps
-# 250 and 750); --stop-after replays those stops. About 65 minutes of CPU on 2 cores.
+# The commands that trained assets/model (v2). It was trained on one NVIDIA H100 in two legs
+# (8.7 minutes of GPU time); `--device cpu` runs the same training on a CPU (about ten hours on
+# 2 cores). GPU training is not bit-reproducible (atomics in candle's CUDA backward); on a CPU
+# the same commands give the same weights every time.
+#   bash assets/model/train.sh [OUT_PREFIX] [DEVICE]     e.g. runs/v2 cuda
+# A CUDA build: `cargo build --release --features cuda`, or .ci/build-cuda.sh on a machine without
+# the CUDA toolkit (then UNMASK_BIN=target-cuda/release/unmask).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-out=${1:-runs/small}
-cargo build --release
-bin=target/release/unmask
-"$bin" train --preset small --seed 0 --steps 3600 --stop-after 250 --out "$out"
-"$bin" train --preset small --steps 2800 --stop-after 750 --resume --out "$out"
-"$bin" train --preset small --steps 2300 --resume --out "$out"
-cp "$out"/{config.json,model.safetensors,tokenizer.json} assets/model/
+out=${1:-runs/v2}
+device=${2:-cuda}
+bin=${UNMASK_BIN:-target/release/unmask}
+[ -x "$bin" ] || cargo build --release
+# Leg 1: the base preset from scratch (with v1's tokenizer, which is this model's tokenizer).
+"$bin" train --preset base --device "$device" --tokenizer assets/model/tokenizer.json \
+  --steps 2000 --warmup-steps 100 --out "$out-leg1"
+# Leg 2: continue with a new schedule, smaller batches, more arithmetic.
+"$bin" train --preset base --device "$device" --init-from "$out-leg1" --batch-size 128 --lr 1e-3 \
+  --arith-fraction 0.85 --steps 2400 --warmup-steps 120 --out "$out-leg2"
+cp "$out-leg2"/{config.json,model.safetensors,tokenizer.json} assets/model/
+# Leg 3 (not yet run): more of the same is what the model card's copying curve asks for, e.g.
+#   "$bin" train --preset base --device cuda --init-from "$out-leg2" --batch-size 128 --lr 1e-3 \
+#     --arith-fraction 0.85 --steps 20000 --warmup-steps 200 --out "$out-leg3"
