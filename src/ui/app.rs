@@ -1016,12 +1016,15 @@ impl UnmaskApp {
         let mut action = PickerAction::None;
         egui::Window::new("Models")
             .open(&mut open)
-            .default_width(560.0)
+            .default_pos([360.0, 40.0])
+            .default_size([720.0, 640.0])
+            .min_width(640.0)
             .vscroll(true)
             .show(ctx, |ui| {
                 action = model_picker::model_picker_ui(ui, &mut self.settings.model_picker, busy);
             });
-        self.settings.model_picker.open = open;
+        // Choosing a model closes the window, so the progress in the model chip is in view.
+        self.settings.model_picker.open = open && action == PickerAction::None;
         match action {
             PickerAction::None => {}
             PickerAction::PickFolder => self.files.pick_model_folder(),

@@ -126,6 +126,9 @@ pub enum PickerAction {
     PickFolder,
 }
 
+/// Width of a preset's description column, points.
+pub const PRESET_TEXT_WIDTH: f32 = 400.0;
+
 /// The label of a preset's load button (tests click it by this label).
 pub fn load_button_label(preset: &ModelPreset) -> String {
     format!("Load {}", preset.name)
@@ -143,37 +146,35 @@ pub fn model_picker_ui(
          Loading runs in the background; progress shows at the top right.",
     );
     ui.separator();
-    egui::Grid::new("model_presets")
-        .num_columns(2)
-        .striped(true)
-        .spacing([12.0, 6.0])
-        .show(ui, |ui| {
-            for preset in &PRESETS {
-                ui.vertical(|ui| {
-                    ui.label(RichText::new(preset.name).strong());
-                    ui.label(
-                        RichText::new(preset.repo.unwrap_or("built in"))
-                            .monospace()
-                            .small(),
-                    );
-                    ui.label(RichText::new(preset.summary()).small());
-                    ui.label(RichText::new(preset.note).small().weak());
-                });
-                let button = ui
-                    .add_enabled(!busy, egui::Button::new(load_button_label(preset)))
-                    .on_disabled_hover_text("A model is loading");
-                if button.clicked() {
-                    action = match preset.repo {
-                        None => PickerAction::LoadEmbedded,
-                        Some(repo) => match ModelRef::parse(repo) {
-                            Ok(model) => PickerAction::Load(model),
-                            Err(_) => PickerAction::None,
-                        },
-                    };
-                }
-                ui.end_row();
+    for preset in &PRESETS {
+        ui.horizontal(|ui| {
+            ui.vertical(|ui| {
+                // A fixed text column, so the load buttons line up and nothing wraps per letter.
+                ui.set_width(PRESET_TEXT_WIDTH);
+                ui.label(RichText::new(preset.name).strong());
+                ui.label(
+                    RichText::new(preset.repo.unwrap_or("built in"))
+                        .monospace()
+                        .small(),
+                );
+                ui.label(RichText::new(preset.summary()).small());
+                ui.label(RichText::new(preset.note).small().weak());
+            });
+            let button = ui
+                .add_enabled(!busy, egui::Button::new(load_button_label(preset)))
+                .on_disabled_hover_text("A model is loading");
+            if button.clicked() {
+                action = match preset.repo {
+                    None => PickerAction::LoadEmbedded,
+                    Some(repo) => match ModelRef::parse(repo) {
+                        Ok(model) => PickerAction::Load(model),
+                        Err(_) => PickerAction::None,
+                    },
+                };
             }
         });
+        ui.add_space(4.0);
+    }
     ui.separator();
     ui.label("Any model on the hub (ORG/NAME, optionally @REVISION), or a local folder:");
     ui.horizontal(|ui| {
