@@ -40,7 +40,7 @@ pub const PRESETS: [ModelPreset; 8] = [
     ModelPreset {
         name: "Embedded model",
         repo: None,
-        params: "5 M",
+        params: "a few M",
         download: "ships with Unmask",
         hardware: "any CPU",
         note: "Trained on arithmetic and Jane Austen; answers the default prompt.",
