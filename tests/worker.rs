@@ -98,10 +98,24 @@ fn a_run_streams_every_step_and_finishes() {
     assert!(!trace.output_ids().contains(&trace.header.canvas.mask_id));
 }
 
+/// The fixture model, 20 ms slower per forward pass: slow enough that a test reading events keeps
+/// up with the worker, so "steps after the cancel" counts from when the cancel was sent.
+struct Slow(Box<dyn Denoiser>);
+
+impl Denoiser for Slow {
+    fn logits(&mut self, tokens: &[u32], rows: &[u32]) -> Result<Vec<f32>, ModelError> {
+        std::thread::sleep(Duration::from_millis(20));
+        self.0.logits(tokens, rows)
+    }
+}
+
 #[test]
 fn cancel_takes_effect_within_one_step() {
     let worker = WorkerHandle::spawn(None).unwrap();
-    load(&worker);
+    let mut model = load_model(&fixture(), &LoadOptions::default()).unwrap();
+    model.denoiser = Box::new(Slow(model.denoiser));
+    worker.send(WorkerCommand::Install(Box::new(model)));
+    assert!(matches!(next(&worker), WorkerEvent::ModelLoaded(_)));
     worker.send(WorkerCommand::Generate {
         run_id: 1,
         request: Box::new(quota_request(40)),
