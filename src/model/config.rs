@@ -162,3 +162,161 @@ impl LladaConfig {
         emb + head + self.n_layers * per_block + d
     }
 }
+
+/// An id key that config.json may write as a number or a list of numbers (`eos_token_id`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    /// `"eos_token_id": 151643`
+    One(u32),
+    /// `"eos_token_id": [151643, 151645]`
+    Many(Vec<u32>),
+}
+
+impl OneOrMany {
+    /// The ids, in order.
+    pub fn ids(&self) -> Vec<u32> {
+        match self {
+            Self::One(id) => vec![*id],
+            Self::Many(ids) => ids.clone(),
+        }
+    }
+}
+
+fn default_qwen_eps() -> f64 {
+    1e-6
+}
+fn default_max_positions() -> usize {
+    32_768
+}
+fn default_hidden_act() -> String {
+    "silu".into()
+}
+
+/// The keys of a Hugging Face Qwen2/Qwen3-style `config.json` (Dream, A2D Qwen2, A2D Qwen3).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QwenConfig {
+    /// Hidden size.
+    pub hidden_size: usize,
+    /// Number of transformer blocks.
+    pub num_hidden_layers: usize,
+    /// Query heads.
+    pub num_attention_heads: usize,
+    /// Key/value heads; defaults to `num_attention_heads`.
+    #[serde(default)]
+    pub num_key_value_heads: Option<usize>,
+    /// Size of one head (Qwen3); defaults to `hidden_size / num_attention_heads`.
+    #[serde(default)]
+    pub head_dim: Option<usize>,
+    /// Hidden size of the SwiGLU MLP.
+    pub intermediate_size: usize,
+    /// Rows of the embedding and the head (may exceed the tokenizer's vocabulary).
+    pub vocab_size: usize,
+    /// Longest sequence.
+    #[serde(default = "default_max_positions")]
+    pub max_position_embeddings: usize,
+    /// RoPE base.
+    #[serde(default = "default_rope_theta")]
+    pub rope_theta: f64,
+    /// RMSNorm epsilon.
+    #[serde(default = "default_qwen_eps")]
+    pub rms_norm_eps: f64,
+    /// The head is the embedding matrix.
+    #[serde(default)]
+    pub tie_word_embeddings: bool,
+    /// Qwen3: biases on q/k/v/o (Qwen2 always has q/k/v bias and no o bias).
+    #[serde(default)]
+    pub attention_bias: Option<bool>,
+    /// MLP activation (only `silu`).
+    #[serde(default = "default_hidden_act")]
+    pub hidden_act: String,
+    /// RoPE scaling (unsupported unless null).
+    #[serde(default)]
+    pub rope_scaling: Option<serde_json::Value>,
+    /// Sliding-window attention (unsupported when true).
+    #[serde(default)]
+    pub use_sliding_window: bool,
+    /// The mask id (Dream names it here).
+    #[serde(default)]
+    pub mask_token_id: Option<u32>,
+    /// End-of-sequence id(s).
+    #[serde(default)]
+    pub eos_token_id: Option<OneOrMany>,
+    /// Padding id.
+    #[serde(default)]
+    pub pad_token_id: Option<u32>,
+    /// Prompt format with a `{prompt}` placeholder (an Unmask extension key).
+    #[serde(default)]
+    pub unmask_prompt_template: Option<String>,
+    /// Unmask extension key: run a plain `qwen2` / `qwen3` (causal LM) config as a bidirectional
+    /// denoiser. Without it such a config is refused, because its weights were trained causally.
+    #[serde(default)]
+    pub unmask_bidirectional: bool,
+    /// Unmask extension key: block-causal attention with this block size (BD3LM checkpoints such
+    /// as dllm-hub's `*-bd3lm-*`, whose config.json does not record the block size).
+    #[serde(default)]
+    pub unmask_block_size: Option<usize>,
+    /// `architectures` as written.
+    #[serde(default)]
+    pub architectures: Vec<String>,
+    /// `model_type` as written.
+    #[serde(default)]
+    pub model_type: Option<String>,
+}
+
+impl QwenConfig {
+    /// Key/value heads, defaulting to the query heads.
+    pub fn kv_heads(&self) -> usize {
+        self.num_key_value_heads.unwrap_or(self.num_attention_heads)
+    }
+
+    /// Size of one attention head.
+    pub fn head_dim(&self) -> usize {
+        self.head_dim
+            .unwrap_or(self.hidden_size / self.num_attention_heads.max(1))
+    }
+
+    /// Check the numbers fit together; the message says which key is wrong.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.hidden_size == 0 || self.num_attention_heads == 0 || self.num_hidden_layers == 0 {
+            return Err(
+                "hidden_size, num_attention_heads and num_hidden_layers must be positive".into(),
+            );
+        }
+        if self.head_dim.is_none() && !self.hidden_size.is_multiple_of(self.num_attention_heads) {
+            return Err(format!(
+                "hidden_size {} is not divisible by num_attention_heads {} (and no head_dim is given)",
+                self.hidden_size, self.num_attention_heads
+            ));
+        }
+        if self.head_dim() == 0 || !self.head_dim().is_multiple_of(2) {
+            return Err(format!(
+                "head size {} must be even for RoPE",
+                self.head_dim()
+            ));
+        }
+        let kv = self.kv_heads();
+        if kv == 0 || !self.num_attention_heads.is_multiple_of(kv) {
+            return Err(format!(
+                "num_key_value_heads {kv} must divide num_attention_heads {}",
+                self.num_attention_heads
+            ));
+        }
+        if self.hidden_act != "silu" {
+            return Err(format!(
+                "hidden_act {:?} is not supported (silu)",
+                self.hidden_act
+            ));
+        }
+        if self.rope_scaling.as_ref().is_some_and(|v| !v.is_null()) {
+            return Err("rope_scaling is not supported (it must be null)".into());
+        }
+        if self.use_sliding_window {
+            return Err("use_sliding_window = true is not supported".into());
+        }
+        if self.unmask_block_size == Some(0) {
+            return Err("unmask_block_size must be positive".into());
+        }
+        Ok(())
+    }
+}

@@ -1,5 +1,5 @@
-//! Reading a model folder (config.json + safetensors + tokenizer.json) and saying exactly what is
-//! wrong with a broken one.
+//! Reading a model folder (config.json + safetensors + tokenizer) of any family and saying exactly
+//! what is wrong with a broken one.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -10,8 +10,12 @@ use candle_nn::VarBuilder;
 use tokenizers::Tokenizer;
 
 use super::config::LladaConfig;
-use super::llada::LladaModel;
-use super::{Denoiser, LladaDenoiser, ModelInfo, dtype_name};
+use super::family::{Family, ModelSpec, SUPPORTED};
+use super::llada::llada_arch;
+pub use super::tokenizer_files::load_tokenizer;
+use super::tokenizer_files::{chat_template, chatml_template, config_token, read_tokenizer_config};
+use super::transformer::Transformer;
+use super::{Denoiser, ModelInfo, TransformerDenoiser, dtype_name};
 
 /// Token names tried, in order, when config.json has no `mask_token_id`.
 pub const MASK_TOKEN_NAMES: [&str; 3] = ["<|mdm_mask|>", "<|mask|>", "[MASK]"];
@@ -80,10 +84,20 @@ pub enum LoadError {
         reason: String,
     },
     /// config.json describes a model family Unmask does not know.
-    #[error(
-        "{path}: unknown architecture {found}; supported: LLaDA (model_type \"llada\", architectures [\"LLaDAModelLM\"])"
-    )]
+    #[error("{path}: unknown architecture {found}; supported: {SUPPORTED}")]
     UnknownArchitecture {
+        /// The config path.
+        path: PathBuf,
+        /// What config.json says.
+        found: String,
+    },
+    /// config.json describes a causal (autoregressive) Qwen model, not a denoiser.
+    #[error(
+        "{path}: {found} is a causal (autoregressive) language model, not a masked-diffusion one; \
+         if this checkpoint was trained as a bidirectional denoiser, add \"unmask_bidirectional\": true \
+         to its config.json (dllm's A2D conversions say model_type \"a2d-qwen2\" / \"a2d-qwen3\" and need nothing)"
+    )]
+    CausalModel {
         /// The config path.
         path: PathBuf,
         /// What config.json says.
@@ -129,7 +143,7 @@ pub enum LoadError {
     },
     /// No mask token id could be found.
     #[error(
-        "{dir}: no mask token: config.json has no mask_token_id and tokenizer.json has none of <|mdm_mask|>, <|mask|>, [MASK]"
+        "{dir}: no mask token: config.json has no mask_token_id, tokenizer_config.json names no mask_token and the tokenizer has none of <|mdm_mask|>, <|mask|>, [MASK]"
     )]
     NoMaskToken {
         /// The folder.
@@ -233,30 +247,7 @@ fn open_safetensors(path: &Path) -> Result<MmapedSafetensors, LoadError> {
 
 /// Expected LLaDA tensor names and shapes (also what training creates).
 pub fn llada_expected(cfg: &LladaConfig) -> BTreeMap<String, Vec<usize>> {
-    let d = cfg.d_model;
-    let kv = cfg.kv_heads() * cfg.head_dim();
-    let rows = cfg.embedding_rows();
-    let m = cfg.mlp_hidden_size;
-    let p = "model.transformer";
-    let mut out = BTreeMap::new();
-    out.insert(format!("{p}.wte.weight"), vec![rows, d]);
-    out.insert(format!("{p}.ln_f.weight"), vec![d]);
-    if !cfg.weight_tying {
-        out.insert(format!("{p}.ff_out.weight"), vec![rows, d]);
-    }
-    for i in 0..cfg.n_layers {
-        let b = format!("{p}.blocks.{i}");
-        out.insert(format!("{b}.attn_norm.weight"), vec![d]);
-        out.insert(format!("{b}.ff_norm.weight"), vec![d]);
-        out.insert(format!("{b}.q_proj.weight"), vec![d, d]);
-        out.insert(format!("{b}.k_proj.weight"), vec![kv, d]);
-        out.insert(format!("{b}.v_proj.weight"), vec![kv, d]);
-        out.insert(format!("{b}.attn_out.weight"), vec![d, d]);
-        out.insert(format!("{b}.ff_proj.weight"), vec![m, d]);
-        out.insert(format!("{b}.up_proj.weight"), vec![m, d]);
-        out.insert(format!("{b}.ff_out.weight"), vec![d, m]);
-    }
-    out
+    llada_arch(cfg).expected_tensors()
 }
 
 fn check_tensors(
@@ -291,42 +282,6 @@ fn check_tensors(
         }
     }
     Ok(())
-}
-
-/// Load the tokenizer of a model folder.
-pub fn load_tokenizer(dir: &Path) -> Result<Tokenizer, LoadError> {
-    let path = dir.join("tokenizer.json");
-    if !path.is_file() {
-        return Err(LoadError::MissingFile {
-            dir: dir.to_path_buf(),
-            file: "tokenizer.json".into(),
-            hint: "Unmask needs the Hugging Face tokenizer.json next to config.json".into(),
-        });
-    }
-    Tokenizer::from_file(&path).map_err(|e| LoadError::Tokenizer {
-        path,
-        reason: e.to_string(),
-    })
-}
-
-/// Which family config.json describes (only `llada` so far).
-fn detect_family(path: &Path, json: &serde_json::Value) -> Result<&'static str, LoadError> {
-    let model_type = json
-        .get("model_type")
-        .and_then(|v| v.as_str())
-        .unwrap_or("");
-    let archs: Vec<&str> = json
-        .get("architectures")
-        .and_then(|v| v.as_array())
-        .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
-        .unwrap_or_default();
-    if model_type.eq_ignore_ascii_case("llada") || archs.iter().any(|a| a.starts_with("LLaDA")) {
-        return Ok("llada");
-    }
-    Err(LoadError::UnknownArchitecture {
-        path: path.to_path_buf(),
-        found: format!("model_type {model_type:?}, architectures {archs:?}"),
-    })
 }
 
 /// Load from a [`super::ModelSource`] (a folder today; the hub later).
@@ -364,20 +319,14 @@ pub fn load_model_with_progress(
         });
     }
     let json = read_json(&config_path)?;
-    let family = detect_family(&config_path, &json)?;
-    let cfg: LladaConfig = serde_json::from_value(json).map_err(|e| LoadError::BadConfig {
-        path: config_path.clone(),
-        reason: e.to_string(),
-    })?;
-    cfg.validate().map_err(|reason| LoadError::BadConfig {
-        path: config_path.clone(),
-        reason,
-    })?;
-    progress("reading tokenizer.json", 0.1);
+    let family = Family::detect(&config_path, &json)?;
+    let spec = ModelSpec::parse(family, &config_path, json)?;
+    progress("reading the tokenizer", 0.1);
     let tokenizer = load_tokenizer(dir)?;
+    let tokenizer_config = read_tokenizer_config(dir)?;
     progress("checking weights", 0.2);
     let weights = find_weights(dir)?;
-    check_tensors(&weights, &llada_expected(&cfg), family)?;
+    check_tensors(&weights, &spec.arch.expected_tensors(), family.name())?;
     progress("loading weights", 0.4);
     let build = |reason: candle_core::Error| LoadError::Build {
         dir: dir.to_path_buf(),
@@ -387,50 +336,24 @@ pub fn load_model_with_progress(
     let vb =
         unsafe { VarBuilder::from_mmaped_safetensors(&weights.files, opts.dtype, &opts.device) }
             .map_err(build)?;
-    let model = LladaModel::load(vb, &cfg).map_err(build)?;
+    let net = Transformer::load(vb, &spec.arch).map_err(build)?;
     progress("ready", 1.0);
 
-    let mask_token_id = cfg
-        .mask_token_id
-        .or_else(|| {
-            MASK_TOKEN_NAMES
-                .iter()
-                .find_map(|n| tokenizer.token_to_id(n))
-        })
-        .ok_or_else(|| LoadError::NoMaskToken {
-            dir: dir.to_path_buf(),
-        })?;
-    let mut eos_token_ids: Vec<u32> = cfg.eos_token_id.into_iter().collect();
-    for name in EOS_TOKEN_NAMES {
-        if let Some(id) = tokenizer.token_to_id(name)
-            && !eos_token_ids.contains(&id)
-        {
-            eos_token_ids.push(id);
-        }
-    }
-    let prompt_template = cfg.unmask_prompt_template.clone().unwrap_or_else(|| {
-        if tokenizer.token_to_id("<|start_header_id|>").is_some() {
-            LLADA_CHAT_TEMPLATE.to_string()
-        } else {
-            "{prompt}".to_string()
-        }
-    });
+    let mask_token_id = mask_token_id(dir, &spec, &tokenizer, tokenizer_config.as_ref())?;
+    let eos_token_ids = eos_token_ids(&spec, &tokenizer, tokenizer_config.as_ref());
+    let prompt_template = spec
+        .prompt_template
+        .clone()
+        .unwrap_or_else(|| family_prompt_template(family, &tokenizer, tokenizer_config.as_ref()));
     let info = ModelInfo {
         id: dir.display().to_string(),
-        family: family.to_string(),
-        vocab_size: cfg.embedding_rows(),
+        family: family.name().to_string(),
+        vocab_size: spec.arch.rows,
         mask_token_id,
         eos_token_ids,
-        max_context: cfg.max_sequence_length,
-        n_params: cfg.n_params(),
-        shape: format!(
-            "{} layers, d_model {}, {} heads ({} kv), mlp {}",
-            cfg.n_layers,
-            cfg.d_model,
-            cfg.n_heads,
-            cfg.kv_heads(),
-            cfg.mlp_hidden_size
-        ),
+        max_context: spec.arch.max_len,
+        n_params: spec.arch.n_params(),
+        shape: spec.shape(),
         dtype: dtype_name(opts.dtype).to_string(),
         device: if opts.device.is_cpu() {
             "cpu".into()
@@ -440,8 +363,87 @@ pub fn load_model_with_progress(
         prompt_template,
     };
     Ok(LoadedModel {
-        denoiser: Box::new(LladaDenoiser { model }),
+        denoiser: Box::new(TransformerDenoiser { net }),
         tokenizer,
         info,
     })
+}
+
+/// The mask id: config.json's `mask_token_id`, else `tokenizer_config.json`'s `mask_token`, else
+/// the first of [`MASK_TOKEN_NAMES`] the tokenizer knows. It must be a row of the logits.
+fn mask_token_id(
+    dir: &Path,
+    spec: &ModelSpec,
+    tokenizer: &Tokenizer,
+    tokenizer_config: Option<&serde_json::Value>,
+) -> Result<u32, LoadError> {
+    let id = spec
+        .mask_token_id
+        .or_else(|| {
+            config_token(tokenizer_config, "mask_token").and_then(|t| tokenizer.token_to_id(&t))
+        })
+        .or_else(|| {
+            MASK_TOKEN_NAMES
+                .iter()
+                .find_map(|n| tokenizer.token_to_id(n))
+        })
+        .ok_or_else(|| LoadError::NoMaskToken {
+            dir: dir.to_path_buf(),
+        })?;
+    if id as usize >= spec.arch.rows {
+        return Err(LoadError::BadConfig {
+            path: dir.join("config.json"),
+            reason: format!(
+                "the mask token id {id} is outside the {} logit rows",
+                spec.arch.rows
+            ),
+        });
+    }
+    Ok(id)
+}
+
+/// Every end id: config.json's `eos_token_id` (one or a list), `tokenizer_config.json`'s
+/// `eos_token`, and each of [`EOS_TOKEN_NAMES`] the tokenizer knows.
+fn eos_token_ids(
+    spec: &ModelSpec,
+    tokenizer: &Tokenizer,
+    tokenizer_config: Option<&serde_json::Value>,
+) -> Vec<u32> {
+    let mut ids = spec.eos_token_ids.clone();
+    let named = config_token(tokenizer_config, "eos_token");
+    let names = named.iter().map(String::as_str).chain(EOS_TOKEN_NAMES);
+    for name in names {
+        if let Some(id) = tokenizer.token_to_id(name)
+            && !ids.contains(&id)
+        {
+            ids.push(id);
+        }
+    }
+    ids.retain(|&id| (id as usize) < spec.arch.rows);
+    ids
+}
+
+/// The family's chat format when the model looks like a chat model: its tokenizer knows the
+/// family's turn markers and its `tokenizer_config.json`, where there is one, has a chat template.
+/// Otherwise the prompt goes in as it is.
+pub fn family_prompt_template(
+    family: Family,
+    tokenizer: &Tokenizer,
+    tokenizer_config: Option<&serde_json::Value>,
+) -> String {
+    let source = chat_template(tokenizer_config);
+    if tokenizer_config.is_some() && source.is_none() {
+        return "{prompt}".into();
+    }
+    match family {
+        Family::Llada if tokenizer.token_to_id("<|start_header_id|>").is_some() => {
+            LLADA_CHAT_TEMPLATE.to_string()
+        }
+        Family::Dream | Family::Qwen2 | Family::Qwen3
+            if tokenizer.token_to_id("<|im_start|>").is_some() =>
+        {
+            chatml_template(source.as_deref())
+        }
+        _ => "{prompt}".into(),
+    }
 }

@@ -1,14 +1,19 @@
 //! Denoisers: models that predict logits for every position of a canvas.
 //!
-//! `load_model` reads a model folder (config.json + safetensors + tokenizer.json), recognises the
-//! family from config.json and returns a boxed [`Denoiser`] with its tokenizer and a [`ModelInfo`].
+//! `load_model` reads a model folder (config.json + safetensors + tokenizer), recognises the
+//! family from config.json (LLaDA, Dream, dllm's A2D Qwen2/Qwen3: see [`family`]) and returns a
+//! boxed [`Denoiser`] with its tokenizer and a [`ModelInfo`]. Every family runs on the one
+//! [`transformer::Transformer`].
 
 pub mod config;
 pub mod device;
+pub mod family;
 pub mod llada;
 pub mod loading;
 pub mod random;
+pub mod tokenizer_files;
 pub mod tokens;
+pub mod transformer;
 
 pub use device::{DeviceChoice, DeviceError};
 pub use loading::{
@@ -58,7 +63,7 @@ pub enum ModelError {
 pub struct ModelInfo {
     /// Folder path, hub id or name the user gave.
     pub id: String,
-    /// Family (`llada`).
+    /// Family (`llada`, `dream`, `qwen2`, `qwen3`).
     pub family: String,
     /// Logit row width.
     pub vocab_size: usize,
@@ -100,7 +105,25 @@ pub fn dtype_name(dtype: DType) -> &'static str {
     }
 }
 
-/// The LLaDA family as a [`Denoiser`].
+/// Refuse a canvas the network cannot take: too long, or holding an id past the logit rows.
+fn check_canvas(tokens: &[u32], max: usize, vocab: usize) -> Result<(), ModelError> {
+    if tokens.len() > max {
+        return Err(ModelError::TooLong {
+            len: tokens.len(),
+            max,
+        });
+    }
+    if let Some((pos, &id)) = tokens
+        .iter()
+        .enumerate()
+        .find(|(_, id)| **id as usize >= vocab)
+    {
+        return Err(ModelError::BadToken { id, pos, vocab });
+    }
+    Ok(())
+}
+
+/// The LLaDA family as a [`Denoiser`] (kept with its config, as training and `bench` build it).
 pub struct LladaDenoiser {
     /// The network.
     pub model: llada::LladaModel,
@@ -109,24 +132,29 @@ pub struct LladaDenoiser {
 impl Denoiser for LladaDenoiser {
     fn logits(&mut self, tokens: &[u32], rows: &[u32]) -> Result<Vec<f32>, ModelError> {
         let cfg = self.model.config();
-        if tokens.len() > cfg.max_sequence_length {
-            return Err(ModelError::TooLong {
-                len: tokens.len(),
-                max: cfg.max_sequence_length,
-            });
-        }
-        let vocab = cfg.embedding_rows();
-        if let Some((pos, &id)) = tokens
-            .iter()
-            .enumerate()
-            .find(|(_, id)| **id as usize >= vocab)
-        {
-            return Err(ModelError::BadToken { id, pos, vocab });
-        }
+        check_canvas(tokens, cfg.max_sequence_length, cfg.embedding_rows())?;
         if rows.is_empty() {
             return Ok(Vec::new());
         }
         let logits = self.model.logits_rows(tokens, rows)?;
+        Ok(logits.flatten_all()?.to_vec1::<f32>()?)
+    }
+}
+
+/// Any family's network as a [`Denoiser`] (what `load_model` returns).
+pub struct TransformerDenoiser {
+    /// The network.
+    pub net: transformer::Transformer,
+}
+
+impl Denoiser for TransformerDenoiser {
+    fn logits(&mut self, tokens: &[u32], rows: &[u32]) -> Result<Vec<f32>, ModelError> {
+        let arch = self.net.arch();
+        check_canvas(tokens, arch.max_len, arch.rows)?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let logits = self.net.logits_rows(tokens, rows)?;
         Ok(logits.flatten_all()?.to_vec1::<f32>()?)
     }
 }

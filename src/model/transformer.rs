@@ -1,0 +1,453 @@
+//! One pre-norm transformer for every family, parameterised by a small [`Arch`]: tensor names,
+//! biases, per-head q/k norms, the attention pattern and the logit shift.
+//!
+//! LLaDA, Dream and the A2D Qwen2/Qwen3 conversions are the same network (RMSNorm → attention
+//! with rotate-half RoPE → residual → RMSNorm → SwiGLU MLP → residual, final RMSNorm, LM head);
+//! they differ only in what [`Arch`] records. `training = true` switches to candle ops that have a
+//! backward pass (the fused RMSNorm/RoPE/softmax kernels have none).
+
+use candle_core::{D, DType, Device, Module, Result, Tensor};
+use candle_nn::{Linear, VarBuilder};
+
+/// Checkpoint tensor names of one family (each without its `.weight` / `.bias` suffix).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TensorNames {
+    /// Token embedding.
+    pub embed: &'static str,
+    /// Prefix of block `i`: `{layers}.{i}`.
+    pub layers: &'static str,
+    /// RMSNorm before attention (inside a block).
+    pub attn_norm: &'static str,
+    /// Query projection.
+    pub q_proj: &'static str,
+    /// Key projection.
+    pub k_proj: &'static str,
+    /// Value projection.
+    pub v_proj: &'static str,
+    /// Attention output projection.
+    pub o_proj: &'static str,
+    /// Per-head RMSNorm on queries and keys (Qwen3), when the family has them.
+    pub qk_norm: Option<(&'static str, &'static str)>,
+    /// RMSNorm before the MLP.
+    pub ff_norm: &'static str,
+    /// MLP gate (SiLU applied to it).
+    pub gate_proj: &'static str,
+    /// MLP up projection.
+    pub up_proj: &'static str,
+    /// MLP down projection.
+    pub down_proj: &'static str,
+    /// Final RMSNorm.
+    pub final_norm: &'static str,
+    /// LM head (unused with tied embeddings).
+    pub head: &'static str,
+}
+
+/// LLaDA / OLMo names (`model.transformer.blocks.{i}.q_proj` …).
+pub const LLADA_NAMES: TensorNames = TensorNames {
+    embed: "model.transformer.wte",
+    layers: "model.transformer.blocks",
+    attn_norm: "attn_norm",
+    q_proj: "q_proj",
+    k_proj: "k_proj",
+    v_proj: "v_proj",
+    o_proj: "attn_out",
+    qk_norm: None,
+    ff_norm: "ff_norm",
+    gate_proj: "ff_proj",
+    up_proj: "up_proj",
+    down_proj: "ff_out",
+    final_norm: "model.transformer.ln_f",
+    head: "model.transformer.ff_out",
+};
+
+/// Qwen2 names (Dream, A2D Qwen2): `model.layers.{i}.self_attn.q_proj` ….
+pub const QWEN2_NAMES: TensorNames = TensorNames {
+    embed: "model.embed_tokens",
+    layers: "model.layers",
+    attn_norm: "input_layernorm",
+    q_proj: "self_attn.q_proj",
+    k_proj: "self_attn.k_proj",
+    v_proj: "self_attn.v_proj",
+    o_proj: "self_attn.o_proj",
+    qk_norm: None,
+    ff_norm: "post_attention_layernorm",
+    gate_proj: "mlp.gate_proj",
+    up_proj: "mlp.up_proj",
+    down_proj: "mlp.down_proj",
+    final_norm: "model.norm",
+    head: "lm_head",
+};
+
+/// Qwen3 names: Qwen2's plus `self_attn.q_norm` / `self_attn.k_norm`.
+pub const QWEN3_NAMES: TensorNames = TensorNames {
+    qk_norm: Some(("self_attn.q_norm", "self_attn.k_norm")),
+    ..QWEN2_NAMES
+};
+
+/// Everything that tells the families apart, plus the sizes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Arch {
+    /// Tensor names.
+    pub names: TensorNames,
+    /// Hidden size.
+    pub d_model: usize,
+    /// Transformer blocks.
+    pub n_layers: usize,
+    /// Query heads.
+    pub n_heads: usize,
+    /// Key/value heads (grouped-query attention when fewer than `n_heads`).
+    pub n_kv_heads: usize,
+    /// Size of one head (Qwen3 may set it apart from `d_model / n_heads`).
+    pub head_dim: usize,
+    /// MLP hidden size.
+    pub ffn: usize,
+    /// Rows of the embedding and the head (the logit width).
+    pub rows: usize,
+    /// Longest sequence (RoPE table length).
+    pub max_len: usize,
+    /// RoPE base.
+    pub rope_theta: f64,
+    /// RMSNorm epsilon.
+    pub eps: f64,
+    /// The head is the embedding matrix.
+    pub tied: bool,
+    /// q/k/v projections carry a bias.
+    pub qkv_bias: bool,
+    /// The output projection carries a bias.
+    pub o_bias: bool,
+    /// The logit for position i comes from the hidden state at i−1 (Dream); position 0 keeps its own.
+    pub shift_logits: bool,
+    /// `Some(b)`: block-causal attention (a query in block `i / b` sees keys in blocks ≤ its own);
+    /// `None`: fully bidirectional.
+    pub block_size: Option<usize>,
+}
+
+impl Arch {
+    /// Width of the concatenated query heads.
+    pub fn q_dim(&self) -> usize {
+        self.n_heads * self.head_dim
+    }
+
+    /// Width of the concatenated key (or value) heads.
+    pub fn kv_dim(&self) -> usize {
+        self.n_kv_heads * self.head_dim
+    }
+
+    /// Every tensor the checkpoint must hold, with its shape.
+    pub fn expected_tensors(&self) -> std::collections::BTreeMap<String, Vec<usize>> {
+        let n = &self.names;
+        let (d, q, kv, m) = (self.d_model, self.q_dim(), self.kv_dim(), self.ffn);
+        let mut out = std::collections::BTreeMap::new();
+        out.insert(format!("{}.weight", n.embed), vec![self.rows, d]);
+        out.insert(format!("{}.weight", n.final_norm), vec![d]);
+        if !self.tied {
+            out.insert(format!("{}.weight", n.head), vec![self.rows, d]);
+        }
+        for i in 0..self.n_layers {
+            let b = format!("{}.{i}", n.layers);
+            let mut put = |name: &str, suffix: &str, shape: Vec<usize>| {
+                out.insert(format!("{b}.{name}.{suffix}"), shape);
+            };
+            put(n.attn_norm, "weight", vec![d]);
+            put(n.ff_norm, "weight", vec![d]);
+            put(n.q_proj, "weight", vec![q, d]);
+            put(n.k_proj, "weight", vec![kv, d]);
+            put(n.v_proj, "weight", vec![kv, d]);
+            put(n.o_proj, "weight", vec![d, q]);
+            if self.qkv_bias {
+                put(n.q_proj, "bias", vec![q]);
+                put(n.k_proj, "bias", vec![kv]);
+                put(n.v_proj, "bias", vec![kv]);
+            }
+            if self.o_bias {
+                put(n.o_proj, "bias", vec![d]);
+            }
+            if let Some((qn, kn)) = n.qk_norm {
+                put(qn, "weight", vec![self.head_dim]);
+                put(kn, "weight", vec![self.head_dim]);
+            }
+            put(n.gate_proj, "weight", vec![m, d]);
+            put(n.up_proj, "weight", vec![m, d]);
+            put(n.down_proj, "weight", vec![d, m]);
+        }
+        out
+    }
+
+    /// Parameter count of the checkpoint.
+    pub fn n_params(&self) -> usize {
+        self.expected_tensors()
+            .values()
+            .map(|s| s.iter().product::<usize>())
+            .sum()
+    }
+
+    /// The hidden-state row whose logits are reported for canvas position `row`.
+    pub fn source_row(&self, row: u32) -> u32 {
+        if self.shift_logits {
+            row.saturating_sub(1)
+        } else {
+            row
+        }
+    }
+}
+
+/// One transformer block.
+#[derive(Clone, Debug)]
+struct Block {
+    attn_norm: Tensor,
+    q_proj: Linear,
+    k_proj: Linear,
+    v_proj: Linear,
+    o_proj: Linear,
+    qk_norm: Option<(Tensor, Tensor)>,
+    ff_norm: Tensor,
+    gate_proj: Linear,
+    up_proj: Linear,
+    down_proj: Linear,
+}
+
+/// The network of any family.
+#[derive(Clone, Debug)]
+pub struct Transformer {
+    arch: Arch,
+    embed: Tensor,
+    blocks: Vec<Block>,
+    final_norm: Tensor,
+    head: Tensor,
+    cos: Tensor,
+    sin: Tensor,
+    dtype: DType,
+}
+
+fn linear(
+    vb: &VarBuilder,
+    out_dim: usize,
+    in_dim: usize,
+    name: &str,
+    bias: bool,
+) -> Result<Linear> {
+    let weight = vb.get((out_dim, in_dim), &format!("{name}.weight"))?;
+    let bias = if bias {
+        Some(vb.get(out_dim, &format!("{name}.bias"))?)
+    } else {
+        None
+    };
+    Ok(Linear::new(weight, bias))
+}
+
+impl Transformer {
+    /// Walk the checkpoint's tensor names as `arch.names` spells them.
+    pub fn load(vb: VarBuilder, arch: &Arch) -> Result<Self> {
+        let n = &arch.names;
+        let (d, q, kv, m) = (arch.d_model, arch.q_dim(), arch.kv_dim(), arch.ffn);
+        let embed = vb.get((arch.rows, d), &format!("{}.weight", n.embed))?;
+        let mut blocks = Vec::with_capacity(arch.n_layers);
+        for i in 0..arch.n_layers {
+            let vbb = vb.pp(format!("{}.{i}", n.layers));
+            let qk_norm = match n.qk_norm {
+                Some((qn, kn)) => Some((
+                    vbb.get(arch.head_dim, &format!("{qn}.weight"))?,
+                    vbb.get(arch.head_dim, &format!("{kn}.weight"))?,
+                )),
+                None => None,
+            };
+            blocks.push(Block {
+                attn_norm: vbb.get(d, &format!("{}.weight", n.attn_norm))?,
+                q_proj: linear(&vbb, q, d, n.q_proj, arch.qkv_bias)?,
+                k_proj: linear(&vbb, kv, d, n.k_proj, arch.qkv_bias)?,
+                v_proj: linear(&vbb, kv, d, n.v_proj, arch.qkv_bias)?,
+                o_proj: linear(&vbb, d, q, n.o_proj, arch.o_bias)?,
+                qk_norm,
+                ff_norm: vbb.get(d, &format!("{}.weight", n.ff_norm))?,
+                gate_proj: linear(&vbb, m, d, n.gate_proj, false)?,
+                up_proj: linear(&vbb, m, d, n.up_proj, false)?,
+                down_proj: linear(&vbb, d, m, n.down_proj, false)?,
+            });
+        }
+        let final_norm = vb.get(d, &format!("{}.weight", n.final_norm))?;
+        let head = if arch.tied {
+            embed.clone()
+        } else {
+            vb.get((arch.rows, d), &format!("{}.weight", n.head))?
+        };
+        let (cos, sin) = rope_tables(arch, vb.device())?;
+        Ok(Self {
+            arch: arch.clone(),
+            embed,
+            blocks,
+            final_norm,
+            head,
+            cos,
+            sin,
+            dtype: vb.dtype(),
+        })
+    }
+
+    /// What this network was built from.
+    pub fn arch(&self) -> &Arch {
+        &self.arch
+    }
+
+    /// The device the weights live on.
+    pub fn device(&self) -> &Device {
+        self.embed.device()
+    }
+
+    fn rms_norm(&self, x: &Tensor, w: &Tensor, training: bool) -> Result<Tensor> {
+        let eps = self.arch.eps as f32;
+        if training {
+            candle_nn::ops::rms_norm_slow(x, w, eps)
+        } else if self.dtype == DType::F32 {
+            candle_nn::ops::rms_norm(&x.contiguous()?, w, eps)
+        } else {
+            // RMSNorm in fp32, as the references do.
+            let x32 = x.to_dtype(DType::F32)?.contiguous()?;
+            let y = candle_nn::ops::rms_norm(&x32, &w.to_dtype(DType::F32)?, eps)?;
+            y.to_dtype(self.dtype)
+        }
+    }
+
+    fn rope(&self, x: &Tensor, seq_len: usize, training: bool) -> Result<Tensor> {
+        let cos = self.cos.narrow(0, 0, seq_len)?;
+        let sin = self.sin.narrow(0, 0, seq_len)?;
+        let x32 = x.to_dtype(DType::F32)?.contiguous()?;
+        let y = if training {
+            candle_nn::rotary_emb::rope_slow(&x32, &cos, &sin)?
+        } else {
+            candle_nn::rotary_emb::rope(&x32, &cos, &sin)?
+        };
+        y.to_dtype(self.dtype)
+    }
+
+    /// `0` where a query may see a key, `-inf` elsewhere, `[seq, seq]` (block-causal only).
+    fn attention_bias(&self, s: usize) -> Result<Option<Tensor>> {
+        let Some(block) = self.arch.block_size else {
+            return Ok(None);
+        };
+        let block = block.max(1);
+        let bias: Vec<f32> = (0..s)
+            .flat_map(|q| {
+                (0..s).map(move |k| {
+                    if k / block <= q / block {
+                        0.0
+                    } else {
+                        f32::NEG_INFINITY
+                    }
+                })
+            })
+            .collect();
+        Tensor::from_vec(bias, (s, s), self.device()).map(Some)
+    }
+
+    fn attention(
+        &self,
+        block: &Block,
+        x: &Tensor,
+        bias: Option<&Tensor>,
+        training: bool,
+    ) -> Result<Tensor> {
+        let (b, s, _d) = x.dims3()?;
+        let h = self.arch.n_heads;
+        let kvh = self.arch.n_kv_heads;
+        let hd = self.arch.head_dim;
+        let q = block.q_proj.forward(x)?.reshape((b, s, h, hd))?;
+        let k = block.k_proj.forward(x)?.reshape((b, s, kvh, hd))?;
+        let v = block.v_proj.forward(x)?.reshape((b, s, kvh, hd))?;
+        // Qwen3: RMSNorm over each head's vector, before RoPE.
+        let (q, k) = match &block.qk_norm {
+            Some((qn, kn)) => (
+                self.rms_norm(&q, qn, training)?,
+                self.rms_norm(&k, kn, training)?,
+            ),
+            None => (q, k),
+        };
+        let q = self.rope(&q.transpose(1, 2)?, s, training)?;
+        let k = self.rope(&k.transpose(1, 2)?, s, training)?;
+        let v = v.transpose(1, 2)?;
+        // Consecutive query heads share one K/V head (torch's repeat_interleave).
+        let (k, v) = if kvh != h {
+            let rep = h / kvh;
+            let expand = |t: &Tensor| -> Result<Tensor> {
+                t.unsqueeze(2)?
+                    .expand((b, kvh, rep, s, hd))?
+                    .reshape((b, h, s, hd))
+            };
+            (expand(&k)?, expand(&v.contiguous()?)?)
+        } else {
+            (k.contiguous()?, v.contiguous()?)
+        };
+        let scale = 1.0 / (hd as f64).sqrt();
+        // Scores and softmax in fp32; no causal mask: every position sees every other (or, with a
+        // block size, every position of its own and earlier blocks).
+        let mut scores = (q
+            .to_dtype(DType::F32)?
+            .matmul(&k.to_dtype(DType::F32)?.t()?)?
+            * scale)?;
+        if let Some(bias) = bias {
+            scores = scores.broadcast_add(bias)?;
+        }
+        let probs = if training {
+            candle_nn::ops::softmax(&scores, D::Minus1)?
+        } else {
+            candle_nn::ops::softmax_last_dim(&scores)?
+        };
+        let out = probs.to_dtype(self.dtype)?.matmul(&v)?;
+        let out = out.transpose(1, 2)?.reshape((b, s, h * hd))?;
+        block.o_proj.forward(&out)
+    }
+
+    /// Final hidden states after the last norm, `[batch, seq, d_model]` (not yet shifted).
+    pub fn hidden(&self, ids: &Tensor, training: bool) -> Result<Tensor> {
+        let (_b, s) = ids.dims2()?;
+        if s > self.arch.max_len {
+            candle_core::bail!(
+                "sequence of {s} tokens exceeds the model's context of {}",
+                self.arch.max_len
+            );
+        }
+        let bias = self.attention_bias(s)?;
+        let mut x =
+            candle_nn::Embedding::new(self.embed.clone(), self.arch.d_model).forward(ids)?;
+        for block in &self.blocks {
+            let n = self.rms_norm(&x, &block.attn_norm, training)?;
+            x = (&x + self.attention(block, &n, bias.as_ref(), training)?)?;
+            let n = self.rms_norm(&x, &block.ff_norm, training)?;
+            let gate = candle_nn::ops::silu(&block.gate_proj.forward(&n)?)?;
+            let up = block.up_proj.forward(&n)?;
+            x = (&x + block.down_proj.forward(&(gate * up)?)?)?;
+        }
+        self.rms_norm(&x, &self.final_norm, training)
+    }
+
+    /// LM head applied to hidden states `[n, d_model]` → `[n, rows]`.
+    pub fn head_logits(&self, hidden: &Tensor) -> Result<Tensor> {
+        hidden.matmul(&self.head.t()?)
+    }
+
+    /// Logits (f32) of the given canvas rows of one sequence, `[rows.len(), rows]`; only those
+    /// rows go through the LM head. With a shifted family, row i reads hidden state i−1.
+    pub fn logits_rows(&self, tokens: &[u32], rows: &[u32]) -> Result<Tensor> {
+        let device = self.device();
+        let ids = Tensor::new(tokens, device)?.unsqueeze(0)?;
+        let h = self.hidden(&ids, false)?.squeeze(0)?;
+        let source: Vec<u32> = rows.iter().map(|&r| self.arch.source_row(r)).collect();
+        let idx = Tensor::new(source.as_slice(), device)?;
+        let h = h.index_select(&idx, 0)?;
+        self.head_logits(&h)?.to_dtype(DType::F32)
+    }
+}
+
+/// Rotate-half RoPE tables in fp32, `[max_len, head_dim / 2]`; `inv_freq = 1/θ^(2i/head_dim)`.
+fn rope_tables(arch: &Arch, device: &Device) -> Result<(Tensor, Tensor)> {
+    let hd = arch.head_dim;
+    let inv_freq: Vec<f32> = (0..hd / 2)
+        .map(|i| (1.0 / arch.rope_theta.powf(2.0 * i as f64 / hd as f64)) as f32)
+        .collect();
+    let n = arch.max_len;
+    let inv_freq = Tensor::new(inv_freq.as_slice(), device)?.reshape((1, hd / 2))?;
+    let t = Tensor::arange(0u32, n as u32, device)?
+        .to_dtype(DType::F32)?
+        .reshape((n, 1))?;
+    let freqs = t.broadcast_mul(&inv_freq)?;
+    Ok((freqs.cos()?, freqs.sin()?))
+}
