@@ -210,6 +210,38 @@ fn a2d_models_take_the_mask_from_tokenizer_config() {
 }
 
 #[test]
+fn an_a2d_tokenizer_without_a_mask_gets_one_appended_as_dllm_does() {
+    let (_t, dir) = copy_fixture("tiny-qwen3");
+    let size = load_dtype(&dir, DType::F32).tokenizer.get_vocab_size(true);
+    // Drop <|mask|> (the last added token) from both tokenizer files.
+    let path = dir.join("tokenizer.json");
+    let mut tok = read_json(&path);
+    tok["added_tokens"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|t| t["content"] != "<|mask|>");
+    std::fs::write(&path, serde_json::to_string(&tok).unwrap()).unwrap();
+    let path = dir.join("tokenizer_config.json");
+    let mut cfg = read_json(&path);
+    let cfg_map = cfg.as_object_mut().unwrap();
+    cfg_map.remove("mask_token");
+    let decoder = cfg_map["added_tokens_decoder"].as_object_mut().unwrap();
+    decoder.retain(|_, t| t["content"] != "<|mask|>");
+    std::fs::write(&path, serde_json::to_string(&cfg).unwrap()).unwrap();
+
+    let model = load_dtype(&dir, DType::F32);
+    assert_eq!(
+        model.info.mask_token_id as usize,
+        size - 1,
+        "the next id after the vocabulary"
+    );
+    assert_eq!(
+        model.tokenizer.token_to_id("<|mask|>"),
+        Some(model.info.mask_token_id)
+    );
+}
+
+#[test]
 fn vocab_and_merges_tokenize_like_the_equivalent_tokenizer_json() {
     // tiny-dream's vocab.json + merges.txt and tiny-qwen2's tokenizer.json hold the same BPE.
     let from_files = load("tiny-dream").tokenizer;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use candle_core::safetensors::MmapedSafetensors;
 use candle_core::{DType, Device};
 use candle_nn::VarBuilder;
-use tokenizers::Tokenizer;
+use tokenizers::{AddedToken, Tokenizer};
 
 use super::config::LladaConfig;
 use super::family::{Family, ModelSpec, SUPPORTED};
@@ -322,7 +322,7 @@ pub fn load_model_with_progress(
     let family = Family::detect(&config_path, &json)?;
     let spec = ModelSpec::parse(family, &config_path, json)?;
     progress("reading the tokenizer", 0.1);
-    let tokenizer = load_tokenizer(dir)?;
+    let mut tokenizer = load_tokenizer(dir)?;
     let tokenizer_config = read_tokenizer_config(dir)?;
     progress("checking weights", 0.2);
     let weights = find_weights(dir)?;
@@ -339,7 +339,7 @@ pub fn load_model_with_progress(
     let net = Transformer::load(vb, &spec.arch).map_err(build)?;
     progress("ready", 1.0);
 
-    let mask_token_id = mask_token_id(dir, &spec, &tokenizer, tokenizer_config.as_ref())?;
+    let mask_token_id = mask_token_id(dir, &spec, &mut tokenizer, tokenizer_config.as_ref())?;
     let eos_token_ids = eos_token_ids(&spec, &tokenizer, tokenizer_config.as_ref());
     let prompt_template = spec
         .prompt_template
@@ -370,14 +370,17 @@ pub fn load_model_with_progress(
 }
 
 /// The mask id: config.json's `mask_token_id`, else `tokenizer_config.json`'s `mask_token`, else
-/// the first of [`MASK_TOKEN_NAMES`] the tokenizer knows. It must be a row of the logits.
+/// the first of [`MASK_TOKEN_NAMES`] the tokenizer knows. For dllm's A2D Qwen models whose saved
+/// tokenizer lacks it, `<|mask|>` is added as the next id, as dllm's own `get_tokenizer` does at
+/// load time (`tokenizer.add_special_tokens({"mask_token": "<|mask|>"})`, dllm/utils/models.py).
+/// It must be a row of the logits.
 fn mask_token_id(
     dir: &Path,
     spec: &ModelSpec,
-    tokenizer: &Tokenizer,
+    tokenizer: &mut Tokenizer,
     tokenizer_config: Option<&serde_json::Value>,
 ) -> Result<u32, LoadError> {
-    let id = spec
+    let found = spec
         .mask_token_id
         .or_else(|| {
             config_token(tokenizer_config, "mask_token").and_then(|t| tokenizer.token_to_id(&t))
@@ -386,10 +389,30 @@ fn mask_token_id(
             MASK_TOKEN_NAMES
                 .iter()
                 .find_map(|n| tokenizer.token_to_id(n))
-        })
-        .ok_or_else(|| LoadError::NoMaskToken {
-            dir: dir.to_path_buf(),
-        })?;
+        });
+    let a2d = matches!(spec.family, Family::Qwen2 | Family::Qwen3);
+    let id = match found {
+        Some(id) => id,
+        None if a2d => {
+            let added = tokenizer
+                .add_special_tokens([AddedToken::from("<|mask|>", true)])
+                .map_err(|e| LoadError::Tokenizer {
+                    path: dir.to_path_buf(),
+                    reason: format!("cannot add <|mask|>: {e}"),
+                })?;
+            tokenizer
+                .token_to_id("<|mask|>")
+                .filter(|_| added == 1)
+                .ok_or_else(|| LoadError::NoMaskToken {
+                    dir: dir.to_path_buf(),
+                })?
+        }
+        None => {
+            return Err(LoadError::NoMaskToken {
+                dir: dir.to_path_buf(),
+            });
+        }
+    };
     if id as usize >= spec.arch.rows {
         return Err(LoadError::BadConfig {
             path: dir.join("config.json"),
