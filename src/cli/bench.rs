@@ -29,7 +29,7 @@ pub struct BenchArgs {
     #[command(flatten)]
     pub sampler: SamplerArgs,
     /// Instead of a model folder, time a random-weight model of a real model's size
-    /// (llada-8b, llada-1b): forward passes and whole runs at each --gen-lengths, one token per
+    /// (llada-8b, dream-7b, qwen3-0.6b, qwen2.5-coder-0.5b): forward passes and whole runs at each --gen-lengths, one token per
     /// step versus threshold decoding. Use --device cuda and --dtype bf16 on a GPU.
     #[arg(long, conflicts_with = "model")]
     pub shape: Option<String>,
@@ -185,30 +185,34 @@ fn rayon_threads() -> String {
 /// `--shape`: a random-weight model at a real model's size, timed on token ids (no tokenizer).
 fn shape_bench(args: &BenchArgs, shape: &str) -> Result<()> {
     use crate::canvas::{Canvas, plain_template};
-    use crate::model::{Denoiser, LladaDenoiser, random};
+    use crate::model::{Denoiser, TransformerDenoiser, random};
     use crate::sampler::Sampler;
     use rand::{Rng, SeedableRng};
 
-    let Some(cfg) = random::shape_config(shape) else {
+    let Some(spec) = random::shape_spec(shape) else {
         let names: Vec<&str> = random::SHAPES.iter().map(|(n, _)| *n).collect();
         bail!("unknown --shape {shape:?}: use one of {}", names.join(", "));
     };
+    let spec = spec?;
     let dtype = crate::model::parse_dtype(&args.model.dtype).map_err(anyhow::Error::msg)?;
     let device = args.model.device.open()?;
     let t_init = Instant::now();
-    let model = random::random_llada(&cfg, dtype, &device)?;
-    let n_params = cfg.n_params();
+    let net = random::random_transformer(&spec, dtype, &device)?;
+    let n_params = spec.arch.n_params();
     crate::model::device::synchronize(&device)?;
     println!(
-        "random-weight {shape} ({:.2} B params, {}, {}) made in {:.1} s",
+        "random-weight {shape} ({}, {:.2} B params, {}, {}) made in {:.1} s",
+        spec.family.name(),
         n_params as f64 / 1e9,
         args.model.dtype,
         args.model.device.name(),
         t_init.elapsed().as_secs_f64()
     );
-    let mut denoiser = LladaDenoiser { model };
-    let vocab = cfg.vocab_size;
-    let mask = cfg.mask_token_id.unwrap_or(0);
+    let mut denoiser = TransformerDenoiser { net };
+    let vocab = spec.arch.rows;
+    let max_len = spec.arch.max_len;
+    // A mask id inside the vocabulary (the A2D Qwen tokenizers append theirs after it).
+    let mask = spec.mask_token_id.unwrap_or(vocab as u32 - 1);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
     let prompt: Vec<u32> = (0..32).map(|_| rng.random_range(0..mask)).collect();
 
@@ -255,13 +259,10 @@ fn shape_bench(args: &BenchArgs, shape: &str) -> Result<()> {
                 ..args.sampler.clone()
             };
             let params = sampler_args.params(gen_length)?;
-            let mut canvas = Canvas::build(
-                &prompt,
-                &plain_template(gen_length),
-                mask,
-                cfg.max_sequence_length,
-                |_| Err("no text in a shape benchmark".into()),
-            )?;
+            let mut canvas =
+                Canvas::build(&prompt, &plain_template(gen_length), mask, max_len, |_| {
+                    Err("no text in a shape benchmark".into())
+                })?;
             let mut sampler = Sampler::new(params, &canvas, vocab)?;
             let started = Instant::now();
             let mut forward_ms = 0.0;
