@@ -38,6 +38,47 @@ pub struct BenchArgs {
     pub json: bool,
 }
 
+/// Median milliseconds of one forward pass at each canvas length (half masked, half ordinary
+/// tokens: a mid-run canvas), printed as a table and returned as JSON rows.
+fn time_forwards(
+    denoiser: &mut dyn crate::model::Denoiser,
+    lengths: &[usize],
+    repeats: usize,
+    mask_id: u32,
+    vocab_size: usize,
+    max_context: usize,
+) -> Result<Vec<serde_json::Value>> {
+    println!("{:>8} {:>12} {:>10}", "length", "forward ms", "steps/s");
+    let mut forward = Vec::new();
+    for &len in lengths {
+        if len > max_context || len == 0 {
+            println!("{len:>8} {:>12} {:>10}", "skipped", "(context)");
+            continue;
+        }
+        let tokens: Vec<u32> = (0..len as u32)
+            .map(|i| {
+                if i % 2 == 0 {
+                    mask_id
+                } else {
+                    (i * 7919) % vocab_size as u32
+                }
+            })
+            .collect();
+        let rows: Vec<u32> = (0..len as u32).step_by(2).collect();
+        denoiser.logits(&tokens, &rows)?;
+        let mut times = Vec::new();
+        for _ in 0..repeats {
+            let t = Instant::now();
+            denoiser.logits(&tokens, &rows)?;
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        let ms = median(times);
+        println!("{len:>8} {ms:>12.2} {:>10.1}", 1e3 / ms);
+        forward.push(serde_json::json!({"length": len, "forward_ms": ms, "steps_per_s": 1e3 / ms}));
+    }
+    Ok(forward)
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
@@ -61,35 +102,14 @@ pub fn bench_cmd(args: BenchArgs) -> Result<()> {
         info.dtype,
         rayon_threads()
     );
-    println!("{:>8} {:>12} {:>10}", "length", "forward ms", "steps/s");
-    let mut forward = Vec::new();
-    for &len in &args.lengths {
-        if len > info.max_context || len == 0 {
-            println!("{len:>8} {:>12} {:>10}", "skipped", "(context)");
-            continue;
-        }
-        // Half the canvas masked, the rest ordinary tokens: a mid-run canvas.
-        let tokens: Vec<u32> = (0..len)
-            .map(|i| {
-                if i % 2 == 0 {
-                    info.mask_token_id
-                } else {
-                    (i as u32 * 7919) % info.vocab_size as u32
-                }
-            })
-            .collect();
-        let rows: Vec<u32> = (0..len as u32).step_by(2).collect();
-        model.denoiser.logits(&tokens, &rows)?;
-        let mut times = Vec::new();
-        for _ in 0..args.repeats {
-            let t = Instant::now();
-            model.denoiser.logits(&tokens, &rows)?;
-            times.push(t.elapsed().as_secs_f64() * 1e3);
-        }
-        let ms = median(times);
-        println!("{len:>8} {ms:>12.2} {:>10.1}", 1e3 / ms);
-        forward.push(serde_json::json!({"length": len, "forward_ms": ms, "steps_per_s": 1e3 / ms}));
-    }
+    let forward = time_forwards(
+        model.denoiser.as_mut(),
+        &args.lengths,
+        args.repeats,
+        info.mask_token_id,
+        info.vocab_size,
+        info.max_context,
+    )?;
     let mut runs = Vec::new();
     println!(
         "\n{:<22} {:>7} {:>7} {:>11} {:>10} {:>9}   settings: {}",
@@ -216,24 +236,14 @@ fn shape_bench(args: &BenchArgs, shape: &str) -> Result<()> {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
     let prompt: Vec<u32> = (0..32).map(|_| rng.random_range(0..mask)).collect();
 
-    println!("{:>8} {:>12} {:>10}", "length", "forward ms", "steps/s");
-    let mut forward = Vec::new();
-    for &len in &args.lengths {
-        let tokens: Vec<u32> = (0..len as u32)
-            .map(|i| if i % 2 == 0 { mask } else { (i * 7919) % mask })
-            .collect();
-        let rows: Vec<u32> = (0..len as u32).step_by(2).collect();
-        denoiser.logits(&tokens, &rows)?;
-        let mut times = Vec::new();
-        for _ in 0..args.repeats {
-            let t = Instant::now();
-            denoiser.logits(&tokens, &rows)?;
-            times.push(t.elapsed().as_secs_f64() * 1e3);
-        }
-        let ms = median(times);
-        println!("{len:>8} {ms:>12.2} {:>10.1}", 1e3 / ms);
-        forward.push(serde_json::json!({"length": len, "forward_ms": ms}));
-    }
+    let forward = time_forwards(
+        &mut denoiser,
+        &args.lengths,
+        args.repeats,
+        mask,
+        vocab,
+        max_len,
+    )?;
 
     println!(
         "\n{:<26} {:>7} {:>7} {:>11} {:>12} {:>10} {:>9}",
