@@ -7,38 +7,13 @@
 //! `tiny-qwen2` has GQA 6/2 and a tied head; `tiny-qwen3` has q/k norms and head_dim 16 ≠ 32/4;
 //! `tiny-qwen3-bd3lm` is `tiny-qwen3` with `"unmask_block_size": 4`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+mod common;
+use common::{TOLERANCE, copy_fixture, edit_config, error_of, fixture_dir, read_golden, read_json};
 
 use candle_core::DType;
 use unmask::model::{LoadOptions, LoadedModel, load_model};
-
-/// Largest absolute difference allowed between our logits and the float64 reference.
-const TOLERANCE: f64 = 1e-4;
-
-#[derive(serde::Deserialize)]
-struct Golden {
-    tokens: Vec<u32>,
-    logits: Vec<Vec<f64>>,
-}
-
-fn fixture_dir(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
-fn read_json(path: &Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
-}
-
-fn read_golden(name: &str) -> Golden {
-    let path = fixture_dir(name).join("golden.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad {}: {e}", path.display()))
-}
 
 fn load_dtype(dir: &Path, dtype: DType) -> LoadedModel {
     let opts = LoadOptions {
@@ -64,7 +39,7 @@ fn all_rows(model: &mut LoadedModel, tokens: &[u32]) -> Vec<f32> {
 
 /// Max |ours − reference| over every position and token of the fixture's golden input.
 fn max_abs_diff(name: &str) -> f64 {
-    let golden = read_golden(name);
+    let golden = read_golden(&fixture_dir(name));
     let mut model = load(name);
     let vocab = model.info.vocab_size;
     assert_eq!(golden.logits[0].len(), vocab, "{name}: logit width");
@@ -141,13 +116,13 @@ fn families_are_recognised_from_config_json() {
 #[test]
 fn dream_row_i_reads_hidden_state_i_minus_1() {
     // Rows 0 and 1 of a shifted model both come from hidden state 0; an unshifted family's differ.
-    let golden = read_golden("tiny-dream");
+    let golden = read_golden(&fixture_dir("tiny-dream"));
     let mut dream = load("tiny-dream");
     let v = dream.info.vocab_size;
     let logits = dream.denoiser.logits(&golden.tokens, &[0, 1, 2]).unwrap();
     assert_eq!(&logits[..v], &logits[v..2 * v], "rows 0 and 1 of Dream");
     assert_ne!(&logits[v..2 * v], &logits[2 * v..], "rows 1 and 2 of Dream");
-    let golden = read_golden("tiny-qwen3");
+    let golden = read_golden(&fixture_dir("tiny-qwen3"));
     let mut qwen = load("tiny-qwen3");
     let v = qwen.info.vocab_size;
     let logits = qwen.denoiser.logits(&golden.tokens, &[0, 1]).unwrap();
@@ -262,7 +237,7 @@ fn vocab_and_merges_tokenize_like_the_equivalent_tokenizer_json() {
 #[test]
 fn half_precision_tracks_f32_for_every_family() {
     for name in ["tiny-dream", "tiny-qwen2", "tiny-qwen3"] {
-        let golden = read_golden(name);
+        let golden = read_golden(&fixture_dir(name));
         let dir = fixture_dir(name);
         let reference = all_rows(&mut load_dtype(&dir, DType::F32), &golden.tokens);
         for dtype in [DType::BF16, DType::F16] {
@@ -282,31 +257,6 @@ fn half_precision_tracks_f32_for_every_family() {
 }
 
 // ----------------------------------------------------------------------------- clear errors
-
-fn copy_fixture(name: &str) -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join(name);
-    std::fs::create_dir(&dir).unwrap();
-    for entry in std::fs::read_dir(fixture_dir(name)).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
-    }
-    (tmp, dir)
-}
-
-fn error_of(dir: &Path) -> String {
-    match load_model(dir, &LoadOptions::default()) {
-        Ok(_) => panic!("{} loaded although it is broken", dir.display()),
-        Err(e) => e.to_string(),
-    }
-}
-
-fn edit_config(dir: &Path, f: impl FnOnce(&mut serde_json::Value)) {
-    let path = dir.join("config.json");
-    let mut v = read_json(&path);
-    f(&mut v);
-    std::fs::write(path, serde_json::to_string(&v).unwrap()).unwrap();
-}
 
 #[test]
 fn an_unknown_architecture_names_what_it_saw_and_what_is_supported() {

@@ -4,41 +4,12 @@
 //! on-disk layout plus `golden.json`: the token sequence and the reference logits for every
 //! position. The crate's loader must reproduce them to 1e-4 (float32 numpy gets within ~3e-6).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+mod common;
+use common::{TOLERANCE, fixture_dir, read_golden, read_json};
 
 use unmask::model::{LoadOptions, LoadedModel, load_model};
-
-/// Largest absolute difference allowed between our logits and the float64 reference.
-const TOLERANCE: f64 = 1e-4;
-
-/// The contents of a fixture's `golden.json`.
-#[derive(serde::Deserialize)]
-struct Golden {
-    /// The input token ids (length 12, several of them the mask id).
-    tokens: Vec<u32>,
-    /// Reference logits, one row of `vocab_size` values per position.
-    logits: Vec<Vec<f64>>,
-}
-
-fn fixture_dir(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("fixtures")
-        .join(name)
-}
-
-fn read_json(path: &Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
-}
-
-fn read_golden(dir: &Path) -> Golden {
-    let path = dir.join("golden.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad {}: {e}", path.display()))
-}
 
 fn load(name: &str) -> LoadedModel {
     let dir = fixture_dir(name);

@@ -2,34 +2,15 @@
 
 use std::path::{Path, PathBuf};
 
-use unmask::model::{LoadOptions, load_model};
+mod common;
+use common::{edit_config, error_of};
 
 /// Copy the tiny LLaDA fixture into a temp folder to break it.
 fn fixture_copy() -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("model");
-    std::fs::create_dir(&dir).unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny-llada");
-    for f in ["config.json", "model.safetensors", "tokenizer.json"] {
-        std::fs::copy(src.join(f), dir.join(f)).unwrap();
-    }
-    (tmp, dir)
+    common::copy_fixture("tiny-llada")
 }
 
-fn error_of(dir: &Path) -> String {
-    match load_model(dir, &LoadOptions::default()) {
-        Ok(_) => panic!("{} loaded although it is broken", dir.display()),
-        Err(e) => e.to_string(),
-    }
-}
-
-fn edit_config(dir: &Path, f: impl FnOnce(&mut serde_json::Value)) {
-    let path = dir.join("config.json");
-    let mut v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    f(&mut v);
-    std::fs::write(path, serde_json::to_string(&v).unwrap()).unwrap();
-}
+use unmask::model::{LoadOptions, load_model};
 
 #[test]
 fn the_intact_copy_loads() {
