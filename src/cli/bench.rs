@@ -219,7 +219,7 @@ fn shape_bench(args: &BenchArgs, shape: &str) -> Result<()> {
     let t_init = Instant::now();
     let net = random::random_transformer(&spec, dtype, &device)?;
     let n_params = spec.arch.n_params();
-    crate::model::device::synchronize(&device)?;
+    device.synchronize()?;
     println!(
         "random-weight {shape} ({}, {:.2} B params, {}, {}) made in {:.1} s",
         spec.family.name(),

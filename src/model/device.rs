@@ -100,11 +100,6 @@ impl std::str::FromStr for DeviceChoice {
     }
 }
 
-/// Wait until queued GPU work is done (for honest timings); a no-op on the CPU.
-pub fn synchronize(device: &Device) -> Result<(), candle_core::Error> {
-    device.synchronize()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
