@@ -239,3 +239,65 @@ fn errors_are_one_line_with_a_nonzero_exit() {
         );
     }
 }
+
+#[test]
+fn quantize_writes_a_gguf_that_generate_and_inspect_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("tiny.gguf");
+    let out_s = out.to_str().unwrap();
+    let o = unmask(&[
+        "quantize",
+        fixture().to_str().unwrap(),
+        out_s,
+        "--type",
+        "q8_0",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("q8_0 ×"), "{}", stdout(&o));
+    let o = unmask(&["inspect", out_s]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("weights         q8_0"),
+        "{}",
+        stdout(&o)
+    );
+    let o = unmask(&[
+        "generate",
+        "--model",
+        out_s,
+        "--prompt",
+        "the cat",
+        "--gen-length",
+        "10",
+        "--steps",
+        "5",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).lines().last().unwrap()).unwrap();
+    assert_eq!(v["steps"].as_u64(), Some(5), "{v}");
+
+    // Bad output names and damaged files: one line, non-zero exit.
+    let bad_out = tmp.path().join("tiny.bin");
+    let o = unmask(&[
+        "quantize",
+        fixture().to_str().unwrap(),
+        bad_out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stderr(&o).trim().lines().count(), 1, "{}", stderr(&o));
+    let cut = tmp.path().join("cut.gguf");
+    std::fs::write(&cut, &std::fs::read(&out).unwrap()[..300]).unwrap();
+    let o = unmask(&[
+        "generate",
+        "--model",
+        cut.to_str().unwrap(),
+        "--prompt",
+        "x",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("truncated or corrupt"), "{err}");
+}

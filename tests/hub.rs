@@ -473,6 +473,13 @@ fn folders_and_hub_ids_are_told_apart() {
         ModelRef::parse(file.to_str().unwrap()),
         Err(HubError::NotAFolder(_))
     ));
+    // A .gguf file (from `unmask quantize`) is a local model, like a folder.
+    let gguf = tmp.path().join("org").join("model.gguf");
+    std::fs::write(&gguf, "GGUF").unwrap();
+    assert_eq!(
+        ModelRef::parse(gguf.to_str().unwrap()).unwrap(),
+        ModelRef::Folder(gguf.clone())
+    );
 }
 
 #[test]

@@ -33,6 +33,11 @@ pub struct BenchArgs {
     /// step versus threshold decoding. Use --device cuda and --dtype bf16 on a GPU.
     #[arg(long, conflicts_with = "model")]
     pub shape: Option<String>,
+    /// With --shape: quantise the random weights as `unmask quantize --type` would (q4k, q4_0,
+    /// q8_0; activations f32) instead of using --dtype. To time a quantised model folder, run
+    /// `unmask quantize DIR OUT.gguf` and bench `--model OUT.gguf`.
+    #[arg(long, requires = "shape", value_parser = crate::model::gguf::QuantType::parse)]
+    pub quant: Option<crate::model::gguf::QuantType>,
     /// Print one JSON object on the last line.
     #[arg(long)]
     pub json: bool,
@@ -217,14 +222,22 @@ fn shape_bench(args: &BenchArgs, shape: &str) -> Result<()> {
     let dtype = crate::model::parse_dtype(&args.model.dtype).map_err(anyhow::Error::msg)?;
     let device = args.model.device.open()?;
     let t_init = Instant::now();
-    let net = random::random_transformer(&spec, dtype, &device)?;
+    let (net, weights) = match args.quant {
+        Some(q) => (
+            random::random_quantized_transformer(&spec, q, &device)?,
+            q.name().to_string(),
+        ),
+        None => (
+            random::random_transformer(&spec, dtype, &device)?,
+            args.model.dtype.clone(),
+        ),
+    };
     let n_params = spec.arch.n_params();
     device.synchronize()?;
     println!(
-        "random-weight {shape} ({}, {:.2} B params, {}, {}) made in {:.1} s",
+        "random-weight {shape} ({}, {:.2} B params, {weights}, {}) made in {:.1} s",
         spec.family.name(),
         n_params as f64 / 1e9,
-        args.model.dtype,
         args.model.device.name(),
         t_init.elapsed().as_secs_f64()
     );
@@ -302,7 +315,7 @@ fn shape_bench(args: &BenchArgs, shape: &str) -> Result<()> {
         println!(
             "{}",
             serde_json::json!({"shape": shape, "device": args.model.device.name(),
-                "dtype": args.model.dtype, "n_params": n_params,
+                "dtype": weights, "n_params": n_params,
                 "forward": forward, "generate": runs})
         );
     }

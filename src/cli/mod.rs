@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod download;
 pub mod export;
+pub mod quantize;
 pub mod terminal;
 
 use std::path::{Path, PathBuf};
@@ -66,6 +67,8 @@ pub enum Command {
     Train(TrainArgs),
     /// Export a saved run as an animated GIF, PNG frames, an HTML player or CSV tables.
     Export(export::ExportArgs),
+    /// Write a model as one quantised GGUF file (q4k, q4_0, q8_0) that --model can run.
+    Quantize(quantize::QuantizeArgs),
 }
 
 /// `unmask eval`.
@@ -152,7 +155,8 @@ pub struct TrainArgs {
 /// Model selection shared by subcommands.
 #[derive(Debug, Args, Clone)]
 pub struct ModelArgs {
-    /// Model: a folder (config.json + safetensors + tokenizer), or a hub id ORG/NAME[@REVISION]
+    /// Model: a folder (config.json + safetensors + tokenizer), a .gguf file made by `unmask
+    /// quantize`, or a hub id ORG/NAME[@REVISION]
     /// downloaded into the hub cache (HF_HOME) on first use and reused offline after that
     /// (HF_HUB_OFFLINE=1 forbids the network); an existing folder always wins. Default: the
     /// embedded model.
@@ -359,7 +363,7 @@ pub struct ReplayArgs {
 /// `unmask inspect`.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// Model folder (default: the embedded model).
+    /// Model folder or .gguf file (default: the embedded model).
     pub dir: Option<PathBuf>,
 }
 
@@ -386,6 +390,7 @@ pub fn run(cli: Cli) -> Result<bool> {
         Some(Command::Train(args)) => train_cmd(args).map(|_| false),
         Some(Command::Eval(args)) => eval_cmd(args).map(|_| false),
         Some(Command::Export(args)) => export::export_cmd(args).map(|_| false),
+        Some(Command::Quantize(args)) => quantize::quantize_cmd(args).map(|_| false),
     }
 }
 
@@ -548,6 +553,7 @@ fn inspect_cmd(args: InspectArgs) -> Result<()> {
         info.n_params as f64 / 1e6
     );
     println!("shape           {}", info.shape);
+    println!("weights         {}", info.dtype);
     println!("vocabulary      {}", info.vocab_size);
     let mask = model
         .tokenizer

@@ -39,7 +39,7 @@ impl HubRepo {
 /// What `--model` (or the app's model picker) names: a local folder or a hub repo.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ModelRef {
-    /// A folder on this machine.
+    /// A folder on this machine, or a `.gguf` file written by `unmask quantize`.
     Folder(PathBuf),
     /// A repo on the hub, downloaded into the cache on first use.
     Hub(HubRepo),
@@ -85,12 +85,13 @@ pub fn is_hub_id(text: &str) -> bool {
 }
 
 impl ModelRef {
-    /// Read a `--model` argument: an existing folder always wins; otherwise `ORG/NAME` (optionally
+    /// Read a `--model` argument: an existing folder (or `.gguf` file made by `unmask quantize`)
+    /// always wins; otherwise `ORG/NAME` (optionally
     /// `ORG/NAME@REVISION`) is a hub repo; anything else is an error that says which rule failed.
     pub fn parse(arg: &str) -> Result<ModelRef, HubError> {
         let trimmed = arg.trim();
         let path = Path::new(trimmed);
-        if path.is_dir() {
+        if path.is_dir() || crate::model::gguf::is_gguf_file(path) {
             return Ok(ModelRef::Folder(path.to_path_buf()));
         }
         let (id, revision) = match trimmed.split_once('@') {
@@ -276,7 +277,7 @@ pub enum HubError {
     NotAModel(String),
     /// The path exists but is a file.
     #[error(
-        "{0} is a file, not a model folder (a folder holds config.json, the weights and the tokenizer)"
+        "{0} is a file, not a model folder (a folder holds config.json, the weights and the tokenizer) nor a .gguf file made by `unmask quantize`"
     )]
     NotAFolder(PathBuf),
     /// No home folder and no `HF_HOME`/`HF_HUB_CACHE`.

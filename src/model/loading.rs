@@ -15,7 +15,7 @@ use super::llada::llada_arch;
 pub use super::tokenizer_files::load_tokenizer;
 use super::tokenizer_files::{chat_template, chatml_template, config_token, read_tokenizer_config};
 use super::transformer::Transformer;
-use super::{Denoiser, ModelInfo, TransformerDenoiser, dtype_name};
+use super::{Denoiser, ModelInfo, TransformerDenoiser, candle_reason, dtype_name};
 
 /// Token names tried, in order, when config.json has no `mask_token_id`.
 pub const MASK_TOKEN_NAMES: [&str; 3] = ["<|mdm_mask|>", "<|mask|>", "[MASK]"];
@@ -62,8 +62,8 @@ pub struct LoadedModel {
 /// A model folder that cannot be used, with the file and the reason.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    /// The path is not a folder.
-    #[error("model folder {0} does not exist or is not a folder")]
+    /// The path is neither a folder nor a `.gguf` file.
+    #[error("model {0} does not exist or is neither a folder nor a .gguf file")]
     NotAFolder(PathBuf),
     /// A required file is missing.
     #[error("model folder {dir} has no {file}: {hint}")]
@@ -149,6 +149,14 @@ pub enum LoadError {
         /// The folder.
         dir: PathBuf,
     },
+    /// A `.gguf` file that is not one `unmask quantize` wrote, or is damaged.
+    #[error("{path}: {reason}")]
+    BadGguf {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// Building the network failed.
     #[error("{dir}: could not build the model: {reason}")]
     Build {
@@ -160,14 +168,14 @@ pub enum LoadError {
 }
 
 /// Which file holds each tensor.
-struct WeightFiles {
+pub(crate) struct WeightFiles {
     files: Vec<PathBuf>,
-    owner: HashMap<String, PathBuf>,
+    pub(crate) owner: HashMap<String, PathBuf>,
     /// What to name when a tensor is missing (the single file or the index).
     described_as: PathBuf,
 }
 
-fn read_json(path: &Path) -> Result<serde_json::Value, LoadError> {
+pub(crate) fn read_json(path: &Path) -> Result<serde_json::Value, LoadError> {
     let text = std::fs::read_to_string(path).map_err(|e| LoadError::BadConfig {
         path: path.to_path_buf(),
         reason: format!("cannot read: {e}"),
@@ -178,7 +186,7 @@ fn read_json(path: &Path) -> Result<serde_json::Value, LoadError> {
     })
 }
 
-fn find_weights(dir: &Path) -> Result<WeightFiles, LoadError> {
+pub(crate) fn find_weights(dir: &Path) -> Result<WeightFiles, LoadError> {
     let single = dir.join("model.safetensors");
     let index = dir.join("model.safetensors.index.json");
     let mut owner = HashMap::new();
@@ -237,11 +245,11 @@ fn find_weights(dir: &Path) -> Result<WeightFiles, LoadError> {
     })
 }
 
-fn open_safetensors(path: &Path) -> Result<MmapedSafetensors, LoadError> {
+pub(crate) fn open_safetensors(path: &Path) -> Result<MmapedSafetensors, LoadError> {
     // SAFETY: the file is mapped read-only; Unmask never writes model files while they are loaded.
     unsafe { MmapedSafetensors::new(path) }.map_err(|e| LoadError::BadSafetensors {
         path: path.to_path_buf(),
-        reason: e.to_string(),
+        reason: candle_reason(&e),
     })
 }
 
@@ -250,7 +258,7 @@ pub fn llada_expected(cfg: &LladaConfig) -> BTreeMap<String, Vec<usize>> {
     llada_arch(cfg).expected_tensors()
 }
 
-fn check_tensors(
+pub(crate) fn check_tensors(
     weights: &WeightFiles,
     expected: &BTreeMap<String, Vec<usize>>,
     family: &str,
@@ -270,7 +278,7 @@ fn check_tensors(
         let st = &opened[path];
         let view = st.get(name).map_err(|e| LoadError::BadSafetensors {
             path: path.clone(),
-            reason: e.to_string(),
+            reason: candle_reason(&e),
         })?;
         if view.shape() != shape.as_slice() {
             return Err(LoadError::TensorShape {
@@ -300,12 +308,16 @@ pub fn load_model(dir: &Path, opts: &LoadOptions) -> Result<LoadedModel, LoadErr
     load_model_with_progress(dir, opts, &mut |_, _| {})
 }
 
-/// Load a model folder; `progress(stage, fraction)` is called as loading advances.
+/// Load a model folder, or a `.gguf` file written by `unmask quantize`; `progress(stage,
+/// fraction)` is called as loading advances.
 pub fn load_model_with_progress(
     dir: &Path,
     opts: &LoadOptions,
     progress: &mut dyn FnMut(&str, f32),
 ) -> Result<LoadedModel, LoadError> {
+    if super::gguf::is_gguf_file(dir) {
+        return load_gguf(dir, opts, progress);
+    }
     if !dir.is_dir() {
         return Err(LoadError::NotAFolder(dir.to_path_buf()));
     }
@@ -322,7 +334,7 @@ pub fn load_model_with_progress(
     let family = Family::detect(&config_path, &json)?;
     let spec = ModelSpec::parse(family, &config_path, json)?;
     progress("reading the tokenizer", 0.1);
-    let mut tokenizer = load_tokenizer(dir)?;
+    let tokenizer = load_tokenizer(dir)?;
     let tokenizer_config = read_tokenizer_config(dir)?;
     progress("checking weights", 0.2);
     let weights = find_weights(dir)?;
@@ -330,7 +342,7 @@ pub fn load_model_with_progress(
     progress("loading weights", 0.4);
     let build = |reason: candle_core::Error| LoadError::Build {
         dir: dir.to_path_buf(),
-        reason: reason.to_string(),
+        reason: candle_reason(&reason),
     };
     // SAFETY: read-only mapping of files checked above.
     let vb =
@@ -338,35 +350,110 @@ pub fn load_model_with_progress(
             .map_err(build)?;
     let net = Transformer::load(vb, &spec.arch).map_err(build)?;
     progress("ready", 1.0);
-
-    let mask_token_id = mask_token_id(dir, &spec, &mut tokenizer, tokenizer_config.as_ref())?;
-    let eos_token_ids = eos_token_ids(&spec, &tokenizer, tokenizer_config.as_ref());
-    let prompt_template = spec
-        .prompt_template
-        .clone()
-        .unwrap_or_else(|| family_prompt_template(family, &tokenizer, tokenizer_config.as_ref()));
-    let info = ModelInfo {
-        id: dir.display().to_string(),
-        family: family.name().to_string(),
-        vocab_size: spec.arch.rows,
-        mask_token_id,
-        eos_token_ids,
-        max_context: spec.arch.max_len,
-        n_params: spec.arch.n_params(),
-        shape: spec.shape(),
-        dtype: dtype_name(opts.dtype).to_string(),
-        device: if opts.device.is_cpu() {
-            "cpu".into()
-        } else {
-            format!("{:?}", opts.device)
-        },
-        prompt_template,
-    };
-    Ok(LoadedModel {
-        denoiser: Box::new(TransformerDenoiser { net }),
+    let parts = Parts {
+        spec,
         tokenizer,
-        info,
-    })
+        tokenizer_config,
+        dtype: dtype_name(opts.dtype).to_string(),
+    };
+    parts.finish(dir, net, &opts.device)
+}
+
+/// Load a GGUF written by `unmask quantize` (its config.json and tokenizer travel inside).
+fn load_gguf(
+    path: &Path,
+    opts: &LoadOptions,
+    progress: &mut dyn FnMut(&str, f32),
+) -> Result<LoadedModel, LoadError> {
+    progress("reading the GGUF file", 0.0);
+    let gguf = super::gguf::read_gguf(path, &opts.device)?;
+    let family = Family::detect(path, &gguf.config)?;
+    let spec = ModelSpec::parse(family, path, gguf.config)?;
+    progress("checking weights", 0.6);
+    let stored = gguf.weights.shapes();
+    for (name, shape) in spec.arch.expected_tensors() {
+        match stored.get(&name) {
+            None => {
+                return Err(LoadError::MissingTensor {
+                    path: path.to_path_buf(),
+                    name,
+                    family: family.name().into(),
+                });
+            }
+            Some(found) if *found != shape => {
+                return Err(LoadError::TensorShape {
+                    path: path.to_path_buf(),
+                    name,
+                    expected: shape,
+                    found: found.clone(),
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    let net =
+        Transformer::from_source(&gguf.weights, &spec.arch).map_err(|e| LoadError::Build {
+            dir: path.to_path_buf(),
+            reason: candle_reason(&e),
+        })?;
+    progress("ready", 1.0);
+    let parts = Parts {
+        spec,
+        tokenizer: gguf.tokenizer,
+        tokenizer_config: gguf.tokenizer_config,
+        dtype: gguf.quant,
+    };
+    parts.finish(path, net, &opts.device)
+}
+
+/// What a folder and a GGUF file both provide, turned into a [`LoadedModel`] the same way.
+struct Parts {
+    spec: ModelSpec,
+    tokenizer: Tokenizer,
+    tokenizer_config: Option<serde_json::Value>,
+    /// Weight type shown to the user (`f32`, `bf16`, `q4_k` …).
+    dtype: String,
+}
+
+impl Parts {
+    fn finish(
+        mut self,
+        source: &Path,
+        net: Transformer,
+        device: &Device,
+    ) -> Result<LoadedModel, LoadError> {
+        let spec = &self.spec;
+        let family = spec.family;
+        let tokenizer_config = self.tokenizer_config.as_ref();
+        let mask_token_id = mask_token_id(source, spec, &mut self.tokenizer, tokenizer_config)?;
+        let eos_token_ids = eos_token_ids(spec, &self.tokenizer, tokenizer_config);
+        let prompt_template = spec
+            .prompt_template
+            .clone()
+            .unwrap_or_else(|| family_prompt_template(family, &self.tokenizer, tokenizer_config));
+        let info = ModelInfo {
+            id: source.display().to_string(),
+            family: family.name().to_string(),
+            vocab_size: spec.arch.rows,
+            mask_token_id,
+            eos_token_ids,
+            max_context: spec.arch.max_len,
+            n_params: spec.arch.n_params(),
+            shape: spec.shape(),
+            dtype: self.dtype,
+            device: if device.is_cpu() {
+                "cpu".into()
+            } else {
+                format!("{device:?}")
+            },
+            prompt_template,
+        };
+        Ok(LoadedModel {
+            denoiser: Box::new(TransformerDenoiser { net }),
+            tokenizer: self.tokenizer,
+            info,
+        })
+    }
 }
 
 /// The mask id: config.json's `mask_token_id`, else `tokenizer_config.json`'s `mask_token`, else

@@ -8,6 +8,7 @@
 pub mod config;
 pub mod device;
 pub mod family;
+pub mod gguf;
 pub mod llada;
 pub mod loading;
 pub mod random;
@@ -54,7 +55,7 @@ pub enum ModelError {
         vocab: usize,
     },
     /// candle reported an error.
-    #[error("model forward failed: {0}")]
+    #[error("model forward failed: {}", candle_reason(.0))]
     Candle(#[from] candle_core::Error),
 }
 
@@ -83,6 +84,15 @@ pub struct ModelInfo {
     pub device: String,
     /// Prompt format with a `{prompt}` placeholder.
     pub prompt_template: String,
+}
+
+/// candle's message without the backtrace it carries when `RUST_BACKTRACE` is set, so errors
+/// stay one line.
+pub fn candle_reason(e: &candle_core::Error) -> String {
+    match e {
+        candle_core::Error::WithBacktrace { inner, .. } => candle_reason(inner),
+        other => other.to_string(),
+    }
 }
 
 /// Parse `f32`, `bf16`, `f16`.

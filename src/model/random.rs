@@ -6,15 +6,16 @@
 //! fill.
 
 use std::path::Path;
+use std::sync::Arc;
 
-use candle_core::{DType, Device, Result, Shape, Tensor};
-use candle_nn::var_builder::SimpleBackend;
-use candle_nn::{Init, VarBuilder};
+use candle_core::quantized::QTensor;
+use candle_core::{DType, Device, Result, Tensor};
 use serde_json::json;
 
 use super::family::{Family, ModelSpec};
+use super::gguf::{QuantType, head_tensor_name, storage_type};
 use super::loading::LoadError;
-use super::transformer::Transformer;
+use super::transformer::{Transformer, Weight, WeightSource};
 
 /// Shapes `--shape` accepts, with the checkpoint each imitates.
 pub const SHAPES: &[(&str, &str)] = &[
@@ -111,35 +112,72 @@ pub fn shape_spec(name: &str) -> Option<std::result::Result<ModelSpec, LoadError
     ))
 }
 
-/// Hands out N(0, 0.02) matrices, zero biases and unit norm weights, created on the device.
-struct RandomBackend;
+/// Hands out N(0, 0.02) matrices (quantised like `unmask quantize` would, when asked), zero
+/// biases and unit norm weights.
+struct RandomWeights {
+    dtype: DType,
+    device: Device,
+    quant: Option<QuantType>,
+    head: String,
+}
 
-impl SimpleBackend for RandomBackend {
-    fn get(&self, s: Shape, name: &str, _h: Init, dtype: DType, dev: &Device) -> Result<Tensor> {
-        if s.rank() == 1 && name.ends_with(".bias") {
-            Tensor::zeros(s, dtype, dev)
-        } else if s.rank() == 1 {
-            Tensor::ones(s, dtype, dev)
+impl WeightSource for RandomWeights {
+    fn device(&self) -> Device {
+        self.device.clone()
+    }
+
+    fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    fn vector(&self, name: &str, len: usize) -> Result<Tensor> {
+        if name.ends_with(".bias") {
+            Tensor::zeros(len, self.dtype, &self.device)
         } else {
-            Tensor::randn(0f32, 0.02, s, dev)?.to_dtype(dtype)
+            Tensor::ones(len, self.dtype, &self.device)
         }
     }
 
-    fn get_unchecked(&self, name: &str, _dtype: DType, _dev: &Device) -> Result<Tensor> {
-        Err(candle_core::Error::Msg(format!(
-            "random weights need a shape for {name}"
-        )))
-    }
-
-    fn contains_tensor(&self, _name: &str) -> bool {
-        true
+    fn matrix(&self, name: &str, rows: usize, cols: usize) -> Result<Weight> {
+        match self.quant {
+            None => Tensor::randn(0f32, 0.02, (rows, cols), &self.device)?
+                .to_dtype(self.dtype)
+                .map(Weight::Dense),
+            Some(q) => {
+                let dense = Tensor::randn(0f32, 0.02, (rows, cols), &Device::Cpu)?;
+                let storage = storage_type(q, &[rows, cols], name == self.head);
+                let qt = QTensor::quantize_onto(&dense, storage, &self.device)?;
+                Ok(Weight::Quant(Arc::new(qt)))
+            }
+        }
     }
 }
 
 /// The network of `spec` with random weights.
 pub fn random_transformer(spec: &ModelSpec, dtype: DType, device: &Device) -> Result<Transformer> {
-    let vb = VarBuilder::from_backend(Box::new(RandomBackend), dtype, device.clone());
-    Transformer::load(vb, &spec.arch)
+    let src = RandomWeights {
+        dtype,
+        device: device.clone(),
+        quant: None,
+        head: head_tensor_name(&spec.arch),
+    };
+    Transformer::from_source(&src, &spec.arch)
+}
+
+/// The network of `spec` with random weights quantised to `quant` by the rule of
+/// `unmask quantize` (activations in f32).
+pub fn random_quantized_transformer(
+    spec: &ModelSpec,
+    quant: QuantType,
+    device: &Device,
+) -> Result<Transformer> {
+    let src = RandomWeights {
+        dtype: DType::F32,
+        device: device.clone(),
+        quant: Some(quant),
+        head: head_tensor_name(&spec.arch),
+    };
+    Transformer::from_source(&src, &spec.arch)
 }
 
 #[cfg(test)]
@@ -163,8 +201,7 @@ mod tests {
         assert!(shape_spec("dream-7b").unwrap().unwrap().arch.shift_logits);
     }
 
-    #[test]
-    fn a_small_random_model_gives_finite_logits() {
+    fn small_qwen3() -> ModelSpec {
         let mut spec = shape_spec("qwen3-0.6b").unwrap().unwrap();
         spec.arch.d_model = 32;
         spec.arch.n_layers = 1;
@@ -174,10 +211,30 @@ mod tests {
         spec.arch.ffn = 64;
         spec.arch.rows = 50;
         spec.arch.max_len = 16;
-        let net = random_transformer(&spec, DType::F32, &Device::Cpu).unwrap();
+        spec
+    }
+
+    #[test]
+    fn a_small_random_model_gives_finite_logits() {
+        let net = random_transformer(&small_qwen3(), DType::F32, &Device::Cpu).unwrap();
         let logits = net.logits_rows(&[1, 2, 3, 4], &[0, 3]).unwrap();
         assert_eq!(logits.dims(), &[2, 50]);
         let v = logits.flatten_all().unwrap().to_vec1::<f32>().unwrap();
         assert!(v.iter().all(|x| x.is_finite()));
+    }
+
+    #[test]
+    fn a_quantised_random_model_gives_finite_logits() {
+        let mut spec = small_qwen3();
+        spec.arch.d_model = 256;
+        spec.arch.head_dim = 128;
+        spec.arch.ffn = 512;
+        for q in QuantType::ALL {
+            let net = random_quantized_transformer(&spec, q, &Device::Cpu).unwrap();
+            let logits = net.logits_rows(&[1, 2, 3, 4], &[0, 3]).unwrap();
+            assert_eq!(logits.dims(), &[2, 50], "{q:?}");
+            let v = logits.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+            assert!(v.iter().all(|x| x.is_finite()), "{q:?}");
+        }
     }
 }

@@ -6,6 +6,9 @@
 //! they differ only in what [`Arch`] records. `training = true` switches to candle ops that have a
 //! backward pass (the fused RMSNorm/RoPE/softmax kernels have none).
 
+use std::sync::Arc;
+
+use candle_core::quantized::{QMatMul, QTensor};
 use candle_core::{D, DType, Device, Module, Result, Tensor};
 use candle_nn::{Linear, VarBuilder};
 
@@ -191,86 +194,176 @@ impl Arch {
     }
 }
 
+/// One weight matrix as a source hands it out: dense, or GGUF-quantised.
+#[derive(Clone, Debug)]
+pub enum Weight {
+    /// A dense tensor in the network's dtype.
+    Dense(Tensor),
+    /// A quantised tensor (q4_0, q4_k, q8_0 …), multiplied without dequantising it first.
+    Quant(Arc<QTensor>),
+}
+
+/// Where a network's weights come from: a safetensors checkpoint (through a `VarBuilder`), a
+/// GGUF file written by `unmask quantize`, or random numbers at a real model's shape (`bench`).
+pub trait WeightSource {
+    /// Device the weights live on.
+    fn device(&self) -> Device;
+    /// Dtype of the activations (and of dense weights).
+    fn dtype(&self) -> DType;
+    /// A vector (norm weight or bias) `[len]`, in [`WeightSource::dtype`].
+    fn vector(&self, name: &str, len: usize) -> Result<Tensor>;
+    /// A matrix `[rows, cols]`: a projection applied as `x · Wᵀ`, or an embedding table.
+    fn matrix(&self, name: &str, rows: usize, cols: usize) -> Result<Weight>;
+}
+
+impl WeightSource for VarBuilder<'_> {
+    fn device(&self) -> Device {
+        VarBuilder::device(self).clone()
+    }
+
+    fn dtype(&self) -> DType {
+        VarBuilder::dtype(self)
+    }
+
+    fn vector(&self, name: &str, len: usize) -> Result<Tensor> {
+        self.get(len, name)
+    }
+
+    fn matrix(&self, name: &str, rows: usize, cols: usize) -> Result<Weight> {
+        self.get((rows, cols), name).map(Weight::Dense)
+    }
+}
+
+/// A projection `x · Wᵀ + b`, dense (differentiable, for training) or quantised.
+#[derive(Clone, Debug)]
+pub enum Proj {
+    /// candle-nn's `Linear`.
+    Dense(Linear),
+    /// candle's quantised matmul, then the bias.
+    Quant {
+        /// The quantised weight.
+        matmul: QMatMul,
+        /// Optional bias `[out]`.
+        bias: Option<Tensor>,
+    },
+}
+
+impl Proj {
+    fn new(weight: Weight, bias: Option<Tensor>) -> Result<Self> {
+        Ok(match weight {
+            Weight::Dense(w) => Proj::Dense(Linear::new(w, bias)),
+            Weight::Quant(q) => Proj::Quant {
+                matmul: QMatMul::from_arc(q)?,
+                bias,
+            },
+        })
+    }
+}
+
+impl Module for Proj {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        match self {
+            Proj::Dense(linear) => linear.forward(x),
+            Proj::Quant { matmul, bias } => {
+                let y = matmul.forward(&x.contiguous()?)?;
+                match bias {
+                    Some(b) => y.broadcast_add(b),
+                    None => Ok(y),
+                }
+            }
+        }
+    }
+}
+
 /// One transformer block.
 #[derive(Clone, Debug)]
 struct Block {
     attn_norm: Tensor,
-    q_proj: Linear,
-    k_proj: Linear,
-    v_proj: Linear,
-    o_proj: Linear,
+    q_proj: Proj,
+    k_proj: Proj,
+    v_proj: Proj,
+    o_proj: Proj,
     qk_norm: Option<(Tensor, Tensor)>,
     ff_norm: Tensor,
-    gate_proj: Linear,
-    up_proj: Linear,
-    down_proj: Linear,
+    gate_proj: Proj,
+    up_proj: Proj,
+    down_proj: Proj,
 }
 
 /// The network of any family.
 #[derive(Clone, Debug)]
 pub struct Transformer {
     arch: Arch,
-    embed: Tensor,
+    embed: Weight,
     blocks: Vec<Block>,
     final_norm: Tensor,
-    head: Tensor,
+    head: Proj,
     cos: Tensor,
     sin: Tensor,
     dtype: DType,
 }
 
-fn linear(
-    vb: &VarBuilder,
+fn proj(
+    src: &dyn WeightSource,
+    prefix: &str,
     out_dim: usize,
     in_dim: usize,
-    name: &str,
     bias: bool,
-) -> Result<Linear> {
-    let weight = vb.get((out_dim, in_dim), &format!("{name}.weight"))?;
+) -> Result<Proj> {
+    let weight = src.matrix(&format!("{prefix}.weight"), out_dim, in_dim)?;
     let bias = if bias {
-        Some(vb.get(out_dim, &format!("{name}.bias"))?)
+        Some(src.vector(&format!("{prefix}.bias"), out_dim)?)
     } else {
         None
     };
-    Ok(Linear::new(weight, bias))
+    Proj::new(weight, bias)
 }
 
 impl Transformer {
     /// Walk the checkpoint's tensor names as `arch.names` spells them.
     pub fn load(vb: VarBuilder, arch: &Arch) -> Result<Self> {
+        Self::from_source(&vb, arch)
+    }
+
+    /// Build the network from any [`WeightSource`].
+    pub fn from_source(src: &dyn WeightSource, arch: &Arch) -> Result<Self> {
         let n = &arch.names;
         let (d, q, kv, m) = (arch.d_model, arch.q_dim(), arch.kv_dim(), arch.ffn);
-        let embed = vb.get((arch.rows, d), &format!("{}.weight", n.embed))?;
+        let embed = src.matrix(&format!("{}.weight", n.embed), arch.rows, d)?;
         let mut blocks = Vec::with_capacity(arch.n_layers);
         for i in 0..arch.n_layers {
-            let vbb = vb.pp(format!("{}.{i}", n.layers));
+            let b = format!("{}.{i}", n.layers);
             let qk_norm = match n.qk_norm {
                 Some((qn, kn)) => Some((
-                    vbb.get(arch.head_dim, &format!("{qn}.weight"))?,
-                    vbb.get(arch.head_dim, &format!("{kn}.weight"))?,
+                    src.vector(&format!("{b}.{qn}.weight"), arch.head_dim)?,
+                    src.vector(&format!("{b}.{kn}.weight"), arch.head_dim)?,
                 )),
                 None => None,
             };
+            let p = |name: &str, out_dim, in_dim, bias| {
+                proj(src, &format!("{b}.{name}"), out_dim, in_dim, bias)
+            };
             blocks.push(Block {
-                attn_norm: vbb.get(d, &format!("{}.weight", n.attn_norm))?,
-                q_proj: linear(&vbb, q, d, n.q_proj, arch.qkv_bias)?,
-                k_proj: linear(&vbb, kv, d, n.k_proj, arch.qkv_bias)?,
-                v_proj: linear(&vbb, kv, d, n.v_proj, arch.qkv_bias)?,
-                o_proj: linear(&vbb, d, q, n.o_proj, arch.o_bias)?,
+                attn_norm: src.vector(&format!("{b}.{}.weight", n.attn_norm), d)?,
+                q_proj: p(n.q_proj, q, d, arch.qkv_bias)?,
+                k_proj: p(n.k_proj, kv, d, arch.qkv_bias)?,
+                v_proj: p(n.v_proj, kv, d, arch.qkv_bias)?,
+                o_proj: p(n.o_proj, d, q, arch.o_bias)?,
                 qk_norm,
-                ff_norm: vbb.get(d, &format!("{}.weight", n.ff_norm))?,
-                gate_proj: linear(&vbb, m, d, n.gate_proj, false)?,
-                up_proj: linear(&vbb, m, d, n.up_proj, false)?,
-                down_proj: linear(&vbb, d, m, n.down_proj, false)?,
+                ff_norm: src.vector(&format!("{b}.{}.weight", n.ff_norm), d)?,
+                gate_proj: p(n.gate_proj, m, d, false)?,
+                up_proj: p(n.up_proj, m, d, false)?,
+                down_proj: p(n.down_proj, d, m, false)?,
             });
         }
-        let final_norm = vb.get(d, &format!("{}.weight", n.final_norm))?;
+        let final_norm = src.vector(&format!("{}.weight", n.final_norm), d)?;
         let head = if arch.tied {
-            embed.clone()
+            Proj::new(embed.clone(), None)?
         } else {
-            vb.get((arch.rows, d), &format!("{}.weight", n.head))?
+            proj(src, n.head, arch.rows, d, false)?
         };
-        let (cos, sin) = rope_tables(arch, vb.device())?;
+        let device = src.device();
+        let (cos, sin) = rope_tables(arch, &device)?;
         Ok(Self {
             arch: arch.clone(),
             embed,
@@ -279,7 +372,7 @@ impl Transformer {
             head,
             cos,
             sin,
-            dtype: vb.dtype(),
+            dtype: src.dtype(),
         })
     }
 
@@ -290,7 +383,7 @@ impl Transformer {
 
     /// The device the weights live on.
     pub fn device(&self) -> &Device {
-        self.embed.device()
+        self.cos.device()
     }
 
     fn rms_norm(&self, x: &Tensor, w: &Tensor, training: bool) -> Result<Tensor> {
@@ -406,8 +499,12 @@ impl Transformer {
             );
         }
         let bias = self.attention_bias(s)?;
-        let mut x =
-            candle_nn::Embedding::new(self.embed.clone(), self.arch.d_model).forward(ids)?;
+        let mut x = match &self.embed {
+            Weight::Dense(table) => {
+                candle_nn::Embedding::new(table.clone(), self.arch.d_model).forward(ids)?
+            }
+            Weight::Quant(table) => table.embedding(ids)?.to_dtype(self.dtype)?,
+        };
         for block in &self.blocks {
             let n = self.rms_norm(&x, &block.attn_norm, training)?;
             x = (&x + self.attention(block, &n, bias.as_ref(), training)?)?;
@@ -421,7 +518,7 @@ impl Transformer {
 
     /// LM head applied to hidden states `[n, d_model]` → `[n, rows]`.
     pub fn head_logits(&self, hidden: &Tensor) -> Result<Tensor> {
-        hidden.matmul(&self.head.t()?)
+        self.head.forward(hidden)
     }
 
     /// Logits (f32) of the given canvas rows of one sequence, `[rows.len(), rows]`; only those

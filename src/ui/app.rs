@@ -497,9 +497,14 @@ impl UnmaskApp {
         }
     }
 
-    /// Open a path: a folder is loaded as a model, a file as a trace (in the background).
+    /// Open a path: a folder or `.gguf` file is loaded as a model, any other file as a trace
+    /// (in the background).
     pub fn open_path(&mut self, path: PathBuf) {
-        if path.is_dir() {
+        let is_model = matches!(
+            ModelRef::parse(&path.to_string_lossy()),
+            Ok(ModelRef::Folder(_))
+        );
+        if is_model {
             self.load_model(path);
         } else {
             self.notice = Some(format!("Opening {}…", path.display()));
@@ -1028,6 +1033,7 @@ impl UnmaskApp {
         match action {
             PickerAction::None => {}
             PickerAction::PickFolder => self.files.pick_model_folder(),
+            PickerAction::PickGguf => self.files.pick_model_file(),
             PickerAction::Load(source) => self.load_source(source),
             PickerAction::LoadEmbedded => match crate::cli::default_model_dir() {
                 Ok(dir) => self.load_model(dir),

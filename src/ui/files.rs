@@ -169,6 +169,21 @@ impl FileJobs {
         });
     }
 
+    /// Ask for a `.gguf` model file (made by `unmask quantize`).
+    pub fn pick_model_file(&self) {
+        self.spawn("gguf-dialog", move || {
+            let dialog = rfd::AsyncFileDialog::new()
+                .set_title("Open a quantised model (.gguf made by `unmask quantize`)")
+                .add_filter("GGUF model", &["gguf"]);
+            match block_on(dialog.pick_file()) {
+                Some(file) => FileEvent::ModelFolderChosen(file.path().to_path_buf()),
+                None => FileEvent::NothingChosen {
+                    what: "a GGUF model file",
+                },
+            }
+        });
+    }
+
     /// Ask for a model folder.
     pub fn pick_model_folder(&self) {
         self.spawn("model-dialog", move || {

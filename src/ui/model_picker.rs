@@ -7,7 +7,7 @@
 use egui::RichText;
 use serde::{Deserialize, Serialize};
 
-use crate::hub::{ModelRef, is_hub_id};
+use crate::hub::ModelRef;
 
 /// A model the picker offers by name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,6 +124,8 @@ pub enum PickerAction {
     Load(ModelRef),
     /// Open the folder dialog.
     PickFolder,
+    /// Ask for a `.gguf` file.
+    PickGguf,
 }
 
 /// Width of a preset's description column, points.
@@ -176,7 +178,10 @@ pub fn model_picker_ui(
         ui.add_space(4.0);
     }
     ui.separator();
-    ui.label("Any model on the hub (ORG/NAME, optionally @REVISION), or a local folder:");
+    ui.label(
+        "Any model on the hub (ORG/NAME, optionally @REVISION), a local folder, or a .gguf file \
+         made by `unmask quantize`:",
+    );
     ui.horizontal(|ui| {
         let edit = ui.add(
             egui::TextEdit::singleline(&mut state.hub_id)
@@ -184,12 +189,13 @@ pub fn model_picker_ui(
                 .desired_width(300.0),
         );
         let text = state.hub_id.trim().to_string();
-        let id = text.split('@').next().unwrap_or_default();
-        let valid = std::path::Path::new(&text).is_dir() || is_hub_id(id);
+        let valid = ModelRef::parse(&text).is_ok();
         let entered = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         let clicked = ui
             .add_enabled(valid && !busy, egui::Button::new("Load"))
-            .on_disabled_hover_text("Type ORG/NAME (e.g. GSAI-ML/LLaDA-8B-Instruct) or a folder")
+            .on_disabled_hover_text(
+                "Type ORG/NAME (e.g. GSAI-ML/LLaDA-8B-Instruct), a folder or a .gguf file",
+            )
             .clicked();
         if (clicked || entered)
             && valid
@@ -199,19 +205,32 @@ pub fn model_picker_ui(
             action = PickerAction::Load(model);
         }
     });
-    if ui
-        .add_enabled(!busy, egui::Button::new("Open model folder…"))
-        .on_hover_text("A folder with config.json, the safetensors weights and the tokenizer")
-        .clicked()
-    {
-        action = PickerAction::PickFolder;
-    }
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(!busy, egui::Button::new("Open model folder…"))
+            .on_hover_text("A folder with config.json, the safetensors weights and the tokenizer")
+            .clicked()
+        {
+            action = PickerAction::PickFolder;
+        }
+        if ui
+            .add_enabled(!busy, egui::Button::new("Open GGUF file…"))
+            .on_hover_text(
+                "A quantised model written by `unmask quantize DIR OUT.gguf --type q4k` \
+                 (config and tokenizer inside)",
+            )
+            .clicked()
+        {
+            action = PickerAction::PickGguf;
+        }
+    });
     action
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hub::is_hub_id;
 
     #[test]
     fn every_preset_repo_is_a_hub_id() {
