@@ -305,6 +305,32 @@ fn a_missing_model_folder_shows_an_error_and_replay_still_works() {
 }
 
 #[test]
+fn opening_a_gguf_file_loads_it_as_a_model() {
+    let tmp = tempfile::tempdir().unwrap();
+    let gguf = tmp.path().join("tiny.gguf");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny-llada");
+    unmask::model::gguf::quantize_folder(
+        &fixture,
+        &gguf,
+        unmask::model::gguf::QuantType::Q8_0,
+        &mut |_, _, _| {},
+    )
+    .unwrap();
+    let mut h = harness(AppOptions::default());
+    h.run_steps(2);
+    h.state_mut().open_path(gguf.clone());
+    step_until(&mut h, "the GGUF model", |a| {
+        matches!(a.model_status(), ModelStatus::Ready(_))
+    });
+    let ModelStatus::Ready(info) = h.state().model_status() else {
+        unreachable!()
+    };
+    assert_eq!(Path::new(&info.id), gguf.as_path());
+    assert_eq!(info.dtype, "q8_0");
+    assert!(h.state().main_trace().is_none(), "not read as a trace");
+}
+
+#[test]
 fn the_model_picker_lists_the_presets_and_loads_the_embedded_model() {
     use unmask::ui::model_picker::{PRESETS, load_button_label};
     let mut h = harness(AppOptions::default());
@@ -328,10 +354,14 @@ fn the_model_picker_lists_the_presets_and_loads_the_embedded_model() {
         );
     }
     assert!(
-        h.query_all_by_label("8B · ≈16 GB bf16 · GPU with 16 GB, or 32 GB RAM (f32 on CPU, slow)")
-            .next()
-            .is_some()
+        h.query_all_by_label(
+            "8B · ≈16 GB bf16 · GPU with 16 GB; CPU: 32 GB RAM (f32), 16 GB as q4_k GGUF (slow)",
+        )
+        .next()
+        .is_some()
     );
+    assert!(h.query_by_label("Open GGUF file…").is_some());
+    assert!(h.query_by_label("Open model folder…").is_some());
     h.get_by_label(&load_button_label(&PRESETS[0])).click();
     step_until(&mut h, "the embedded model", |a| {
         matches!(a.model_status(), ModelStatus::Ready(_))

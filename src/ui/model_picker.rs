@@ -1,5 +1,5 @@
 //! The model picker window: the embedded model, known hub models (with size and the hardware
-//! they need), any `ORG/NAME` typed in, or a folder chosen with the file dialog.
+//! they need), any `ORG/NAME` typed in, or a folder or `.gguf` file chosen with the file dialog.
 //!
 //! It only decides what to load; the app sends the worker a `LoadModel` and shows its progress, so
 //! the UI never waits for a download.
@@ -50,7 +50,7 @@ pub const PRESETS: [ModelPreset; 8] = [
         repo: Some("GSAI-ML/LLaDA-8B-Instruct"),
         params: "8B",
         download: "≈16 GB bf16",
-        hardware: "GPU with 16 GB, or 32 GB RAM (f32 on CPU, slow)",
+        hardware: "GPU with 16 GB; CPU: 32 GB RAM (f32), 16 GB as q4_k GGUF (slow)",
         note: "The LLaDA chat model; the baseline of masked-diffusion LMs.",
     },
     ModelPreset {
@@ -58,7 +58,7 @@ pub const PRESETS: [ModelPreset; 8] = [
         repo: Some("GSAI-ML/LLaDA-1.5"),
         params: "8B",
         download: "≈16 GB bf16",
-        hardware: "GPU with 16 GB, or 32 GB RAM (f32 on CPU, slow)",
+        hardware: "GPU with 16 GB; CPU: 32 GB RAM (f32), 16 GB as q4_k GGUF (slow)",
         note: "LLaDA-8B-Instruct further aligned with VRPO; same layout.",
     },
     ModelPreset {
@@ -66,7 +66,7 @@ pub const PRESETS: [ModelPreset; 8] = [
         repo: Some("Dream-org/Dream-v0-Instruct-7B"),
         params: "7.6B",
         download: "≈15 GB bf16",
-        hardware: "GPU with 16 GB, or 32 GB RAM (f32 on CPU, slow)",
+        hardware: "GPU with 16 GB; CPU: 32 GB RAM (f32), 16 GB as q4_k GGUF (slow)",
         note: "Qwen2-based diffusion chat model (shifted logits).",
     },
     ModelPreset {
