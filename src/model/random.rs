@@ -153,7 +153,7 @@ impl WeightSource for RandomWeights {
     }
 }
 
-/// The network of `spec` with random weights.
+/// The network of `spec` with random weights, projections stacked as the loader does.
 pub fn random_transformer(spec: &ModelSpec, dtype: DType, device: &Device) -> Result<Transformer> {
     let src = RandomWeights {
         dtype,
@@ -161,7 +161,7 @@ pub fn random_transformer(spec: &ModelSpec, dtype: DType, device: &Device) -> Re
         quant: None,
         head: head_tensor_name(&spec.arch),
     };
-    Transformer::from_source(&src, &spec.arch)
+    Transformer::from_source(&src, &spec.arch)?.fused()
 }
 
 /// The network of `spec` with random weights quantised to `quant` by the rule of
@@ -221,6 +221,42 @@ mod tests {
         assert_eq!(logits.dims(), &[2, 50]);
         let v = logits.flatten_all().unwrap().to_vec1::<f32>().unwrap();
         assert!(v.iter().all(|x| x.is_finite()));
+    }
+
+    #[test]
+    fn stacked_projections_give_the_same_logits() {
+        for family in ["qwen2.5-coder-0.5b", "llada-8b"] {
+            let mut spec = shape_spec(family).unwrap().unwrap();
+            let small = small_qwen3();
+            spec.arch.d_model = 32;
+            spec.arch.n_layers = 2;
+            spec.arch.n_heads = small.arch.n_heads;
+            spec.arch.n_kv_heads = small.arch.n_kv_heads;
+            spec.arch.head_dim = 16;
+            spec.arch.ffn = 64;
+            spec.arch.rows = 50;
+            spec.arch.max_len = 16;
+            let src = RandomWeights {
+                dtype: DType::F32,
+                device: Device::Cpu,
+                quant: None,
+                head: head_tensor_name(&spec.arch),
+            };
+            let separate = Transformer::from_source(&src, &spec.arch).unwrap();
+            let stacked = separate.clone().fused().unwrap();
+            let tokens = [1, 2, 3, 4, 5, 6];
+            let a = separate.logits_rows(&tokens, &[0, 2, 5]).unwrap();
+            let b = stacked.logits_rows(&tokens, &[0, 2, 5]).unwrap();
+            let diff = (a - b)
+                .unwrap()
+                .abs()
+                .unwrap()
+                .max_all()
+                .unwrap()
+                .to_scalar::<f32>()
+                .unwrap();
+            assert!(diff < 1e-5, "{family}: {diff}");
+        }
     }
 
     #[test]
