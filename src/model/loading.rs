@@ -348,9 +348,7 @@ pub fn load_model_with_progress(
     let vb =
         unsafe { VarBuilder::from_mmaped_safetensors(&weights.files, opts.dtype, &opts.device) }
             .map_err(build)?;
-    let net = Transformer::load(vb, &spec.arch)
-        .and_then(Transformer::fused)
-        .map_err(build)?;
+    let net = Transformer::from_source_fused(&vb, &spec.arch).map_err(build)?;
     progress("ready", 1.0);
     let parts = Parts {
         spec,

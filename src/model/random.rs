@@ -161,7 +161,7 @@ pub fn random_transformer(spec: &ModelSpec, dtype: DType, device: &Device) -> Re
         quant: None,
         head: head_tensor_name(&spec.arch),
     };
-    Transformer::from_source(&src, &spec.arch)?.fused()
+    Transformer::from_source_fused(&src, &spec.arch)
 }
 
 /// The network of `spec` with random weights quantised to `quant` by the rule of

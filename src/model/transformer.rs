@@ -325,7 +325,10 @@ impl Group {
             .collect::<Result<Vec<_>>>()?;
         let weight = Tensor::cat(&weights, 0)?;
         let bias = if biases.iter().all(Option::is_some) {
-            Some(Tensor::cat(&biases.into_iter().flatten().collect::<Vec<_>>(), 0)?)
+            Some(Tensor::cat(
+                &biases.into_iter().flatten().collect::<Vec<_>>(),
+                0,
+            )?)
         } else if biases.iter().all(Option::is_none) {
             None
         } else {
@@ -347,6 +350,17 @@ struct Block {
     /// MLP gate, up.
     gate_up: Group,
     down_proj: Proj,
+}
+
+impl Block {
+    /// This block with q/k/v and gate/up stacked.
+    fn fused(self) -> Result<Self> {
+        Ok(Self {
+            qkv: self.qkv.fuse()?,
+            gate_up: self.gate_up.fuse()?,
+            ..self
+        })
+    }
 }
 
 /// The network of any family.
@@ -384,8 +398,19 @@ impl Transformer {
         Self::from_source(&vb, arch)
     }
 
-    /// Build the network from any [`WeightSource`].
+    /// Build the network from any [`WeightSource`], one projection per checkpoint matrix (what
+    /// training needs).
     pub fn from_source(src: &dyn WeightSource, arch: &Arch) -> Result<Self> {
+        Self::build(src, arch, false)
+    }
+
+    /// Build the network for inference, stacking each block's projections as it is read (see
+    /// [`Transformer::fused`]), so at most one block's weights exist twice while loading.
+    pub fn from_source_fused(src: &dyn WeightSource, arch: &Arch) -> Result<Self> {
+        Self::build(src, arch, true)
+    }
+
+    fn build(src: &dyn WeightSource, arch: &Arch, fuse: bool) -> Result<Self> {
         let n = &arch.names;
         let (d, q, kv, m) = (arch.d_model, arch.q_dim(), arch.kv_dim(), arch.ffn);
         let embed = src.matrix(&format!("{}.weight", n.embed), arch.rows, d)?;
@@ -402,7 +427,7 @@ impl Transformer {
             let p = |name: &str, out_dim, in_dim, bias| {
                 proj(src, &format!("{b}.{name}"), out_dim, in_dim, bias)
             };
-            blocks.push(Block {
+            let block = Block {
                 attn_norm: src.vector(&format!("{b}.{}.weight", n.attn_norm), d)?,
                 qkv: Group::Separate(vec![
                     p(n.q_proj, q, d, arch.qkv_bias)?,
@@ -417,7 +442,8 @@ impl Transformer {
                     p(n.up_proj, m, d, false)?,
                 ]),
                 down_proj: p(n.down_proj, d, m, false)?,
-            });
+            };
+            blocks.push(if fuse { block.fused()? } else { block });
         }
         let final_norm = src.vector(&format!("{}.weight", n.final_norm), d)?;
         let head = if arch.tied {
@@ -444,11 +470,11 @@ impl Transformer {
     /// rounding; quantised weights stay as they are). For inference only: the stacked copies do
     /// not follow later updates of training variables.
     pub fn fused(mut self) -> Result<Self> {
-        for block in &mut self.blocks {
-            block.qkv = std::mem::replace(&mut block.qkv, Group::Separate(Vec::new())).fuse()?;
-            block.gate_up =
-                std::mem::replace(&mut block.gate_up, Group::Separate(Vec::new())).fuse()?;
-        }
+        self.blocks = self
+            .blocks
+            .into_iter()
+            .map(Block::fused)
+            .collect::<Result<_>>()?;
         Ok(self)
     }
 
