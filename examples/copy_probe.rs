@@ -3,6 +3,10 @@
 //! (the first digit of the start value) once with the whole response masked and once with only
 //! that cell masked. The MODEL_CARD's "What limits it" table comes from this.
 //!
+//! A second probe asks whether the model adds: the result of the first clause (`47 + 38 = 85.`) is
+//! masked where it is written and where the next clause repeats it, everything else stays
+//! visible, and the model must produce every digit of it at once.
+//!
 //!     cargo run --release --example copy_probe -- [MODEL_DIR] [N]
 
 use std::path::PathBuf;
@@ -51,7 +55,65 @@ fn main() -> Result<()> {
             from_context += 1;
         }
     }
+    let (mut sums_right, mut digits_right, mut digits) = (0usize, 0usize, 0usize);
+    for problem in &problems {
+        let example = encode_example(problem, Layout::ReasoningFirst, &model.tokenizer, 0)?;
+        let text: Vec<String> = example
+            .response_ids
+            .iter()
+            .map(|&id| model.tokenizer.decode(&[id], false).map(|t| t.trim().to_string()))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(anyhow::Error::msg)?;
+        let is_digit = |t: &String| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit());
+        // The digits that follow `start`, after any space tokens.
+        let digits_after = |start: usize| -> Vec<usize> {
+            let from = (start..text.len())
+                .find(|&i| !text[i].is_empty())
+                .unwrap_or(text.len());
+            (from..text.len()).take_while(|&i| is_digit(&text[i])).collect()
+        };
+        let Some(eq) = text.iter().position(|t| t == "=") else {
+            continue;
+        };
+        let result = digits_after(eq + 1);
+        if result.is_empty() {
+            continue;
+        }
+        let Some(stop) = (eq + 1..text.len()).find(|&i| text[i].starts_with('.')) else {
+            continue;
+        };
+        let repeat = digits_after(stop + 1);
+        let first = example.prompt_ids.len();
+        let mut canvas = example.prompt_ids.clone();
+        canvas.extend(&example.response_ids);
+        for &i in result.iter().chain(&repeat) {
+            canvas[first + i] = mask;
+        }
+        let rows: Vec<u32> = result.iter().map(|&i| (first + i) as u32).collect();
+        let logits = model.denoiser.logits(&canvas, &rows)?;
+        let vocab = model.info.vocab_size;
+        let right = result
+            .iter()
+            .enumerate()
+            .filter(|&(r, &i)| {
+                argmax(&logits[r * vocab..(r + 1) * vocab]) == example.response_ids[i]
+            })
+            .count();
+        digits += result.len();
+        digits_right += right;
+        if right == result.len() {
+            sums_right += 1;
+        }
+    }
     let pct = |k: usize| 100.0 * k as f64 / problems.len().max(1) as f64;
+    println!(
+        "{}: result of the first clause with its operands visible, {} problems: {:.1} % exact, \
+         {:.1} % of its digits",
+        dir.display(),
+        problems.len(),
+        pct(sums_right),
+        100.0 * digits_right as f64 / digits.max(1) as f64
+    );
     println!(
         "{}: first digit of the start value, {} problems: {:.1} % with the whole response masked, \
          {:.1} % with only that cell masked",
