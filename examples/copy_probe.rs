@@ -61,7 +61,12 @@ fn main() -> Result<()> {
         let text: Vec<String> = example
             .response_ids
             .iter()
-            .map(|&id| model.tokenizer.decode(&[id], false).map(|t| t.trim().to_string()))
+            .map(|&id| {
+                model
+                    .tokenizer
+                    .decode(&[id], false)
+                    .map(|t| t.trim().to_string())
+            })
             .collect::<std::result::Result<_, _>>()
             .map_err(anyhow::Error::msg)?;
         let is_digit = |t: &String| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit());
@@ -70,7 +75,9 @@ fn main() -> Result<()> {
             let from = (start..text.len())
                 .find(|&i| !text[i].is_empty())
                 .unwrap_or(text.len());
-            (from..text.len()).take_while(|&i| is_digit(&text[i])).collect()
+            (from..text.len())
+                .take_while(|&i| is_digit(&text[i]))
+                .collect()
         };
         let Some(eq) = text.iter().position(|t| t == "=") else {
             continue;
