@@ -164,7 +164,16 @@ impl Denoiser for TransformerDenoiser {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
-        let logits = self.net.logits_rows(tokens, rows)?;
+        // On the CPU, run the pass on one of candle's (rayon's) worker threads: the calling thread
+        // then sleeps instead of competing for the cores with workers that spin between matmuls
+        // (embedded model's default run: ~650 → ~860 tokens/s on 2 cores). GPU passes stay on
+        // the calling thread, which holds the device context.
+        let net = &self.net;
+        let logits = if net.device().is_cpu() {
+            rayon::scope(|_| net.logits_rows(tokens, rows))?
+        } else {
+            net.logits_rows(tokens, rows)?
+        };
         Ok(logits.flatten_all()?.to_vec1::<f32>()?)
     }
 }
