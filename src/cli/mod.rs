@@ -44,7 +44,7 @@ pub struct GuiArgs {
     /// Trace file to open in the app (repeat for the compare screenshot).
     #[arg(long = "trace", value_name = "FILE")]
     pub gui_traces: Vec<PathBuf>,
-    /// Open a prepared view for screenshots: main, hover, compare or decode-order (prints
+    /// Open a prepared view for screenshots: main, hover, compare, decode-order or models (prints
     /// UNMASK_DEMO_READY when it is on screen; settings are not read or saved).
     #[arg(long, value_name = "SCENE", hide = true)]
     pub demo_screenshot: Option<String>,

@@ -102,6 +102,8 @@ pub enum DemoScene {
     Compare,
     /// The decode-order colouring of the finished run.
     DecodeOrder,
+    /// The main view with the **Models…** window open.
+    Models,
 }
 
 impl std::str::FromStr for DemoScene {
@@ -112,8 +114,9 @@ impl std::str::FromStr for DemoScene {
             "hover" => Ok(DemoScene::Hover),
             "compare" => Ok(DemoScene::Compare),
             "decode-order" => Ok(DemoScene::DecodeOrder),
+            "models" => Ok(DemoScene::Models),
             other => Err(format!(
-                "unknown demo scene {other:?}: use main, hover, compare or decode-order"
+                "unknown demo scene {other:?}: use main, hover, compare, decode-order or models"
             )),
         }
     }
@@ -905,7 +908,7 @@ impl UnmaskApp {
                 self.compare.playback.playing = false;
                 self.compare.playback.follow_live = false;
             }
-            DemoScene::Main | DemoScene::Hover | DemoScene::DecodeOrder => {
+            DemoScene::Main | DemoScene::Hover | DemoScene::DecodeOrder | DemoScene::Models => {
                 let Some((path, trace)) = traces.next() else {
                     self.banner("--demo-screenshot needs --trace FILE".into(), None);
                     return;
@@ -922,6 +925,7 @@ impl UnmaskApp {
                 if scene == DemoScene::DecodeOrder {
                     self.settings.color_mode = ColorMode::DecodeOrder;
                 }
+                self.settings.model_picker.open = scene == DemoScene::Models;
                 // The controls show the settings that made the run on screen.
                 let h = &trace.header;
                 self.settings
@@ -1024,7 +1028,6 @@ impl UnmaskApp {
             .default_pos([360.0, 40.0])
             .default_size([720.0, 640.0])
             .min_width(640.0)
-            .vscroll(true)
             .show(ctx, |ui| {
                 action = model_picker::model_picker_ui(ui, &mut self.settings.model_picker, busy);
             });

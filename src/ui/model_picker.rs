@@ -147,37 +147,6 @@ pub fn model_picker_ui(
         "Hub models are downloaded once into the Hugging Face cache (HF_HOME) and reused offline. \
          Loading runs in the background; progress shows at the top right.",
     );
-    ui.separator();
-    for preset in &PRESETS {
-        ui.horizontal(|ui| {
-            ui.vertical(|ui| {
-                // A fixed text column, so the load buttons line up and nothing wraps per letter.
-                ui.set_width(PRESET_TEXT_WIDTH);
-                ui.label(RichText::new(preset.name).strong());
-                ui.label(
-                    RichText::new(preset.repo.unwrap_or("built in"))
-                        .monospace()
-                        .small(),
-                );
-                ui.label(RichText::new(preset.summary()).small());
-                ui.label(RichText::new(preset.note).small().weak());
-            });
-            let button = ui
-                .add_enabled(!busy, egui::Button::new(load_button_label(preset)))
-                .on_disabled_hover_text("A model is loading");
-            if button.clicked() {
-                action = match preset.repo {
-                    None => PickerAction::LoadEmbedded,
-                    Some(repo) => match ModelRef::parse(repo) {
-                        Ok(model) => PickerAction::Load(model),
-                        Err(_) => PickerAction::None,
-                    },
-                };
-            }
-        });
-        ui.add_space(4.0);
-    }
-    ui.separator();
     ui.label(
         "Any model on the hub (ORG/NAME, optionally @REVISION), a local folder, or a .gguf file \
          made by `unmask quantize`:",
@@ -224,6 +193,42 @@ pub fn model_picker_ui(
             action = PickerAction::PickGguf;
         }
     });
+    ui.separator();
+    ui.label(RichText::new("Known models").strong());
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, true])
+        .show(ui, |ui| {
+            for preset in &PRESETS {
+                ui.horizontal(|ui| {
+                    ui.vertical(|ui| {
+                        // A fixed text column, so the load buttons line up and nothing wraps
+                        // per letter.
+                        ui.set_width(PRESET_TEXT_WIDTH);
+                        ui.label(RichText::new(preset.name).strong());
+                        ui.label(
+                            RichText::new(preset.repo.unwrap_or("built in"))
+                                .monospace()
+                                .small(),
+                        );
+                        ui.label(RichText::new(preset.summary()).small());
+                        ui.label(RichText::new(preset.note).small().weak());
+                    });
+                    let button = ui
+                        .add_enabled(!busy, egui::Button::new(load_button_label(preset)))
+                        .on_disabled_hover_text("A model is loading");
+                    if button.clicked() {
+                        action = match preset.repo {
+                            None => PickerAction::LoadEmbedded,
+                            Some(repo) => match ModelRef::parse(repo) {
+                                Ok(model) => PickerAction::Load(model),
+                                Err(_) => PickerAction::None,
+                            },
+                        };
+                    }
+                });
+                ui.add_space(4.0);
+            }
+        });
     action
 }
 
