@@ -35,8 +35,9 @@ use candle_core::{DType, Device, Result, Tensor};
 use tokenizers::Tokenizer;
 
 use super::candle_reason;
-use super::family::{Family, ModelSpec};
-use super::loading::{LoadError, check_tensors, find_weights, open_safetensors, read_json};
+use super::loading::{
+    LoadError, check_tensors, find_weights, folder_spec, open_safetensors, read_json,
+};
 use super::tokenizer_files::load_tokenizer;
 use super::transformer::{Arch, Weight, WeightSource};
 
@@ -254,25 +255,13 @@ pub fn quantize_folder(
             "is a folder; give a file name ending in .gguf".into(),
         ));
     }
-    if !dir.is_dir() {
-        return Err(LoadError::NotAFolder(dir.to_path_buf()).into());
-    }
+    let spec = folder_spec(dir)?;
+    let family = spec.family;
     let config_path = dir.join("config.json");
-    if !config_path.is_file() {
-        return Err(LoadError::MissingFile {
-            dir: dir.to_path_buf(),
-            file: "config.json".into(),
-            hint: "a model folder needs config.json, the weights and tokenizer.json".into(),
-        }
-        .into());
-    }
     let config_text = std::fs::read_to_string(&config_path).map_err(|e| LoadError::BadConfig {
         path: config_path.clone(),
         reason: format!("cannot read: {e}"),
     })?;
-    let json = read_json(&config_path)?;
-    let family = Family::detect(&config_path, &json)?;
-    let spec = ModelSpec::parse(family, &config_path, json)?;
     let tokenizer = load_tokenizer(dir)?;
     let tokenizer_json = tokenizer
         .to_string(false)

@@ -318,21 +318,9 @@ pub fn load_model_with_progress(
     if super::gguf::is_gguf_file(dir) {
         return load_gguf(dir, opts, progress);
     }
-    if !dir.is_dir() {
-        return Err(LoadError::NotAFolder(dir.to_path_buf()));
-    }
     progress("reading config.json", 0.0);
-    let config_path = dir.join("config.json");
-    if !config_path.is_file() {
-        return Err(LoadError::MissingFile {
-            dir: dir.to_path_buf(),
-            file: "config.json".into(),
-            hint: "a model folder needs config.json, the weights and tokenizer.json".into(),
-        });
-    }
-    let json = read_json(&config_path)?;
-    let family = Family::detect(&config_path, &json)?;
-    let spec = ModelSpec::parse(family, &config_path, json)?;
+    let spec = folder_spec(dir)?;
+    let family = spec.family;
     progress("reading the tokenizer", 0.1);
     let tokenizer = load_tokenizer(dir)?;
     let tokenizer_config = read_tokenizer_config(dir)?;
@@ -357,6 +345,25 @@ pub fn load_model_with_progress(
         dtype: dtype_name(opts.dtype).to_string(),
     };
     parts.finish(dir, net, &opts.device)
+}
+
+/// A model folder's config.json, read as its family's spec (a missing folder or config.json is an
+/// error that says so).
+pub(crate) fn folder_spec(dir: &Path) -> Result<ModelSpec, LoadError> {
+    if !dir.is_dir() {
+        return Err(LoadError::NotAFolder(dir.to_path_buf()));
+    }
+    let config_path = dir.join("config.json");
+    if !config_path.is_file() {
+        return Err(LoadError::MissingFile {
+            dir: dir.to_path_buf(),
+            file: "config.json".into(),
+            hint: "a model folder needs config.json, the weights and tokenizer.json".into(),
+        });
+    }
+    let json = read_json(&config_path)?;
+    let family = Family::detect(&config_path, &json)?;
+    ModelSpec::parse(family, &config_path, json)
 }
 
 /// Load a GGUF written by `unmask quantize` (its config.json and tokenizer travel inside).

@@ -305,7 +305,7 @@ impl Group {
         }
     }
 
-    /// The stacked form, when every projection is dense (quantised blocks cannot be stacked).
+    /// The stacked form, when every projection is dense (quantised ones stay apart).
     fn fuse(self) -> Result<Self> {
         let Group::Separate(projs) = self else {
             return Ok(self);
