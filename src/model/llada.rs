@@ -2,11 +2,11 @@
 //!
 //! Tensor names follow GSAI-ML/LLaDA-8B-Instruct exactly (`model.transformer.blocks.{i}.q_proj.weight`
 //! …), so the same code loads that checkpoint, LLaDA 1.5 and our embedded model. The network is the
-//! shared [`Transformer`] with [`LLADA_NAMES`]; this type keeps the LLaDA config next to it for
-//! training. `training = true` switches to candle ops that have a backward pass (the fused
+//! shared [`Transformer`] with [`LLADA_NAMES`]; this type is what training builds from a LLaDA
+//! config. `training = true` switches to candle ops that have a backward pass (the fused
 //! RMSNorm/RoPE/softmax kernels have none).
 
-use candle_core::{Device, Result, Tensor};
+use candle_core::{Result, Tensor};
 use candle_nn::VarBuilder;
 
 use super::config::LladaConfig;
@@ -15,7 +15,6 @@ use super::transformer::{Arch, LLADA_NAMES, Transformer};
 /// A LLaDA-architecture masked-diffusion model.
 #[derive(Clone, Debug)]
 pub struct LladaModel {
-    cfg: LladaConfig,
     net: Transformer,
     /// Use ops with a backward pass (slower) instead of fused kernels.
     pub training: bool,
@@ -47,25 +46,9 @@ impl LladaModel {
     /// Walk the checkpoint's tensor names under `model.transformer`.
     pub fn load(vb: VarBuilder, cfg: &LladaConfig) -> Result<Self> {
         Ok(Self {
-            cfg: cfg.clone(),
             net: Transformer::load(vb, &llada_arch(cfg))?,
             training: false,
         })
-    }
-
-    /// The configuration this model was built from.
-    pub fn config(&self) -> &LladaConfig {
-        &self.cfg
-    }
-
-    /// The shared network.
-    pub fn network(&self) -> &Transformer {
-        &self.net
-    }
-
-    /// The device the weights live on.
-    pub fn device(&self) -> &Device {
-        self.net.device()
     }
 
     /// Final hidden states after `ln_f`, `[batch, seq, d_model]`.
@@ -76,19 +59,5 @@ impl LladaModel {
     /// LM head applied to hidden states `[n, d_model]` → `[n, embedding_rows]`.
     pub fn head_logits(&self, hidden: &Tensor) -> Result<Tensor> {
         self.net.head_logits(hidden)
-    }
-
-    /// Logits for every position, `[batch, seq, embedding_rows]`.
-    pub fn forward(&self, ids: &Tensor) -> Result<Tensor> {
-        let h = self.hidden(ids)?;
-        let (b, s, d) = h.dims3()?;
-        let logits = self.head_logits(&h.reshape((b * s, d))?)?;
-        logits.reshape((b, s, ()))
-    }
-
-    /// Logits (f32) of the given rows of one sequence, `[rows.len(), embedding_rows]`; only those
-    /// rows go through the LM head.
-    pub fn logits_rows(&self, tokens: &[u32], rows: &[u32]) -> Result<Tensor> {
-        self.net.logits_rows(tokens, rows)
     }
 }

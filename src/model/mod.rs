@@ -133,24 +133,6 @@ fn check_canvas(tokens: &[u32], max: usize, vocab: usize) -> Result<(), ModelErr
     Ok(())
 }
 
-/// The LLaDA family as a [`Denoiser`] (kept with its config, as training and `bench` build it).
-pub struct LladaDenoiser {
-    /// The network.
-    pub model: llada::LladaModel,
-}
-
-impl Denoiser for LladaDenoiser {
-    fn logits(&mut self, tokens: &[u32], rows: &[u32]) -> Result<Vec<f32>, ModelError> {
-        let cfg = self.model.config();
-        check_canvas(tokens, cfg.max_sequence_length, cfg.embedding_rows())?;
-        if rows.is_empty() {
-            return Ok(Vec::new());
-        }
-        let logits = self.model.logits_rows(tokens, rows)?;
-        Ok(logits.flatten_all()?.to_vec1::<f32>()?)
-    }
-}
-
 /// Any family's network as a [`Denoiser`] (what `load_model` returns).
 pub struct TransformerDenoiser {
     /// The network.
