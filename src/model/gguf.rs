@@ -202,24 +202,21 @@ impl QuantizeReport {
             .join(", ")
     }
 
-    /// One line per kind of fallback, e.g. `37 matrices with rows of 192 (…q_proj.weight …) are
-    /// q8_0: q4_k needs rows in multiples of 256`.
+    /// One line per kind of fallback, e.g. `36 matrices with rows of 192 (…attn_out.weight, …)
+    /// stored as q8_0: q4_k needs rows in multiples of 256`.
     pub fn fallback_lines(&self) -> Vec<String> {
-        let mut groups: BTreeMap<(usize, String, String), Vec<&str>> = BTreeMap::new();
+        // (row length, wanted, stored) → (wanted's block, names)
+        let mut groups: BTreeMap<(usize, String, String), (usize, Vec<&str>)> = BTreeMap::new();
         for f in &self.fallbacks {
             groups
                 .entry((f.cols, ggml_name(f.wanted), ggml_name(f.stored)))
-                .or_default()
+                .or_insert_with(|| (f.wanted.block_size(), Vec::new()))
+                .1
                 .push(&f.name);
         }
         groups
             .iter()
-            .map(|((cols, wanted, stored), names)| {
-                let block = self
-                    .fallbacks
-                    .iter()
-                    .find(|f| f.cols == *cols && ggml_name(f.wanted) == *wanted)
-                    .map_or(0, |f| f.wanted.block_size());
+            .map(|((cols, wanted, stored), (block, names))| {
                 let example = match names.as_slice() {
                     [one] => one.to_string(),
                     [first, ..] => format!("{first}, …"),
