@@ -10,7 +10,9 @@
 use std::path::Path;
 
 mod common;
-use common::{TOLERANCE, copy_fixture, edit_config, error_of, fixture_dir, read_golden, read_json};
+use common::{
+    TOLERANCE, all_rows, copy_fixture, edit_config, error_of, fixture_dir, read_golden, read_json,
+};
 
 use candle_core::DType;
 use unmask::model::{LoadOptions, LoadedModel, load_model};
@@ -25,16 +27,6 @@ fn load_dtype(dir: &Path, dtype: DType) -> LoadedModel {
 
 fn load(name: &str) -> LoadedModel {
     load_dtype(&fixture_dir(name), DType::F32)
-}
-
-fn all_rows(model: &mut LoadedModel, tokens: &[u32]) -> Vec<f32> {
-    let rows: Vec<u32> = (0..tokens.len() as u32).collect();
-    let logits = model
-        .denoiser
-        .logits(tokens, &rows)
-        .unwrap_or_else(|e| panic!("forward failed: {e}"));
-    assert_eq!(logits.len(), rows.len() * model.info.vocab_size);
-    logits
 }
 
 /// Max |ours − reference| over every position and token of the fixture's golden input.

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use candle_core::quantized::{GgmlDType, QTensor, gguf_file};
 use candle_core::{Device, Tensor};
-use common::{copy_fixture, edit_config, fixture_dir, read_golden};
+use common::{all_rows, copy_fixture, edit_config, fixture_dir, read_golden};
 use unmask::model::family::{Family, ModelSpec};
 use unmask::model::gguf::{QuantType, quantize_folder};
 use unmask::model::{LoadOptions, LoadedModel, load_model};
@@ -22,14 +22,6 @@ fn quantize(dir: &Path, out: &Path, ty: QuantType) -> unmask::model::gguf::Quant
 fn load(path: &Path) -> LoadedModel {
     load_model(path, &LoadOptions::default())
         .unwrap_or_else(|e| panic!("loading {} failed: {e}", path.display()))
-}
-
-fn all_rows(model: &mut LoadedModel, tokens: &[u32]) -> Vec<f32> {
-    let rows: Vec<u32> = (0..tokens.len() as u32).collect();
-    model
-        .denoiser
-        .logits(tokens, &rows)
-        .unwrap_or_else(|e| panic!("forward failed: {e}"))
 }
 
 /// Relative error ‖a − b‖ / ‖b‖ over all logits.

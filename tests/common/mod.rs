@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use unmask::model::{LoadOptions, load_model};
+use unmask::model::{LoadOptions, LoadedModel, load_model};
 
 /// Largest absolute difference allowed between our logits and the float64 reference.
 pub const TOLERANCE: f64 = 1e-4;
@@ -65,4 +65,15 @@ pub fn edit_config(dir: &Path, f: impl FnOnce(&mut serde_json::Value)) {
     let mut v = read_json(&path);
     f(&mut v);
     std::fs::write(path, serde_json::to_string(&v).unwrap()).unwrap();
+}
+
+/// Logits of every position of `tokens`, row after row (`tokens.len() × vocab_size` values).
+pub fn all_rows(model: &mut LoadedModel, tokens: &[u32]) -> Vec<f32> {
+    let rows: Vec<u32> = (0..tokens.len() as u32).collect();
+    let logits = model
+        .denoiser
+        .logits(tokens, &rows)
+        .unwrap_or_else(|e| panic!("forward failed: {e}"));
+    assert_eq!(logits.len(), rows.len() * model.info.vocab_size);
+    logits
 }
