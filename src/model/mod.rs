@@ -9,6 +9,7 @@ pub mod config;
 pub mod device;
 pub mod family;
 pub mod gguf;
+pub mod kernels;
 pub mod llada;
 pub mod loading;
 pub mod random;

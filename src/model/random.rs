@@ -260,6 +260,51 @@ mod tests {
     }
 
     #[test]
+    fn logits_of_some_rows_match_the_whole_canvas() {
+        // Plain, shifted (Dream) and block-causal (BD3-LM) layouts, rows in any order, repeated.
+        for (family, block_size) in [
+            ("llada-8b", None),
+            ("dream-7b", None),
+            ("llada-8b", Some(2)),
+        ] {
+            let mut spec = shape_spec(family).unwrap().unwrap();
+            spec.arch.d_model = 32;
+            spec.arch.n_layers = 2;
+            spec.arch.n_heads = 2;
+            spec.arch.n_kv_heads = 2;
+            spec.arch.head_dim = 16;
+            spec.arch.ffn = 64;
+            spec.arch.rows = 50;
+            spec.arch.max_len = 16;
+            spec.arch.block_size = block_size;
+            let net = random_transformer(&spec, DType::F32, &Device::Cpu).unwrap();
+            let tokens = [1u32, 7, 3, 9, 5, 6, 2];
+            let rows = [6u32, 0, 3, 3];
+            let picked = net.logits_rows(&tokens, &rows).unwrap();
+            let ids = Tensor::new(&tokens[..], &Device::Cpu)
+                .unwrap()
+                .unsqueeze(0)
+                .unwrap();
+            let all = net
+                .head_logits(&net.hidden(&ids, false).unwrap().squeeze(0).unwrap())
+                .unwrap();
+            let source: Vec<u32> = rows.iter().map(|&r| spec.arch.source_row(r)).collect();
+            let want = all
+                .index_select(&Tensor::new(source.as_slice(), &Device::Cpu).unwrap(), 0)
+                .unwrap();
+            let diff = (picked - want)
+                .unwrap()
+                .abs()
+                .unwrap()
+                .max_all()
+                .unwrap()
+                .to_scalar::<f32>()
+                .unwrap();
+            assert!(diff < 1e-5, "{family} {block_size:?}: {diff}");
+        }
+    }
+
+    #[test]
     fn a_quantised_random_model_gives_finite_logits() {
         let mut spec = small_qwen3();
         spec.arch.d_model = 256;

@@ -239,6 +239,15 @@ impl WeightSource for VarBuilder<'_> {
 pub enum Proj {
     /// candle-nn's `Linear`.
     Dense(Linear),
+    /// The same projection for inference, its weight stored transposed `[in, out]` and contiguous:
+    /// on the CPU, gemm multiplies by it without gathering strided columns first (measured on the
+    /// embedded model's shapes: 84×512 · 512×192 in 99 µs instead of 188 µs).
+    DenseT {
+        /// `Wᵀ`, contiguous.
+        weight_t: Tensor,
+        /// Optional bias `[out]`.
+        bias: Option<Tensor>,
+    },
     /// candle's quantised matmul, then the bias.
     Quant {
         /// The quantised weight.
@@ -258,12 +267,33 @@ impl Proj {
             },
         })
     }
+
+    /// The inference form: a dense weight stored transposed ([`Proj::DenseT`]); others unchanged.
+    fn transposed(self) -> Result<Self> {
+        Ok(match self {
+            Proj::Dense(linear) => Proj::DenseT {
+                weight_t: linear.weight().t()?.contiguous()?,
+                bias: linear.bias().cloned(),
+            },
+            other => other,
+        })
+    }
 }
 
 impl Module for Proj {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         match self {
             Proj::Dense(linear) => linear.forward(x),
+            Proj::DenseT { weight_t, bias } => {
+                let y = match x.rank() {
+                    2 => x.matmul(weight_t)?,
+                    _ => x.broadcast_matmul(weight_t)?,
+                };
+                match bias {
+                    Some(b) => y.broadcast_add(b),
+                    None => Ok(y),
+                }
+            }
             Proj::Quant { matmul, bias } => {
                 let y = matmul.forward(&x.contiguous()?)?;
                 match bias {
@@ -334,7 +364,10 @@ impl Group {
         } else {
             return Ok(Group::Separate(projs));
         };
-        Ok(Group::Fused(Proj::Dense(Linear::new(weight, bias)), widths))
+        Ok(Group::Fused(
+            Proj::Dense(Linear::new(weight, bias)).transposed()?,
+            widths,
+        ))
     }
 }
 
@@ -353,11 +386,13 @@ struct Block {
 }
 
 impl Block {
-    /// This block with q/k/v and gate/up stacked.
+    /// This block's inference form: q/k/v and gate/up stacked, dense weights stored transposed.
     fn fused(self) -> Result<Self> {
         Ok(Self {
             qkv: self.qkv.fuse()?,
             gate_up: self.gate_up.fuse()?,
+            o_proj: self.o_proj.transposed()?,
+            down_proj: self.down_proj.transposed()?,
             ..self
         })
     }
@@ -534,12 +569,15 @@ impl Transformer {
         Tensor::from_vec(bias, (s, s), self.device()).map(Some)
     }
 
+    /// Self-attention of `block` over `x` `[b, s, d]`. With `query_rows` only those positions ask
+    /// (keys and values still come from every position), giving `[b, rows, d]`.
     fn attention(
         &self,
         block: &Block,
         x: &Tensor,
         bias: Option<&Tensor>,
         training: bool,
+        query_rows: Option<&Tensor>,
     ) -> Result<Tensor> {
         let (b, s, _d) = x.dims3()?;
         let h = self.arch.n_heads;
@@ -564,6 +602,14 @@ impl Transformer {
         let q = self.rope(&q.transpose(1, 2)?, s, training)?;
         let k = self.rope(&k.transpose(1, 2)?, s, training)?;
         let v = v.transpose(1, 2)?;
+        let (q, bias, s_q) = match query_rows {
+            Some(rows) => (
+                q.index_select(rows, 2)?,
+                bias.map(|b| b.index_select(rows, 0)).transpose()?,
+                rows.dim(0)?,
+            ),
+            None => (q, bias.cloned(), s),
+        };
         // Consecutive query heads share one K/V head (torch's repeat_interleave).
         let (k, v) = if kvh != h {
             let rep = h / kvh;
@@ -583,21 +629,28 @@ impl Transformer {
             .to_dtype(DType::F32)?
             .matmul(&k.to_dtype(DType::F32)?.t()?)?
             * scale)?;
-        if let Some(bias) = bias {
+        if let Some(bias) = &bias {
             scores = scores.broadcast_add(bias)?;
         }
         let probs = if training {
             candle_nn::ops::softmax(&scores, D::Minus1)?
         } else {
-            candle_nn::ops::softmax_last_dim(&scores)?
+            super::kernels::softmax_last_dim(&scores)?
         };
         let out = probs.to_dtype(self.dtype)?.matmul(&v)?;
-        let out = out.transpose(1, 2)?.reshape((b, s, h * hd))?;
+        let out = out.transpose(1, 2)?.reshape((b, s_q, h * hd))?;
         block.o_proj.forward(&out)
     }
 
     /// Final hidden states after the last norm, `[batch, seq, d_model]` (not yet shifted).
     pub fn hidden(&self, ids: &Tensor, training: bool) -> Result<Tensor> {
+        self.hidden_at(ids, training, None)
+    }
+
+    /// Like [`Transformer::hidden`], but with `rows` only those positions' final states,
+    /// `[batch, rows, d_model]`. Exact, and cheaper: the last block needs every position's keys and
+    /// values, but its queries, output projection and MLP only for the rows that are read.
+    fn hidden_at(&self, ids: &Tensor, training: bool, rows: Option<&Tensor>) -> Result<Tensor> {
         let (_b, s) = ids.dims2()?;
         if s > self.arch.max_len {
             candle_core::bail!(
@@ -612,16 +665,28 @@ impl Transformer {
             }
             Weight::Quant(table) => table.embedding(ids)?.to_dtype(self.dtype)?,
         };
-        for block in &self.blocks {
+        let last = self.blocks.len().saturating_sub(1);
+        for (i, block) in self.blocks.iter().enumerate() {
             let n = self.rms_norm(&x, &block.attn_norm, training)?;
-            x = (&x + self.attention(block, &n, bias.as_ref(), training)?)?;
+            let query_rows = rows.filter(|_| i == last);
+            let attended = self.attention(block, &n, bias.as_ref(), training, query_rows)?;
+            if let Some(rows) = query_rows {
+                x = x.index_select(rows, 1)?;
+            }
+            x = (&x + attended)?;
             let n = self.rms_norm(&x, &block.ff_norm, training)?;
-            let [gate, up]: [Tensor; 2] =
-                block.gate_up.forward(&n)?.try_into().map_err(|_| {
-                    candle_core::Error::Msg("gate/up group without two outputs".into())
-                })?;
-            let gate = candle_nn::ops::silu(&gate)?;
-            x = (&x + block.down_proj.forward(&(gate * up)?)?)?;
+            let act = match &block.gate_up {
+                // Stacked gate/up: one fused SiLU·up over the projection's output.
+                Group::Fused(proj, _) => super::kernels::swiglu(&proj.forward(&n)?)?,
+                Group::Separate(_) => {
+                    let [gate, up]: [Tensor; 2] =
+                        block.gate_up.forward(&n)?.try_into().map_err(|_| {
+                            candle_core::Error::Msg("gate/up group without two outputs".into())
+                        })?;
+                    (candle_nn::ops::silu(&gate)? * up)?
+                }
+            };
+            x = (&x + block.down_proj.forward(&act)?)?;
         }
         self.rms_norm(&x, &self.final_norm, training)
     }
@@ -636,10 +701,9 @@ impl Transformer {
     pub fn logits_rows(&self, tokens: &[u32], rows: &[u32]) -> Result<Tensor> {
         let device = self.device();
         let ids = Tensor::new(tokens, device)?.unsqueeze(0)?;
-        let h = self.hidden(&ids, false)?.squeeze(0)?;
         let source: Vec<u32> = rows.iter().map(|&r| self.arch.source_row(r)).collect();
         let idx = Tensor::new(source.as_slice(), device)?;
-        let h = h.index_select(&idx, 0)?;
+        let h = self.hidden_at(&ids, false, Some(&idx))?.squeeze(0)?;
         self.head_logits(&h)?.to_dtype(DType::F32)
     }
 }
