@@ -317,7 +317,7 @@ fn training_stream_is_deterministic_and_mixes_both_sources() {
             1,
             MixParams {
                 arith_fraction: 1.0,
-                prose_len: 96,
+                ..MixParams::default()
             },
         ),
         90,
@@ -359,6 +359,7 @@ fn training_stream_is_deterministic_and_mixes_both_sources() {
             MixParams {
                 arith_fraction: 0.0,
                 prose_len: 40,
+                ..MixParams::default()
             },
         ),
         20,
@@ -371,11 +372,53 @@ fn training_stream_is_deterministic_and_mixes_both_sources() {
             0,
             MixParams {
                 arith_fraction: 1.5,
-                prose_len: 96
+                ..MixParams::default()
             }
         )
         .is_err()
     );
+    // The number of clauses of the problems is 2 to 4; min_ops 1 adds single clauses.
+    let clauses = |min_ops: usize| {
+        let mut counts = [0usize; 5];
+        let examples = take(
+            &mut stream(
+                3,
+                MixParams {
+                    arith_fraction: 1.0,
+                    min_ops,
+                    ..MixParams::default()
+                },
+            ),
+            200,
+        );
+        for e in &examples {
+            let response = decode_ids(tok, &e.response_ids, true).unwrap();
+            counts[response.matches('=').count()] += 1;
+        }
+        counts
+    };
+    let default_counts = clauses(2);
+    assert_eq!(
+        default_counts[0] + default_counts[1],
+        0,
+        "{default_counts:?}"
+    );
+    let with_single = clauses(1);
+    assert!((25..=80).contains(&with_single[1]), "{with_single:?}");
+    assert!(with_single[2..].iter().all(|&n| n > 0), "{with_single:?}");
+    for bad in [0, 5] {
+        let err = TrainingStream::new(
+            tok.clone(),
+            corpus().clone(),
+            0,
+            MixParams {
+                min_ops: bad,
+                ..MixParams::default()
+            },
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("min_ops"), "{err}");
+    }
 }
 
 #[test]

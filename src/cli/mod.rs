@@ -129,6 +129,10 @@ pub struct TrainArgs {
     /// Override the preset's share of arithmetic examples (the rest is prose), 0 to 1.
     #[arg(long)]
     pub arith_fraction: Option<f32>,
+    /// Fewest operations of a training problem, 1 to 4 (default 2, the range; 1 adds
+    /// single-clause problems, which show the arithmetic with fewer copies of each number).
+    #[arg(long)]
+    pub min_ops: Option<usize>,
     /// Use this tokenizer.json instead of training one (keeps token ids equal across models).
     #[arg(long, conflicts_with_all = ["resume", "init_from"])]
     pub tokenizer: Option<PathBuf>,
@@ -595,6 +599,9 @@ fn train_cmd(args: TrainArgs) -> Result<()> {
     }
     if let Some(f) = args.arith_fraction {
         params.arith_fraction = f;
+    }
+    if let Some(n) = args.min_ops {
+        params.min_ops = n;
     }
     let corpus = match args.corpus {
         Some(c) => c,

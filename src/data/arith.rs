@@ -560,7 +560,15 @@ pub fn parse_answer(decoded_answer_region: &str) -> Option<u32> {
 pub struct ProblemStream {
     rng: ChaCha8Rng,
     want_held_out: bool,
-    n_ops: Option<usize>,
+    ops: std::ops::RangeInclusive<usize>,
+}
+
+impl ProblemStream {
+    /// The same stream drawing its number of operations uniformly from `ops` instead (at least 1).
+    pub fn with_ops(mut self, ops: std::ops::RangeInclusive<usize>) -> ProblemStream {
+        self.ops = (*ops.start()).max(1)..=(*ops.end()).max(1);
+        self
+    }
 }
 
 impl Iterator for ProblemStream {
@@ -568,9 +576,11 @@ impl Iterator for ProblemStream {
 
     fn next(&mut self) -> Option<Problem> {
         loop {
-            let n_ops = match self.n_ops {
-                Some(n) => n,
-                None => self.rng.random_range(OPS_RANGE),
+            // A fixed count draws nothing, so held-out sets stay what they were for each seed.
+            let n_ops = if self.ops.start() == self.ops.end() {
+                *self.ops.start()
+            } else {
+                self.rng.random_range(self.ops.clone())
             };
             let problem = Problem::random(&mut self.rng, n_ops);
             if problem.is_held_out() == self.want_held_out {
@@ -588,7 +598,7 @@ pub fn training_problems(seed: u64) -> ProblemStream {
     ProblemStream {
         rng: ChaCha8Rng::seed_from_u64(seed),
         want_held_out: false,
-        n_ops: None,
+        ops: OPS_RANGE,
     }
 }
 
@@ -599,7 +609,7 @@ pub fn held_out_problems(seed: u64, n: usize, n_ops: Option<usize>) -> Vec<Probl
     let mut stream = ProblemStream {
         rng: ChaCha8Rng::seed_from_u64(seed ^ HELD_OUT_SEED_SALT),
         want_held_out: true,
-        n_ops: n_ops.map(|k| k.max(1)),
+        ops: n_ops.map_or(OPS_RANGE, |k| k.max(1)..=k.max(1)),
     };
     let mut seen = HashSet::new();
     let mut out = Vec::with_capacity(n);

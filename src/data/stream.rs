@@ -5,7 +5,7 @@ use rand_chacha::ChaCha8Rng;
 use tokenizers::Tokenizer;
 
 use super::arith::{
-    LAYOUTS, Layout, ProblemStream, encode_example, plain_content_len, training_problems,
+    LAYOUTS, Layout, OPS_RANGE, ProblemStream, encode_example, plain_content_len, training_problems,
 };
 use super::prose::{Corpus, MIN_WINDOW_LEN, prose_example};
 use super::{DataError, Example};
@@ -22,6 +22,9 @@ pub struct MixParams {
     pub arith_fraction: f32,
     /// Tokens in a prose window (prompt and response together), at least 18.
     pub prose_len: usize,
+    /// Fewest operations of an arithmetic problem, 1 to 4 (at most 4, as always); the issue's
+    /// problems have 2 to 4, a 1 adds single-clause problems to the mix.
+    pub min_ops: usize,
 }
 
 impl Default for MixParams {
@@ -29,6 +32,7 @@ impl Default for MixParams {
         MixParams {
             arith_fraction: 0.7,
             prose_len: 96,
+            min_ops: *OPS_RANGE.start(),
         }
     }
 }
@@ -74,13 +78,22 @@ impl TrainingStream {
                 ),
             });
         }
+        if !(1..=*OPS_RANGE.end()).contains(&params.min_ops) {
+            return Err(DataError::Config {
+                reason: format!(
+                    "min_ops must be between 1 and {}, got {}",
+                    OPS_RANGE.end(),
+                    params.min_ops
+                ),
+            });
+        }
         super::tokenizer::SpecialIds::of(&tokenizer)?;
         Ok(TrainingStream {
             tokenizer,
             corpus,
             params,
             rng: ChaCha8Rng::seed_from_u64(seed ^ MIX_SEED_SALT),
-            problems: training_problems(seed),
+            problems: training_problems(seed).with_ops(params.min_ops..=*OPS_RANGE.end()),
         })
     }
 
@@ -88,7 +101,7 @@ impl TrainingStream {
     /// The trainer reseeds per step, so any thread can make any step's batch.
     pub fn reseed(&mut self, seed: u64) {
         self.rng = ChaCha8Rng::seed_from_u64(seed ^ MIX_SEED_SALT);
-        self.problems = training_problems(seed);
+        self.problems = training_problems(seed).with_ops(self.params.min_ops..=*OPS_RANGE.end());
     }
 
     /// The tokenizer examples are encoded with.

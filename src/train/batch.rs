@@ -21,8 +21,14 @@ pub struct Batch {
     pub weights: Vec<f32>,
 }
 
-/// Mask each response span cell with probability `t ~ U(min_t, 1]` drawn per sequence (at least
-/// one). Pinned template text and the padding that evens out lengths stay visible and carry no loss.
+/// Mask each response span cell with probability `t` (at least one cell). Pinned template text and
+/// the padding that evens out lengths stay visible and carry no loss.
+///
+/// The `t` of the batch's sequences are stratified (MDLM's low-discrepancy sampler): one uniform
+/// draw `u`, and sequence `b` of `B` gets `t = min_t + (1 - min_t) · (b + u) / B`, so every batch
+/// spans the masking ratios evenly. Each `t` is still `U(min_t, 1]`-distributed, so the objective
+/// is unchanged in expectation, but a batch can no longer be all nearly-unmasked sequences, whose
+/// `1/t` weights make the gradient noisy.
 pub fn make_batch(
     examples: &[Example],
     mask_id: u32,
@@ -40,8 +46,9 @@ pub fn make_batch(
     let mut masked_rows = Vec::new();
     let mut targets = Vec::new();
     let mut weights = Vec::new();
+    let u: f64 = rng.random();
     for (b, ex) in examples.iter().enumerate() {
-        let t: f64 = rng.random_range(min_t..=1.0);
+        let t = min_t + (1.0 - min_t) * (b as f64 + u) / batch_size as f64;
         let start = ex.prompt_ids.len();
         let resp_len = seq_len - start;
         let base = b * seq_len;
@@ -122,6 +129,44 @@ mod tests {
             // every sequence has at least one masked position
             assert!(b.masked_rows.iter().any(|&r| r < 5));
             assert!(b.masked_rows.iter().any(|&r| r >= 5));
+        }
+    }
+
+    #[test]
+    fn masking_ratios_are_stratified_across_the_batch() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2);
+        let ex: Vec<Example> = (0..4)
+            .map(|_| Example {
+                prompt_ids: vec![5],
+                response_ids: vec![7; 400],
+                response_pinned: vec![false; 400],
+            })
+            .collect();
+        for _ in 0..20 {
+            let b = make_batch(&ex, 99, 1, 1e-3, &mut rng);
+            // weight = 1 / (t · 400 · 4): recover each sequence's t from its first masked row.
+            let mut ts = [None; 4];
+            for (&row, &w) in b.masked_rows.iter().zip(&b.weights) {
+                let s = row as usize / b.seq_len;
+                ts[s].get_or_insert(1.0 / (f64::from(w) * 1600.0));
+            }
+            for (s, t) in ts.iter().enumerate() {
+                let t = t.expect("every sequence has a masked cell");
+                let (lo, hi) = (s as f64 / 4.0, (s + 1) as f64 / 4.0);
+                assert!(
+                    t > lo - 1e-3 && t <= hi + 1e-3,
+                    "sequence {s}: t {t} not in its stratum"
+                );
+            }
+            let masked_last = b
+                .masked_rows
+                .iter()
+                .filter(|&&r| r as usize >= 3 * b.seq_len)
+                .count();
+            assert!(
+                masked_last >= 250,
+                "the last stratum masks most of its 400 cells"
+            );
         }
     }
 }

@@ -89,6 +89,13 @@ pub struct TrainParams {
     pub arith_fraction: f32,
     /// Tokens per prose window.
     pub prose_len: usize,
+    /// Fewest operations of a training problem (2 as in the issue; 1 adds single-clause problems).
+    #[serde(default = "default_min_ops")]
+    pub min_ops: usize,
+}
+
+fn default_min_ops() -> usize {
+    *crate::data::arith::OPS_RANGE.start()
 }
 
 impl TrainParams {
@@ -113,6 +120,7 @@ impl TrainParams {
             checkpoint_every: 40,
             arith_fraction: 0.7,
             prose_len: 48,
+            min_ops: default_min_ops(),
         }
     }
 
@@ -138,6 +146,7 @@ impl TrainParams {
             checkpoint_every: 250,
             arith_fraction: 0.7,
             prose_len: 96,
+            min_ops: default_min_ops(),
         }
     }
 

@@ -166,6 +166,7 @@ pub fn train(opts: &TrainOptions) -> Result<TrainReport, TrainError> {
     let mix = MixParams {
         arith_fraction: p.arith_fraction,
         prose_len: p.prose_len,
+        min_ops: p.min_ops,
     };
     let stream = TrainingStream::new(tokenizer, corpus, p.seed, mix).map_err(data_err)?;
     let mut batches = spawn_batch_maker(stream, &p, special.mask, special.eos, state.step)?;
