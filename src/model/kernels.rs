@@ -1,13 +1,18 @@
-//! Vectorised CPU kernels for the two exp-heavy inference ops, SwiGLU and the attention softmax.
+//! CPU kernels for the small per-position inference ops: SwiGLU, the attention softmax, RMSNorm and
+//! rotate-half RoPE.
 //!
-//! candle's CPU backend evaluates `exp` one scalar `expf` call at a time; on the embedded model
-//! that was about a quarter of a forward pass outside the matmuls (84 × 512 SiLUs in 85 µs, a
-//! 6 × 84 × 84 softmax in 75 µs, per block). These two ops compute eight lanes at a time with
-//! `wide`'s `f32x8::exp` (a polynomial exp within a couple of ulps of `expf`, with the same
-//! handling of ±inf and NaN). They apply to contiguous f32 tensors on the CPU; everything else
-//! (other dtypes, GPUs, training, which needs gradients) keeps candle's ops.
+//! On a small model these ops, not the matmuls, were a third of a forward pass: candle evaluates
+//! `exp` one scalar `expf` call at a time (84 × 512 SiLUs in 85 µs, a 6 × 84 × 84 softmax in
+//! 75 µs, per block), and its RMSNorm and RoPE always split their work across threads, which costs
+//! more than it saves on 16 k elements (18 µs and 20 µs a call). Here `exp` runs eight lanes at a
+//! time with `wide`'s `f32x8::exp` (a polynomial exp within a couple of ulps of `expf`, with the
+//! same handling of ±inf and NaN), and every op runs on one thread unless each of two threads gets
+//! at least [`MIN_ELEMENTS_PER_TASK`] elements. They apply to f32 tensors on the CPU; everything
+//! else (other dtypes, GPUs, training, which needs gradients) keeps candle's ops.
 
-use candle_core::{CpuStorage, CustomOp1, D, DType, Device, Layout, Result, Shape, Tensor};
+use candle_core::{
+    CpuStorage, CustomOp1, CustomOp2, CustomOp3, D, DType, Device, Layout, Result, Shape, Tensor,
+};
 use rayon::prelude::*;
 use wide::f32x8;
 
@@ -42,6 +47,39 @@ pub fn softmax_last_dim(x: &Tensor) -> Result<Tensor> {
         x.contiguous()?.apply_op1_no_bwd(&SoftmaxLastDim)
     } else {
         candle_nn::ops::softmax_last_dim(x)
+    }
+}
+
+/// RMSNorm over the last dimension with gain `w` (candle-nn's `rms_norm` where the kernel does
+/// not apply).
+pub fn rms_norm(x: &Tensor, w: &Tensor, eps: f32) -> Result<Tensor> {
+    if applies(x) && applies(w) {
+        x.contiguous()?
+            .apply_op2_no_bwd(&w.contiguous()?, &RmsNorm { eps })
+    } else {
+        candle_nn::ops::rms_norm(&x.contiguous()?, w, eps)
+    }
+}
+
+/// Rotate-half RoPE of `x` `[b, h, s, d]` with tables `cos`, `sin` `[s', d/2]`, `s' ≥ s` (candle-nn's
+/// `rope` where the kernel does not apply).
+pub fn rope(x: &Tensor, cos: &Tensor, sin: &Tensor) -> Result<Tensor> {
+    let (_b, _h, s, d) = x.dims4()?;
+    let (cs, half) = cos.dims2()?;
+    if half * 2 != d || cs < s || sin.dims2()? != (cs, half) {
+        candle_core::bail!(
+            "rope: tables {:?} / {:?} do not fit {:?}",
+            cos.shape(),
+            sin.shape(),
+            x.shape()
+        );
+    }
+    let cos = cos.narrow(0, 0, s)?.contiguous()?;
+    let sin = sin.narrow(0, 0, s)?.contiguous()?;
+    if applies(x) && applies(&cos) && applies(&sin) {
+        x.contiguous()?.apply_op3_no_bwd(&cos, &sin, &Rope)
+    } else {
+        candle_nn::rotary_emb::rope(&x.contiguous()?, &cos, &sin)
     }
 }
 
@@ -106,6 +144,94 @@ fn swiglu_row(gate: &[f32], up: &[f32], dst: &mut [f32]) {
         .zip(d8.into_remainder())
     {
         *d = g / (1.0 + (-g).exp()) * u;
+    }
+}
+
+struct RmsNorm {
+    eps: f32,
+}
+
+impl CustomOp2 for RmsNorm {
+    fn name(&self) -> &'static str {
+        "unmask-rms-norm"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let src = contiguous_f32(s1, l1, self.name())?;
+        let gain = contiguous_f32(s2, l2, self.name())?;
+        let width = l1.shape().dims().last().copied().unwrap_or(0);
+        if gain.len() != width {
+            candle_core::bail!("rms_norm: gain of {} for rows of {width}", gain.len());
+        }
+        let mut out = vec![0f32; src.len()];
+        if width > 0 {
+            out.par_chunks_mut(width)
+                .zip(src.par_chunks(width))
+                .with_min_len(rows_per_task(width))
+                .for_each(|(dst, row)| {
+                    let mean_sq = row.iter().map(|v| v * v).sum::<f32>() / width as f32;
+                    let scale = 1.0 / (mean_sq + self.eps).sqrt();
+                    for ((d, v), g) in dst.iter_mut().zip(row).zip(gain) {
+                        *d = v * scale * g;
+                    }
+                });
+        }
+        Ok((CpuStorage::F32(out), l1.shape().clone()))
+    }
+}
+
+struct Rope;
+
+impl CustomOp3 for Rope {
+    fn name(&self) -> &'static str {
+        "unmask-rope"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let src = contiguous_f32(s1, l1, self.name())?;
+        let cos = contiguous_f32(s2, l2, self.name())?;
+        let sin = contiguous_f32(s3, l3, self.name())?;
+        let (_b, _h, s, d) = l1.shape().dims4()?;
+        let half = d / 2;
+        if cos.len() != s * half || sin.len() != s * half {
+            candle_core::bail!("rope: tables of {} for {s} positions of {d}", cos.len());
+        }
+        let mut out = vec![0f32; src.len()];
+        if d > 0 && s > 0 {
+            // Tasks of whole (batch, head) matrices of s × d.
+            let per_head = s * d;
+            out.par_chunks_mut(per_head)
+                .zip(src.par_chunks(per_head))
+                .with_min_len(MIN_ELEMENTS_PER_TASK.div_ceil(per_head).max(1))
+                .for_each(|(dst, head)| {
+                    let rows = dst.chunks_exact_mut(d).zip(head.chunks_exact(d));
+                    for (pos, (dst, x)) in rows.enumerate() {
+                        let c = &cos[pos * half..][..half];
+                        let sn = &sin[pos * half..][..half];
+                        let (x1, x2) = x.split_at(half);
+                        let (d1, d2) = dst.split_at_mut(half);
+                        for i in 0..half {
+                            d1[i] = x1[i] * c[i] - x2[i] * sn[i];
+                            d2[i] = x1[i] * sn[i] + x2[i] * c[i];
+                        }
+                    }
+                });
+        }
+        Ok((CpuStorage::F32(out), l1.shape().clone()))
     }
 }
 
@@ -208,6 +334,50 @@ mod tests {
             let sums = ours.sum(D::Minus1).unwrap().to_vec1::<f32>().unwrap();
             assert!(sums.iter().all(|s| (s - 1.0).abs() < 1e-5), "{sums:?}");
         }
+    }
+
+    #[test]
+    fn rms_norm_matches_candle() {
+        let dev = Device::Cpu;
+        for (rows, width) in [(1usize, 1usize), (84, 192), (3, 1000)] {
+            let x = Tensor::randn(0f32, 3.0, (1, rows, width), &dev).unwrap();
+            let w = Tensor::randn(1f32, 0.5, width, &dev).unwrap();
+            let ours = rms_norm(&x, &w, 1e-5).unwrap();
+            let want = candle_nn::ops::rms_norm(&x, &w, 1e-5).unwrap();
+            let d = (ours - want).unwrap().abs().unwrap().max_all().unwrap();
+            let d = d.to_scalar::<f32>().unwrap();
+            assert!(d < 1e-5, "{rows}x{width}: {d}");
+        }
+    }
+
+    #[test]
+    fn rope_matches_candle_with_longer_tables() {
+        let dev = Device::Cpu;
+        for (b, h, s, d) in [
+            (1usize, 6usize, 84usize, 32usize),
+            (2, 2, 5, 8),
+            (1, 1, 1, 2),
+        ] {
+            let x = Tensor::randn(0f32, 1.0, (b, h, s, d), &dev).unwrap();
+            let cos = Tensor::randn(0f32, 1.0, (s + 7, d / 2), &dev).unwrap();
+            let sin = Tensor::randn(0f32, 1.0, (s + 7, d / 2), &dev).unwrap();
+            let ours = rope(&x, &cos, &sin).unwrap();
+            let want = candle_nn::rotary_emb::rope(
+                &x,
+                &cos.narrow(0, 0, s).unwrap(),
+                &sin.narrow(0, 0, s).unwrap(),
+            )
+            .unwrap();
+            let d = (ours - want).unwrap().abs().unwrap().max_all().unwrap();
+            let d = d.to_scalar::<f32>().unwrap();
+            assert!(d < 1e-6, "{b}x{h}x{s}: {d}");
+        }
+        let x = Tensor::zeros((1, 1, 4, 8), DType::F32, &dev).unwrap();
+        let short = Tensor::zeros((3, 4), DType::F32, &dev).unwrap();
+        assert!(
+            rope(&x, &short, &short).is_err(),
+            "tables shorter than the sequence"
+        );
     }
 
     #[test]

@@ -528,7 +528,7 @@ impl Transformer {
         if training {
             candle_nn::ops::rms_norm_slow(x, w, eps)
         } else if self.dtype == DType::F32 {
-            candle_nn::ops::rms_norm(&x.contiguous()?, w, eps)
+            super::kernels::rms_norm(x, w, eps)
         } else {
             // RMSNorm in fp32, as the references do.
             let x32 = x.to_dtype(DType::F32)?.contiguous()?;
@@ -538,13 +538,13 @@ impl Transformer {
     }
 
     fn rope(&self, x: &Tensor, seq_len: usize, training: bool) -> Result<Tensor> {
-        let cos = self.cos.narrow(0, 0, seq_len)?;
-        let sin = self.sin.narrow(0, 0, seq_len)?;
         let x32 = x.to_dtype(DType::F32)?.contiguous()?;
         let y = if training {
+            let cos = self.cos.narrow(0, 0, seq_len)?;
+            let sin = self.sin.narrow(0, 0, seq_len)?;
             candle_nn::rotary_emb::rope_slow(&x32, &cos, &sin)?
         } else {
-            candle_nn::rotary_emb::rope(&x32, &cos, &sin)?
+            super::kernels::rope(&x32, &self.cos, &self.sin)?
         };
         y.to_dtype(self.dtype)
     }
