@@ -625,19 +625,38 @@ impl Transformer {
         let scale = 1.0 / (hd as f64).sqrt();
         // Scores and softmax in fp32; no causal mask: every position sees every other (or, with a
         // block size, every position of its own and earlier blocks).
-        let mut scores = (q
-            .to_dtype(DType::F32)?
-            .matmul(&k.to_dtype(DType::F32)?.t()?)?
-            * scale)?;
-        if let Some(bias) = &bias {
-            scores = scores.broadcast_add(bias)?;
-        }
-        let probs = if training {
-            candle_nn::ops::softmax(&scores, D::Minus1)?
-        } else {
-            super::kernels::softmax_last_dim(&scores)?
+        let heads = |q: &Tensor, k: &Tensor, v: &Tensor| -> Result<Tensor> {
+            let mut scores = (q
+                .to_dtype(DType::F32)?
+                .matmul(&k.to_dtype(DType::F32)?.t()?)?
+                * scale)?;
+            if let Some(bias) = &bias {
+                scores = scores.broadcast_add(bias)?;
+            }
+            let probs = if training {
+                candle_nn::ops::softmax(&scores, D::Minus1)?
+            } else {
+                super::kernels::softmax_last_dim(&scores)?
+            };
+            probs.to_dtype(self.dtype)?.matmul(v)
         };
-        let out = probs.to_dtype(self.dtype)?.matmul(&v)?;
+        let out = if !training && b == 1 && h > 1 && super::kernels::applies(&q) {
+            // On the CPU each head's small matmuls run on one thread; run the heads side by side.
+            use rayon::prelude::*;
+            let per_head = (0..h)
+                .into_par_iter()
+                .map(|i| {
+                    heads(
+                        &q.narrow(1, i, 1)?,
+                        &k.narrow(1, i, 1)?,
+                        &v.narrow(1, i, 1)?,
+                    )
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Tensor::cat(&per_head, 1)?
+        } else {
+            heads(&q, &k, &v)?
+        };
         let out = out.transpose(1, 2)?.reshape((b, s_q, h * hd))?;
         block.o_proj.forward(&out)
     }
