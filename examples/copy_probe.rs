@@ -7,6 +7,10 @@
 //! masked where it is written and where the next clause repeats it, everything else stays
 //! visible, and the model must produce every digit of it at once.
 //!
+//! The second probe is broken down by digit place (units, tens, hundreds) and by whether the
+//! clause carries or borrows, to tell a model that cannot line digits up (units digits wrong)
+//! from one that cannot carry (units right, tens wrong where a carry comes in).
+//!
 //!     cargo run --release --example copy_probe -- [MODEL_DIR] [N]
 
 use std::path::PathBuf;
@@ -56,6 +60,8 @@ fn main() -> Result<()> {
         }
     }
     let (mut sums_right, mut digits_right, mut digits) = (0usize, 0usize, 0usize);
+    // [place][carry?] → (right, total); place 0 = units.
+    let mut by_place = [[(0usize, 0usize); 2]; 3];
     for problem in &problems {
         let example = encode_example(problem, Layout::ReasoningFirst, &model.tokenizer, 0)?;
         let text: Vec<String> = example
@@ -106,6 +112,19 @@ fn main() -> Result<()> {
                 argmax(&logits[r * vocab..(r + 1) * vocab]) == example.response_ids[i]
             })
             .count();
+        let op = problem.ops()[0];
+        let (a, b) = (problem.start(), op.operand);
+        let carries = match op.kind {
+            unmask::data::arith::OpKind::Add => a % 10 + b % 10 >= 10,
+            unmask::data::arith::OpKind::Subtract => a % 10 < b % 10,
+        };
+        for (r, &i) in result.iter().enumerate() {
+            let place = (result.len() - 1 - r).min(2);
+            let ok = argmax(&logits[r * vocab..(r + 1) * vocab]) == example.response_ids[i];
+            let cell = &mut by_place[place][usize::from(carries)];
+            cell.0 += usize::from(ok);
+            cell.1 += 1;
+        }
         digits += result.len();
         digits_right += right;
         if right == result.len() {
@@ -121,6 +140,20 @@ fn main() -> Result<()> {
         pct(sums_right),
         100.0 * digits_right as f64 / digits.max(1) as f64
     );
+    let share = |(right, total): (usize, usize)| {
+        if total == 0 {
+            "-".to_string()
+        } else {
+            format!("{:.1} % of {total}", 100.0 * right as f64 / total as f64)
+        }
+    };
+    for (place, name) in ["units", "tens", "hundreds"].iter().enumerate() {
+        println!(
+            "    {name:<8} digit: {} without a carry/borrow, {} with one",
+            share(by_place[place][0]),
+            share(by_place[place][1])
+        );
+    }
     println!(
         "{}: first digit of the start value, {} problems: {:.1} % with the whole response masked, \
          {:.1} % with only that cell masked",
