@@ -19,6 +19,11 @@ bin=${UNMASK_BIN:-target/release/unmask}
 "$bin" train --preset base --device "$device" --init-from "$out-leg1" --batch-size 128 --lr 1e-3 \
   --arith-fraction 0.85 --steps 2400 --warmup-steps 120 --out "$out-leg2"
 cp "$out-leg2"/{config.json,model.safetensors,tokenizer.json} assets/model/
-# Leg 3 (not yet run): more of the same is what the model card's copying curve asks for, e.g.
+# v2 was trained before the trainer stratified each batch's masking ratios (session 4); these
+# commands now train with stratified ratios, so they reproduce v2's recipe, not its exact weights.
+# A CPU leg from v2 (session 4, not shipped; see MODEL_CARD.md "A CPU leg"):
+#   "$bin" train --preset base --device cpu --init-from assets/model --batch-size 32 --lr 5e-4 \
+#     --arith-fraction 0.9 --min-ops 1 --steps 3000 --warmup-steps 100 --out runs/v3   (stopped at 2000)
+# Leg 3 on a GPU (not yet run): more of the same is what the model card's copying curve asks for, e.g.
 #   "$bin" train --preset base --device cuda --init-from "$out-leg2" --batch-size 128 --lr 1e-3 \
 #     --arith-fraction 0.85 --steps 20000 --warmup-steps 200 --out "$out-leg3"
