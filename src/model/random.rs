@@ -223,19 +223,37 @@ mod tests {
         assert!(v.iter().all(|x| x.is_finite()));
     }
 
+    /// Largest absolute difference between two tensors of the same shape.
+    fn max_abs_diff(a: Tensor, b: Tensor) -> f32 {
+        (a - b)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap()
+    }
+
+    /// A family's real layout at a tiny size: 2 layers, d 32, heads of 16, vocabulary 50.
+    fn tiny(family: &str, n_heads: usize, n_kv_heads: usize) -> ModelSpec {
+        let mut spec = shape_spec(family).unwrap().unwrap();
+        spec.arch.d_model = 32;
+        spec.arch.n_layers = 2;
+        spec.arch.n_heads = n_heads;
+        spec.arch.n_kv_heads = n_kv_heads;
+        spec.arch.head_dim = 16;
+        spec.arch.ffn = 64;
+        spec.arch.rows = 50;
+        spec.arch.max_len = 16;
+        spec
+    }
+
     #[test]
     fn stacked_projections_give_the_same_logits() {
         for family in ["qwen2.5-coder-0.5b", "llada-8b"] {
-            let mut spec = shape_spec(family).unwrap().unwrap();
             let small = small_qwen3();
-            spec.arch.d_model = 32;
-            spec.arch.n_layers = 2;
-            spec.arch.n_heads = small.arch.n_heads;
-            spec.arch.n_kv_heads = small.arch.n_kv_heads;
-            spec.arch.head_dim = 16;
-            spec.arch.ffn = 64;
-            spec.arch.rows = 50;
-            spec.arch.max_len = 16;
+            let spec = tiny(family, small.arch.n_heads, small.arch.n_kv_heads);
             let src = RandomWeights {
                 dtype: DType::F32,
                 device: Device::Cpu,
@@ -247,14 +265,7 @@ mod tests {
             let tokens = [1, 2, 3, 4, 5, 6];
             let a = separate.logits_rows(&tokens, &[0, 2, 5]).unwrap();
             let b = stacked.logits_rows(&tokens, &[0, 2, 5]).unwrap();
-            let diff = (a - b)
-                .unwrap()
-                .abs()
-                .unwrap()
-                .max_all()
-                .unwrap()
-                .to_scalar::<f32>()
-                .unwrap();
+            let diff = max_abs_diff(a, b);
             assert!(diff < 1e-5, "{family}: {diff}");
         }
     }
@@ -267,15 +278,7 @@ mod tests {
             ("dream-7b", None),
             ("llada-8b", Some(2)),
         ] {
-            let mut spec = shape_spec(family).unwrap().unwrap();
-            spec.arch.d_model = 32;
-            spec.arch.n_layers = 2;
-            spec.arch.n_heads = 2;
-            spec.arch.n_kv_heads = 2;
-            spec.arch.head_dim = 16;
-            spec.arch.ffn = 64;
-            spec.arch.rows = 50;
-            spec.arch.max_len = 16;
+            let mut spec = tiny(family, 2, 2);
             spec.arch.block_size = block_size;
             let net = random_transformer(&spec, DType::F32, &Device::Cpu).unwrap();
             let tokens = [1u32, 7, 3, 9, 5, 6, 2];
@@ -292,14 +295,7 @@ mod tests {
             let want = all
                 .index_select(&Tensor::new(source.as_slice(), &Device::Cpu).unwrap(), 0)
                 .unwrap();
-            let diff = (picked - want)
-                .unwrap()
-                .abs()
-                .unwrap()
-                .max_all()
-                .unwrap()
-                .to_scalar::<f32>()
-                .unwrap();
+            let diff = max_abs_diff(picked, want);
             assert!(diff < 1e-5, "{family} {block_size:?}: {diff}");
         }
     }
