@@ -88,6 +88,25 @@ fn rows_per_task(row_len: usize) -> usize {
     MIN_ELEMENTS_PER_TASK.div_ceil(row_len.max(1)).max(1)
 }
 
+/// `f(input row, output row)` for every row of `src` (rows of `in_width`), into a new buffer with
+/// rows of `out_width`; on one thread unless each task gets [`MIN_ELEMENTS_PER_TASK`] elements.
+fn map_rows(
+    src: &[f32],
+    in_width: usize,
+    out_width: usize,
+    f: impl Fn(&[f32], &mut [f32]) + Sync,
+) -> Vec<f32> {
+    let rows = src.len().checked_div(in_width).unwrap_or(0);
+    let mut out = vec![0f32; rows * out_width];
+    if rows > 0 && out_width > 0 {
+        out.par_chunks_mut(out_width)
+            .zip(src.par_chunks(in_width))
+            .with_min_len(rows_per_task(in_width))
+            .for_each(|(dst, row)| f(row, dst));
+    }
+    out
+}
+
 /// The f32 slice of a contiguous layout.
 fn contiguous_f32<'a>(storage: &'a CpuStorage, layout: &Layout, op: &str) -> Result<&'a [f32]> {
     let CpuStorage::F32(data) = storage else {
@@ -111,13 +130,9 @@ impl CustomOp1 for SwiGlu {
         let dims = layout.shape().dims();
         let width = dims.last().copied().unwrap_or(0);
         let half = width / 2;
-        let mut out = vec![0f32; src.len() / 2];
-        if half > 0 {
-            out.par_chunks_mut(half)
-                .zip(src.par_chunks(width))
-                .with_min_len(rows_per_task(width))
-                .for_each(|(dst, row)| swiglu_row(&row[..half], &row[half..], dst));
-        }
+        let out = map_rows(src, width, half, |row, dst| {
+            swiglu_row(&row[..half], &row[half..], dst)
+        });
         let mut out_dims = dims.to_vec();
         if let Some(last) = out_dims.last_mut() {
             *last = half;
@@ -169,19 +184,13 @@ impl CustomOp2 for RmsNorm {
         if gain.len() != width {
             candle_core::bail!("rms_norm: gain of {} for rows of {width}", gain.len());
         }
-        let mut out = vec![0f32; src.len()];
-        if width > 0 {
-            out.par_chunks_mut(width)
-                .zip(src.par_chunks(width))
-                .with_min_len(rows_per_task(width))
-                .for_each(|(dst, row)| {
-                    let mean_sq = row.iter().map(|v| v * v).sum::<f32>() / width as f32;
-                    let scale = 1.0 / (mean_sq + self.eps).sqrt();
-                    for ((d, v), g) in dst.iter_mut().zip(row).zip(gain) {
-                        *d = v * scale * g;
-                    }
-                });
-        }
+        let out = map_rows(src, width, width, |row, dst| {
+            let mean_sq = row.iter().map(|v| v * v).sum::<f32>() / width as f32;
+            let scale = 1.0 / (mean_sq + self.eps).sqrt();
+            for ((d, v), g) in dst.iter_mut().zip(row).zip(gain) {
+                *d = v * scale * g;
+            }
+        });
         Ok((CpuStorage::F32(out), l1.shape().clone()))
     }
 }
@@ -210,27 +219,21 @@ impl CustomOp3 for Rope {
         if cos.len() != s * half || sin.len() != s * half {
             candle_core::bail!("rope: tables of {} for {s} positions of {d}", cos.len());
         }
-        let mut out = vec![0f32; src.len()];
-        if d > 0 && s > 0 {
-            // Tasks of whole (batch, head) matrices of s × d.
-            let per_head = s * d;
-            out.par_chunks_mut(per_head)
-                .zip(src.par_chunks(per_head))
-                .with_min_len(MIN_ELEMENTS_PER_TASK.div_ceil(per_head).max(1))
-                .for_each(|(dst, head)| {
-                    let rows = dst.chunks_exact_mut(d).zip(head.chunks_exact(d));
-                    for (pos, (dst, x)) in rows.enumerate() {
-                        let c = &cos[pos * half..][..half];
-                        let sn = &sin[pos * half..][..half];
-                        let (x1, x2) = x.split_at(half);
-                        let (d1, d2) = dst.split_at_mut(half);
-                        for i in 0..half {
-                            d1[i] = x1[i] * c[i] - x2[i] * sn[i];
-                            d2[i] = x1[i] * sn[i] + x2[i] * c[i];
-                        }
-                    }
-                });
-        }
+        // One "row" per (batch, head): its s × d matrix, position by position.
+        let per_head = s * d;
+        let out = map_rows(src, per_head, per_head, |head, dst| {
+            let rows = dst.chunks_exact_mut(d).zip(head.chunks_exact(d));
+            for (pos, (dst, x)) in rows.enumerate() {
+                let c = &cos[pos * half..][..half];
+                let sn = &sin[pos * half..][..half];
+                let (x1, x2) = x.split_at(half);
+                let (d1, d2) = dst.split_at_mut(half);
+                for i in 0..half {
+                    d1[i] = x1[i] * c[i] - x2[i] * sn[i];
+                    d2[i] = x1[i] * sn[i] + x2[i] * c[i];
+                }
+            }
+        });
         Ok((CpuStorage::F32(out), l1.shape().clone()))
     }
 }
@@ -245,12 +248,10 @@ impl CustomOp1 for SoftmaxLastDim {
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
         let src = contiguous_f32(storage, layout, self.name())?;
         let width = layout.shape().dims().last().copied().unwrap_or(0);
-        let mut out = src.to_vec();
-        if width > 0 {
-            out.par_chunks_mut(width)
-                .with_min_len(rows_per_task(width))
-                .for_each(softmax_row);
-        }
+        let out = map_rows(src, width, width, |row, dst| {
+            dst.copy_from_slice(row);
+            softmax_row(dst);
+        });
         Ok((CpuStorage::F32(out), layout.shape().clone()))
     }
 }

@@ -285,10 +285,7 @@ impl Module for Proj {
         match self {
             Proj::Dense(linear) => linear.forward(x),
             Proj::DenseT { weight_t, bias } => {
-                let y = match x.rank() {
-                    2 => x.matmul(weight_t)?,
-                    _ => x.broadcast_matmul(weight_t)?,
-                };
+                let y = x.broadcast_matmul(weight_t)?;
                 match bias {
                     Some(b) => y.broadcast_add(b),
                     None => Ok(y),
@@ -527,12 +524,10 @@ impl Transformer {
         let eps = self.arch.eps as f32;
         if training {
             candle_nn::ops::rms_norm_slow(x, w, eps)
-        } else if self.dtype == DType::F32 {
-            super::kernels::rms_norm(x, w, eps)
         } else {
-            // RMSNorm in fp32, as the references do.
-            let x32 = x.to_dtype(DType::F32)?.contiguous()?;
-            let y = candle_nn::ops::rms_norm(&x32, &w.to_dtype(DType::F32)?, eps)?;
+            // RMSNorm in fp32, as the references do (a no-op conversion for f32 weights).
+            let y =
+                super::kernels::rms_norm(&x.to_dtype(DType::F32)?, &w.to_dtype(DType::F32)?, eps)?;
             y.to_dtype(self.dtype)
         }
     }
