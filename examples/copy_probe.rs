@@ -30,12 +30,6 @@ fn main() -> Result<()> {
         .iter()
         .filter_map(|t| model.tokenizer.token_to_id(&t.replace('\n', "Ċ")))
         .collect();
-    let argmax = |row: &[f32]| {
-        row.iter()
-            .enumerate()
-            .max_by(|a, b| a.1.total_cmp(b.1))
-            .map_or(0, |(i, _)| i as u32)
-    };
     let (mut from_blank, mut from_context) = (0usize, 0usize);
     let problems = held_out_problems(3, n, Some(3));
     for problem in &problems {
@@ -59,101 +53,15 @@ fn main() -> Result<()> {
             from_context += 1;
         }
     }
-    let (mut sums_right, mut digits_right, mut digits) = (0usize, 0usize, 0usize);
-    // [place][carry?] → (right, total); place 0 = units.
-    let mut by_place = [[(0usize, 0usize); 2]; 3];
-    for problem in &problems {
-        let example = encode_example(problem, Layout::ReasoningFirst, &model.tokenizer, 0)?;
-        let text: Vec<String> = example
-            .response_ids
-            .iter()
-            .map(|&id| {
-                model
-                    .tokenizer
-                    .decode(&[id], false)
-                    .map(|t| t.trim().to_string())
-            })
-            .collect::<std::result::Result<_, _>>()
-            .map_err(anyhow::Error::msg)?;
-        let is_digit = |t: &String| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit());
-        // The digits that follow `start`, after any space tokens.
-        let digits_after = |start: usize| -> Vec<usize> {
-            let from = (start..text.len())
-                .find(|&i| !text[i].is_empty())
-                .unwrap_or(text.len());
-            (from..text.len())
-                .take_while(|&i| is_digit(&text[i]))
-                .collect()
-        };
-        let Some(eq) = text.iter().position(|t| t == "=") else {
-            continue;
-        };
-        let result = digits_after(eq + 1);
-        if result.is_empty() {
-            continue;
-        }
-        let Some(stop) = (eq + 1..text.len()).find(|&i| text[i].starts_with('.')) else {
-            continue;
-        };
-        let repeat = digits_after(stop + 1);
-        let first = example.prompt_ids.len();
-        let mut canvas = example.prompt_ids.clone();
-        canvas.extend(&example.response_ids);
-        for &i in result.iter().chain(&repeat) {
-            canvas[first + i] = mask;
-        }
-        let rows: Vec<u32> = result.iter().map(|&i| (first + i) as u32).collect();
-        let logits = model.denoiser.logits(&canvas, &rows)?;
-        let vocab = model.info.vocab_size;
-        let right = result
-            .iter()
-            .enumerate()
-            .filter(|&(r, &i)| {
-                argmax(&logits[r * vocab..(r + 1) * vocab]) == example.response_ids[i]
-            })
-            .count();
-        let op = problem.ops()[0];
-        let (a, b) = (problem.start(), op.operand);
-        let carries = match op.kind {
-            unmask::data::arith::OpKind::Add => a % 10 + b % 10 >= 10,
-            unmask::data::arith::OpKind::Subtract => a % 10 < b % 10,
-        };
-        for (r, &i) in result.iter().enumerate() {
-            let place = (result.len() - 1 - r).min(2);
-            let ok = argmax(&logits[r * vocab..(r + 1) * vocab]) == example.response_ids[i];
-            let cell = &mut by_place[place][usize::from(carries)];
-            cell.0 += usize::from(ok);
-            cell.1 += 1;
-        }
-        digits += result.len();
-        digits_right += right;
-        if right == result.len() {
-            sums_right += 1;
-        }
-    }
     let pct = |k: usize| 100.0 * k as f64 / problems.len().max(1) as f64;
-    println!(
-        "{}: result of the first clause with its operands visible, {} problems: {:.1} % exact, \
-         {:.1} % of its digits",
-        dir.display(),
-        problems.len(),
-        pct(sums_right),
-        100.0 * digits_right as f64 / digits.max(1) as f64
-    );
-    let share = |(right, total): (usize, usize)| {
-        if total == 0 {
-            "-".to_string()
-        } else {
-            format!("{:.1} % of {total}", 100.0 * right as f64 / total as f64)
-        }
-    };
-    for (place, name) in ["units", "tens", "hundreds"].iter().enumerate() {
-        println!(
-            "    {name:<8} digit: {} without a carry/borrow, {} with one",
-            share(by_place[place][0]),
-            share(by_place[place][1])
-        );
-    }
+    let sums = SumProbe::run(&mut model, &problems, Masking::ResultAndItsRepeat)?;
+    sums.print(&dir, "result of the first clause with its operands visible");
+    // The same on single-clause problems, with every digit after the `=` masked (the result and
+    // the answer): nothing else on the canvas says what the result is, so only the addition or
+    // subtraction of the visible operands can.
+    let single = held_out_problems(3, n, Some(1));
+    let sums = SumProbe::run(&mut model, &single, Masking::EverythingAfterEquals)?;
+    sums.print(&dir, "single clause, every digit after `=` masked");
     println!(
         "{}: first digit of the start value, {} problems: {:.1} % with the whole response masked, \
          {:.1} % with only that cell masked",
@@ -163,4 +71,166 @@ fn main() -> Result<()> {
         pct(from_context)
     );
     Ok(())
+}
+
+/// Which cells the sum probe masks.
+#[derive(Clone, Copy, PartialEq)]
+enum Masking {
+    /// The first clause's result and the next clause's copy of it.
+    ResultAndItsRepeat,
+    /// Every digit after the first `=` (for single clauses: the result and the answer).
+    EverythingAfterEquals,
+}
+
+/// Counts of the sum probe: whole results and digits right, by place and carry.
+#[derive(Default)]
+struct SumProbe {
+    problems: usize,
+    sums_right: usize,
+    digits_right: usize,
+    digits: usize,
+    /// `[place][carry?]` → (right, total); place 0 = units.
+    by_place: [[(usize, usize); 2]; 3],
+    /// How often the units prediction equals the first operand's units digit, the second's, or
+    /// the true units digit of the sum/difference (out of `units_seen`).
+    units_is_a: usize,
+    units_is_b: usize,
+    units_seen: usize,
+    /// Units predictions by token id, to see whether the model guesses or always says the same.
+    units_predicted: std::collections::BTreeMap<u32, usize>,
+}
+
+impl SumProbe {
+    fn run(
+        model: &mut unmask::model::LoadedModel,
+        problems: &[unmask::data::arith::Problem],
+        masking: Masking,
+    ) -> Result<SumProbe> {
+        let mask = model.info.mask_token_id;
+        let vocab = model.info.vocab_size;
+        let mut out = SumProbe {
+            problems: problems.len(),
+            ..SumProbe::default()
+        };
+        for problem in problems {
+            let example = encode_example(problem, Layout::ReasoningFirst, &model.tokenizer, 0)?;
+            let text: Vec<String> = example
+                .response_ids
+                .iter()
+                .map(|&id| {
+                    model
+                        .tokenizer
+                        .decode(&[id], false)
+                        .map(|t| t.trim().to_string())
+                })
+                .collect::<std::result::Result<_, _>>()
+                .map_err(anyhow::Error::msg)?;
+            let is_digit = |t: &String| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit());
+            // The digits that follow `start`, after any space tokens.
+            let digits_after = |start: usize| -> Vec<usize> {
+                let from = (start..text.len())
+                    .find(|&i| !text[i].is_empty())
+                    .unwrap_or(text.len());
+                (from..text.len())
+                    .take_while(|&i| is_digit(&text[i]))
+                    .collect()
+            };
+            let Some(eq) = text.iter().position(|t| t == "=") else {
+                continue;
+            };
+            let result = digits_after(eq + 1);
+            if result.is_empty() {
+                continue;
+            }
+            let Some(stop) = (eq + 1..text.len()).find(|&i| text[i].starts_with('.')) else {
+                continue;
+            };
+            let hidden: Vec<usize> = match masking {
+                Masking::ResultAndItsRepeat => result
+                    .iter()
+                    .copied()
+                    .chain(digits_after(stop + 1))
+                    .collect(),
+                Masking::EverythingAfterEquals => (eq + 1..text.len())
+                    .filter(|&i| is_digit(&text[i]))
+                    .collect(),
+            };
+            let first = example.prompt_ids.len();
+            let mut canvas = example.prompt_ids.clone();
+            canvas.extend(&example.response_ids);
+            for &i in &hidden {
+                canvas[first + i] = mask;
+            }
+            let rows: Vec<u32> = result.iter().map(|&i| (first + i) as u32).collect();
+            let logits = model.denoiser.logits(&canvas, &rows)?;
+            let op = problem.ops()[0];
+            let (a, b) = (problem.start(), op.operand);
+            let carries = match op.kind {
+                unmask::data::arith::OpKind::Add => a % 10 + b % 10 >= 10,
+                unmask::data::arith::OpKind::Subtract => a % 10 < b % 10,
+            };
+            let mut right = 0;
+            let units_pred = argmax(&logits[(result.len() - 1) * vocab..result.len() * vocab]);
+            let digit_id = |d: u32| model.tokenizer.token_to_id(&d.to_string());
+            out.units_seen += 1;
+            *out.units_predicted.entry(units_pred).or_default() += 1;
+            out.units_is_a += usize::from(digit_id(a % 10) == Some(units_pred));
+            out.units_is_b += usize::from(digit_id(b % 10) == Some(units_pred));
+            for (r, &i) in result.iter().enumerate() {
+                let place = (result.len() - 1 - r).min(2);
+                let ok = argmax(&logits[r * vocab..(r + 1) * vocab]) == example.response_ids[i];
+                let cell = &mut out.by_place[place][usize::from(carries)];
+                cell.0 += usize::from(ok);
+                cell.1 += 1;
+                right += usize::from(ok);
+            }
+            out.digits += result.len();
+            out.digits_right += right;
+            out.sums_right += usize::from(right == result.len());
+        }
+        Ok(out)
+    }
+
+    fn print(&self, dir: &std::path::Path, what: &str) {
+        println!(
+            "{}: {what}, {} problems: {:.1} % exact, {:.1} % of its digits",
+            dir.display(),
+            self.problems,
+            100.0 * self.sums_right as f64 / self.problems.max(1) as f64,
+            100.0 * self.digits_right as f64 / self.digits.max(1) as f64
+        );
+        let share = |(right, total): (usize, usize)| {
+            if total == 0 {
+                "-".to_string()
+            } else {
+                format!("{:.1} % of {total}", 100.0 * right as f64 / total as f64)
+            }
+        };
+        for (place, name) in ["units", "tens", "hundreds"].iter().enumerate() {
+            println!(
+                "    {name:<8} digit: {} without a carry/borrow, {} with one",
+                share(self.by_place[place][0]),
+                share(self.by_place[place][1])
+            );
+        }
+        println!(
+            "    units prediction equals the first operand's units digit {:.1} %, the second's {:.1} %",
+            100.0 * self.units_is_a as f64 / self.units_seen.max(1) as f64,
+            100.0 * self.units_is_b as f64 / self.units_seen.max(1) as f64
+        );
+        let top = self.units_predicted.values().max().copied().unwrap_or(0);
+        println!(
+            "    {} different units predictions; the most frequent one {:.1} % of the time",
+            self.units_predicted.len(),
+            100.0 * top as f64 / self.units_seen.max(1) as f64
+        );
+    }
+}
+
+/// The id of the largest logit.
+fn argmax(row: &[f32]) -> u32 {
+    row.iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map_or(0, |(i, _)| i as u32)
 }

@@ -243,6 +243,10 @@ fn held_out_problems_never_appear_in_training() {
         n_ops_seen.insert(p.n_ops());
     }
     assert_eq!(n_ops_seen, HashSet::from([2, 3, 4]));
+    // A stream with round numbers (a training curriculum) keeps out of the held-out slice too.
+    for p in training_problems(0).with_round_share(0.3).take(50_000) {
+        assert!(!p.is_held_out() && !held_keys.contains(&key(&p)), "{p:?}");
+    }
     // Both streams are deterministic per seed, and the seed matters.
     assert_eq!(held_out_problems(0, 2_000, None), held);
     assert_ne!(held_out_problems(1, 100, None), held[..100]);
@@ -378,7 +382,7 @@ fn training_stream_is_deterministic_and_mixes_both_sources() {
         .is_err()
     );
     // The number of clauses of the problems is 2 to 4; min_ops 1 adds single clauses.
-    let clauses = |min_ops: usize| {
+    let clauses = |min_ops: usize, max_ops: usize| {
         let mut counts = [0usize; 5];
         let examples = take(
             &mut stream(
@@ -386,6 +390,7 @@ fn training_stream_is_deterministic_and_mixes_both_sources() {
                 MixParams {
                     arith_fraction: 1.0,
                     min_ops,
+                    max_ops,
                     ..MixParams::default()
                 },
             ),
@@ -397,27 +402,65 @@ fn training_stream_is_deterministic_and_mixes_both_sources() {
         }
         counts
     };
-    let default_counts = clauses(2);
+    let default_counts = clauses(2, 4);
     assert_eq!(
         default_counts[0] + default_counts[1],
         0,
         "{default_counts:?}"
     );
-    let with_single = clauses(1);
+    let with_single = clauses(1, 4);
     assert!((25..=80).contains(&with_single[1]), "{with_single:?}");
     assert!(with_single[2..].iter().all(|&n| n > 0), "{with_single:?}");
-    for bad in [0, 5] {
+    // round_share 1: every number of every clause (start, operands, results) is a multiple of ten.
+    let rounded = take(
+        &mut stream(
+            4,
+            MixParams {
+                arith_fraction: 1.0,
+                round_share: 1.0,
+                ..MixParams::default()
+            },
+        ),
+        50,
+    );
+    for e in &rounded {
+        let response = decode_ids(tok, &e.response_ids, true).unwrap();
+        let numbers: Vec<u32> = response
+            .split(|c: char| !c.is_ascii_digit())
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        assert!(numbers.len() >= 6, "{response:?}");
+        assert!(numbers.iter().all(|n| n % 10 == 0), "{response:?}");
+    }
+    for bad in [-0.1, 1.5] {
         let err = TrainingStream::new(
             tok.clone(),
             corpus().clone(),
             0,
             MixParams {
-                min_ops: bad,
+                round_share: bad,
                 ..MixParams::default()
             },
         )
         .unwrap_err();
-        assert!(err.to_string().contains("min_ops"), "{err}");
+        assert!(err.to_string().contains("round_share"), "{err}");
+    }
+    // max_ops narrows the range from above: only single clauses, or exactly three.
+    assert_eq!(clauses(1, 1)[1], 200);
+    assert_eq!(clauses(3, 3)[3], 200);
+    for (min_ops, max_ops) in [(0, 4), (5, 5), (3, 2), (2, 5)] {
+        let err = TrainingStream::new(
+            tok.clone(),
+            corpus().clone(),
+            0,
+            MixParams {
+                min_ops,
+                max_ops,
+                ..MixParams::default()
+            },
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("min_ops <= max_ops"), "{err}");
     }
 }
 

@@ -133,6 +133,18 @@ pub struct TrainArgs {
     /// single-clause problems, which show the arithmetic with fewer copies of each number).
     #[arg(long)]
     pub min_ops: Option<usize>,
+    /// Most operations of a training problem, min-ops to 4 (default 4; 1 trains on single clauses
+    /// only, e.g. a leg that teaches the addition and subtraction themselves).
+    #[arg(long)]
+    pub max_ops: Option<usize>,
+    /// Share of numbers in training problems drawn as multiples of ten, 0 to 1 (default 0). Gives
+    /// the model a reward for looking up each operand's units digit on its own (the units digit of
+    /// `a ± b` is the other operand's when one is round); held-out problems stay uniform.
+    #[arg(long)]
+    pub round_share: Option<f64>,
+    /// Write a checkpoint (and the model folder) every this many steps (default: the preset's).
+    #[arg(long)]
+    pub checkpoint_every: Option<usize>,
     /// Use this tokenizer.json instead of training one (keeps token ids equal across models).
     #[arg(long, conflicts_with_all = ["resume", "init_from"])]
     pub tokenizer: Option<PathBuf>,
@@ -602,6 +614,15 @@ fn train_cmd(args: TrainArgs) -> Result<()> {
     }
     if let Some(n) = args.min_ops {
         params.min_ops = n;
+    }
+    if let Some(n) = args.max_ops {
+        params.max_ops = n;
+    }
+    if let Some(f) = args.round_share {
+        params.round_share = f;
+    }
+    if let Some(n) = args.checkpoint_every {
+        params.checkpoint_every = n.max(1);
     }
     let corpus = match args.corpus {
         Some(c) => c,

@@ -231,19 +231,39 @@ impl Problem {
 
     /// A random problem of `n_ops` operations (held out or not), with a random wording.
     pub fn random(rng: &mut impl Rng, n_ops: usize) -> Problem {
-        let start = rng.random_range(0..=MAX_OPERAND);
+        Problem::random_rounded(rng, n_ops, 0.0)
+    }
+
+    /// Like [`Problem::random`], but each number (start value and operands) is, with probability
+    /// `round_share`, a multiple of ten. With `round_share` 0 it draws exactly what
+    /// [`Problem::random`] draws.
+    ///
+    /// Why: the units digit of `a ± b` is `(a₀ ± b₀) mod 10`, and with uniform operands it is
+    /// independent of either units digit alone, so a model learns nothing from looking at one of
+    /// them until it looks at both (a parity-like target, which gradient descent finds only after
+    /// a long plateau). When `b` is round the units digit *is* `a₀`, and when `a` is, it is `b₀`:
+    /// a share of round numbers gives each lookup a reward of its own.
+    pub fn random_rounded(rng: &mut impl Rng, n_ops: usize, round_share: f64) -> Problem {
+        let number = |rng: &mut dyn rand::RngCore, max: u32| -> u32 {
+            if round_share > 0.0 && rng.random_bool(round_share.min(1.0)) {
+                10 * rng.random_range(0..=max / 10)
+            } else {
+                rng.random_range(0..=max)
+            }
+        };
+        let start = number(rng, MAX_OPERAND);
         let mut value = start;
         let mut ops = Vec::with_capacity(n_ops);
         for _ in 0..n_ops {
             let op = if value > 0 && rng.random_bool(0.5) {
                 Op {
                     kind: OpKind::Subtract,
-                    operand: rng.random_range(0..=value.min(MAX_OPERAND)),
+                    operand: number(rng, value.min(MAX_OPERAND)),
                 }
             } else {
                 Op {
                     kind: OpKind::Add,
-                    operand: rng.random_range(0..=MAX_OPERAND),
+                    operand: number(rng, MAX_OPERAND),
                 }
             };
             value = match op.kind {
@@ -561,12 +581,19 @@ pub struct ProblemStream {
     rng: ChaCha8Rng,
     want_held_out: bool,
     ops: std::ops::RangeInclusive<usize>,
+    round_share: f64,
 }
 
 impl ProblemStream {
     /// The same stream drawing its number of operations uniformly from `ops` instead (at least 1).
     pub fn with_ops(mut self, ops: std::ops::RangeInclusive<usize>) -> ProblemStream {
         self.ops = (*ops.start()).max(1)..=(*ops.end()).max(1);
+        self
+    }
+
+    /// The same stream with this share of round numbers (see [`Problem::random_rounded`]).
+    pub fn with_round_share(mut self, round_share: f64) -> ProblemStream {
+        self.round_share = round_share;
         self
     }
 }
@@ -582,7 +609,7 @@ impl Iterator for ProblemStream {
             } else {
                 self.rng.random_range(self.ops.clone())
             };
-            let problem = Problem::random(&mut self.rng, n_ops);
+            let problem = Problem::random_rounded(&mut self.rng, n_ops, self.round_share);
             if problem.is_held_out() == self.want_held_out {
                 return Some(problem);
             }
@@ -599,6 +626,7 @@ pub fn training_problems(seed: u64) -> ProblemStream {
         rng: ChaCha8Rng::seed_from_u64(seed),
         want_held_out: false,
         ops: OPS_RANGE,
+        round_share: 0.0,
     }
 }
 
@@ -610,6 +638,7 @@ pub fn held_out_problems(seed: u64, n: usize, n_ops: Option<usize>) -> Vec<Probl
         rng: ChaCha8Rng::seed_from_u64(seed ^ HELD_OUT_SEED_SALT),
         want_held_out: true,
         ops: n_ops.map_or(OPS_RANGE, |k| k.max(1)..=k.max(1)),
+        round_share: 0.0,
     };
     let mut seen = HashSet::new();
     let mut out = Vec::with_capacity(n);
@@ -781,6 +810,39 @@ mod tests {
             a.content_hash(),
             stable_hash(&[47, 0, 0, 0, b'+', 38, 0, 0, 0, b'-', 19, 0, 0, 0])
         );
+    }
+
+    #[test]
+    fn round_share_makes_round_numbers_and_zero_changes_nothing() {
+        let numbers = |p: &Problem| {
+            std::iter::once(p.start())
+                .chain(p.ops().iter().map(|op| op.operand))
+                .collect::<Vec<_>>()
+        };
+        // Share 0 draws exactly what `random` draws (held-out sets and old streams unchanged).
+        let (mut a, mut b) = (ChaCha8Rng::seed_from_u64(4), ChaCha8Rng::seed_from_u64(4));
+        for _ in 0..500 {
+            assert_eq!(
+                Problem::random(&mut a, 3),
+                Problem::random_rounded(&mut b, 3, 0.0)
+            );
+        }
+        // Share 0.5: about half the numbers are drawn round, plus a tenth of the rest.
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let (mut round, mut all) = (0usize, 0usize);
+        for _ in 0..2000 {
+            let p = Problem::random_rounded(&mut rng, 3, 0.5);
+            // Within range and never negative (what `Problem::new` checks).
+            assert!(Problem::new(p.start(), p.ops().to_vec()).is_ok(), "{p:?}");
+            let ns = numbers(&p);
+            round += ns.iter().filter(|&&n| n % 10 == 0).count();
+            all += ns.len();
+        }
+        let share = round as f64 / all as f64;
+        assert!((0.5..0.6).contains(&share), "{share}");
+        // Share 1: every number round.
+        let p = Problem::random_rounded(&mut rng, 4, 1.0);
+        assert!(numbers(&p).iter().all(|n| n % 10 == 0), "{p:?}");
     }
 
     #[test]

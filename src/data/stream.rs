@@ -25,6 +25,12 @@ pub struct MixParams {
     /// Fewest operations of an arithmetic problem, 1 to 4 (at most 4, as always); the issue's
     /// problems have 2 to 4, a 1 adds single-clause problems to the mix.
     pub min_ops: usize,
+    /// Most operations of an arithmetic problem, `min_ops` to 4 (4 unless a run narrows it, e.g. to
+    /// single clauses).
+    pub max_ops: usize,
+    /// Share of numbers in training problems that are multiples of ten, 0 to 1 (0: uniform, as
+    /// the held-out problems are); see [`crate::data::arith::Problem::random_rounded`].
+    pub round_share: f64,
 }
 
 impl Default for MixParams {
@@ -33,6 +39,8 @@ impl Default for MixParams {
             arith_fraction: 0.7,
             prose_len: 96,
             min_ops: *OPS_RANGE.start(),
+            max_ops: *OPS_RANGE.end(),
+            round_share: 0.0,
         }
     }
 }
@@ -78,12 +86,23 @@ impl TrainingStream {
                 ),
             });
         }
-        if !(1..=*OPS_RANGE.end()).contains(&params.min_ops) {
+        if !(1..=*OPS_RANGE.end()).contains(&params.min_ops)
+            || !(params.min_ops..=*OPS_RANGE.end()).contains(&params.max_ops)
+        {
             return Err(DataError::Config {
                 reason: format!(
-                    "min_ops must be between 1 and {}, got {}",
+                    "operations per problem must satisfy 1 <= min_ops <= max_ops <= {}, got {} and {}",
                     OPS_RANGE.end(),
-                    params.min_ops
+                    params.min_ops,
+                    params.max_ops
+                ),
+            });
+        }
+        if !(0.0..=1.0).contains(&params.round_share) {
+            return Err(DataError::Config {
+                reason: format!(
+                    "round_share must be between 0 and 1, got {}",
+                    params.round_share
                 ),
             });
         }
@@ -93,7 +112,9 @@ impl TrainingStream {
             corpus,
             params,
             rng: ChaCha8Rng::seed_from_u64(seed ^ MIX_SEED_SALT),
-            problems: training_problems(seed).with_ops(params.min_ops..=*OPS_RANGE.end()),
+            problems: training_problems(seed)
+                .with_ops(params.min_ops..=params.max_ops)
+                .with_round_share(params.round_share),
         })
     }
 
@@ -101,7 +122,9 @@ impl TrainingStream {
     /// The trainer reseeds per step, so any thread can make any step's batch.
     pub fn reseed(&mut self, seed: u64) {
         self.rng = ChaCha8Rng::seed_from_u64(seed ^ MIX_SEED_SALT);
-        self.problems = training_problems(seed).with_ops(self.params.min_ops..=*OPS_RANGE.end());
+        self.problems = training_problems(seed)
+            .with_ops(self.params.min_ops..=self.params.max_ops)
+            .with_round_share(self.params.round_share);
     }
 
     /// The tokenizer examples are encoded with.

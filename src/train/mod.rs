@@ -92,10 +92,20 @@ pub struct TrainParams {
     /// Fewest operations of a training problem (2 as in the issue; 1 adds single-clause problems).
     #[serde(default = "default_min_ops")]
     pub min_ops: usize,
+    /// Most operations of a training problem (4 as in the issue; 1 trains on single clauses only).
+    #[serde(default = "default_max_ops")]
+    pub max_ops: usize,
+    /// Share of round numbers (multiples of ten) in training problems (0: uniform).
+    #[serde(default)]
+    pub round_share: f64,
 }
 
 fn default_min_ops() -> usize {
     *crate::data::arith::OPS_RANGE.start()
+}
+
+fn default_max_ops() -> usize {
+    *crate::data::arith::OPS_RANGE.end()
 }
 
 impl TrainParams {
@@ -121,6 +131,8 @@ impl TrainParams {
             arith_fraction: 0.7,
             prose_len: 48,
             min_ops: default_min_ops(),
+            max_ops: default_max_ops(),
+            round_share: 0.0,
         }
     }
 
@@ -147,6 +159,8 @@ impl TrainParams {
             arith_fraction: 0.7,
             prose_len: 96,
             min_ops: default_min_ops(),
+            max_ops: default_max_ops(),
+            round_share: 0.0,
         }
     }
 

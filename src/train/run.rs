@@ -167,6 +167,8 @@ pub fn train(opts: &TrainOptions) -> Result<TrainReport, TrainError> {
         arith_fraction: p.arith_fraction,
         prose_len: p.prose_len,
         min_ops: p.min_ops,
+        max_ops: p.max_ops,
+        round_share: p.round_share,
     };
     let stream = TrainingStream::new(tokenizer, corpus, p.seed, mix).map_err(data_err)?;
     let mut batches = spawn_batch_maker(stream, &p, special.mask, special.eos, state.step)?;
