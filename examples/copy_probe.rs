@@ -9,7 +9,12 @@
 //!
 //! The second probe is broken down by digit place (units, tens, hundreds) and by whether the
 //! clause carries or borrows, to tell a model that cannot line digits up (units digits wrong)
-//! from one that cannot carry (units right, tens wrong where a carry comes in).
+//! from one that cannot carry (units right, tens wrong where a carry comes in). It also says how
+//! often the units prediction is simply one operand's units digit, and how often it is the same
+//! digit whatever the operands (a model that has given up on the units place).
+//!
+//! A third probe repeats the second on single-clause problems with every digit after the `=`
+//! masked (the result and the answer), where nothing but the operands says what the result is.
 //!
 //!     cargo run --release --example copy_probe -- [MODEL_DIR] [N]
 

@@ -24,6 +24,15 @@ cp "$out-leg2"/{config.json,model.safetensors,tokenizer.json} assets/model/
 # A CPU leg from v2 (session 4, not shipped; see MODEL_CARD.md "A CPU leg"):
 #   "$bin" train --preset base --device cpu --init-from assets/model --batch-size 32 --lr 5e-4 \
 #     --arith-fraction 0.9 --min-ops 1 --steps 3000 --warmup-steps 100 --out runs/v3   (stopped at 2000)
-# Leg 3 on a GPU (not yet run): more of the same is what the model card's copying curve asks for, e.g.
+# Session 5 (CPU, not shipped; see MODEL_CARD.md "A curriculum of round numbers"): the same CPU leg
+# with a share of round numbers, which taught the model to look up each operand's units digit:
+#   "$bin" train --preset base --device cpu --init-from assets/model --batch-size 32 --lr 5e-4 \
+#     --arith-fraction 0.9 --min-ops 1 --round-share 0.3 --steps 3000 --warmup-steps 100 \
+#     --checkpoint-every 250 --out runs/v4     (stopped at 1750)
+#   "$bin" train --preset base --device cpu --init-from runs/v4 --batch-size 32 --lr 1e-3 \
+#     --arith-fraction 0.9 --min-ops 1 --round-share 0.3 --steps 2600 --warmup-steps 100 \
+#     --checkpoint-every 250 --out runs/v5
+# Leg 3 on a GPU (not yet run): the curriculum at GPU scale, following copy_probe's units column:
 #   "$bin" train --preset base --device cuda --init-from "$out-leg2" --batch-size 128 --lr 1e-3 \
-#     --arith-fraction 0.85 --steps 20000 --warmup-steps 200 --out "$out-leg3"
+#     --arith-fraction 0.85 --min-ops 1 --round-share 0.3 --steps 20000 --warmup-steps 200 \
+#     --checkpoint-every 1000 --out "$out-leg3"
