@@ -96,8 +96,8 @@ struct SumProbe {
     digits: usize,
     /// `[place][carry?]` → (right, total); place 0 = units.
     by_place: [[(usize, usize); 2]; 3],
-    /// How often the units prediction equals the first operand's units digit, the second's, or
-    /// the true units digit of the sum/difference (out of `units_seen`).
+    /// How often the units prediction equals the first operand's units digit, and the second's
+    /// (out of `units_seen`).
     units_is_a: usize,
     units_is_b: usize,
     units_seen: usize,
