@@ -17,6 +17,7 @@ fn options(out: &Path, params: TrainParams, resume: bool) -> TrainOptions {
         out: out.to_path_buf(),
         params,
         resume,
+        resume_total_steps: None,
         corpus: corpus(),
         progress_bar: false,
         stop_after: None,
@@ -83,11 +84,21 @@ fn a_resumed_run_equals_an_uninterrupted_one() {
         ..options(&split, params.clone(), false)
     };
     assert_eq!(train(&first_leg).unwrap().state.step, 4);
-    let resumed = train(&options(&split, params, true)).unwrap();
+    // The settings given on resume (here the smoke preset's 80 steps) do not replace the run's own.
+    let resumed = train(&options(&split, TrainParams::smoke(), true)).unwrap();
     assert_eq!(resumed.state.step, 8);
+    assert_eq!(resumed.state.params, params);
     let a = std::fs::read(whole.join("model.safetensors")).unwrap();
     let b = std::fs::read(split.join("model.safetensors")).unwrap();
     assert!(a == b, "resumed weights differ from the uninterrupted run");
+    // Only an explicit new total extends it.
+    let extended = train(&TrainOptions {
+        resume_total_steps: Some(10),
+        ..options(&split, params, true)
+    })
+    .unwrap();
+    assert_eq!(extended.state.step, 10);
+    assert_eq!(extended.state.params.total_steps, 10);
 }
 
 #[test]

@@ -632,6 +632,8 @@ fn train_cmd(args: TrainArgs) -> Result<()> {
         out: args.out.clone(),
         params,
         resume: args.resume,
+        // Only an explicit --steps changes a resumed run's schedule (not the preset's default).
+        resume_total_steps: args.steps.filter(|_| args.resume),
         corpus,
         progress_bar: !args.quiet,
         stop_after: args.stop_after,

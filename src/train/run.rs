@@ -28,10 +28,12 @@ pub use crate::data::arith::PROMPT_TEMPLATE;
 pub struct TrainOptions {
     /// Output model folder (checkpoint state goes into `<out>/checkpoint/`).
     pub out: PathBuf,
-    /// Settings (ignored on resume, except `total_steps`).
+    /// Settings (ignored on resume: a resumed run keeps the settings it was started with).
     pub params: TrainParams,
     /// Continue from `<out>/checkpoint/`.
     pub resume: bool,
+    /// On resume, a new total step count (to extend a run); `None` keeps the run's own schedule.
+    pub resume_total_steps: Option<usize>,
     /// Prose corpus file.
     pub corpus: PathBuf,
     /// Draw a progress bar on stderr.
@@ -89,7 +91,9 @@ pub fn train(opts: &TrainOptions) -> Result<TrainReport, TrainError> {
         })?;
         let mut state: TrainState =
             serde_json::from_str(&text).map_err(|e| io_err(&state_path, e))?;
-        state.params.total_steps = opts.params.total_steps.max(state.step);
+        if let Some(total) = opts.resume_total_steps {
+            state.params.total_steps = total.max(state.step);
+        }
         let tok_path = opts.out.join("tokenizer.json");
         let tokenizer = Tokenizer::from_file(&tok_path).map_err(|e| io_err(&tok_path, e))?;
         (state, tokenizer)
