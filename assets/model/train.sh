@@ -31,7 +31,7 @@ cp "$out-leg2"/{config.json,model.safetensors,tokenizer.json} assets/model/
 #     --checkpoint-every 250 --out runs/v4     (stopped at 1750)
 #   "$bin" train --preset base --device cpu --init-from runs/v4 --batch-size 32 --lr 1e-3 \
 #     --arith-fraction 0.9 --min-ops 1 --round-share 0.3 --steps 2600 --warmup-steps 100 \
-#     --checkpoint-every 250 --out runs/v5     (stopped at 1500)
+#     --checkpoint-every 250 --out runs/v5     (stopped at 1750)
 # Leg 3 on a GPU (not yet run): the curriculum at GPU scale, following copy_probe's units column:
 #   "$bin" train --preset base --device cuda --init-from "$out-leg2" --batch-size 128 --lr 1e-3 \
 #     --arith-fraction 0.85 --min-ops 1 --round-share 0.3 --steps 20000 --warmup-steps 200 \
