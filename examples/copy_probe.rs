@@ -96,11 +96,9 @@ struct SumProbe {
     digits: usize,
     /// `[place][carry?]` → (right, total); place 0 = units.
     by_place: [[(usize, usize); 2]; 3],
-    /// How often the units prediction equals the first operand's units digit, and the second's
-    /// (out of `units_seen`).
+    /// How often the units prediction equals the first operand's units digit, and the second's.
     units_is_a: usize,
     units_is_b: usize,
-    units_seen: usize,
     /// Units predictions by token id, to see whether the model guesses or always says the same.
     units_predicted: std::collections::BTreeMap<u32, usize>,
 }
@@ -177,7 +175,6 @@ impl SumProbe {
             let mut right = 0;
             let units_pred = argmax(&logits[(result.len() - 1) * vocab..result.len() * vocab]);
             let digit_id = |d: u32| model.tokenizer.token_to_id(&d.to_string());
-            out.units_seen += 1;
             *out.units_predicted.entry(units_pred).or_default() += 1;
             out.units_is_a += usize::from(digit_id(a % 10) == Some(units_pred));
             out.units_is_b += usize::from(digit_id(b % 10) == Some(units_pred));
@@ -196,7 +193,13 @@ impl SumProbe {
         Ok(out)
     }
 
+    /// Results probed: every result has a units digit.
+    fn units_seen(&self) -> usize {
+        self.by_place[0][0].1 + self.by_place[0][1].1
+    }
+
     fn print(&self, dir: &std::path::Path, what: &str) {
+        let units_seen = self.units_seen().max(1) as f64;
         println!(
             "{}: {what}, {} problems: {:.1} % exact, {:.1} % of its digits",
             dir.display(),
@@ -220,14 +223,14 @@ impl SumProbe {
         }
         println!(
             "    units prediction equals the first operand's units digit {:.1} %, the second's {:.1} %",
-            100.0 * self.units_is_a as f64 / self.units_seen.max(1) as f64,
-            100.0 * self.units_is_b as f64 / self.units_seen.max(1) as f64
+            100.0 * self.units_is_a as f64 / units_seen,
+            100.0 * self.units_is_b as f64 / units_seen
         );
         let top = self.units_predicted.values().max().copied().unwrap_or(0);
         println!(
             "    {} different units predictions; the most frequent one {:.1} % of the time",
             self.units_predicted.len(),
-            100.0 * top as f64 / self.units_seen.max(1) as f64
+            100.0 * top as f64 / units_seen
         );
     }
 }
