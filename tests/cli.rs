@@ -222,6 +222,18 @@ fn errors_are_one_line_with_a_nonzero_exit() {
             "nope",
         ),
         (vec!["replay", "/nonexistent.trace"], "/nonexistent.trace"),
+        (
+            vec![
+                "train",
+                "--preset",
+                "smoke",
+                "--out",
+                "/nonexistent/refused-run",
+                "--checkpoint-every",
+                "0",
+            ],
+            "--checkpoint-every must be at least 1",
+        ),
     ];
     for (args, want) in cases {
         let o = unmask(&args);

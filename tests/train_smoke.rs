@@ -84,6 +84,11 @@ fn a_resumed_run_equals_an_uninterrupted_one() {
         ..options(&split, params.clone(), false)
     };
     assert_eq!(train(&first_leg).unwrap().state.step, 4);
+    // A run killed after its checkpoint has logged steps the resumed run will log again.
+    let log_path = split.join("train_log.csv");
+    let mut log = std::fs::read_to_string(&log_path).unwrap();
+    log.push_str("6,9.99999,0.000100,1000,1.0\n");
+    std::fs::write(&log_path, log).unwrap();
     // The settings given on resume (here the smoke preset's 80 steps) do not replace the run's own.
     let resumed = train(&options(&split, TrainParams::smoke(), true)).unwrap();
     assert_eq!(resumed.state.step, 8);
@@ -91,6 +96,20 @@ fn a_resumed_run_equals_an_uninterrupted_one() {
     let a = std::fs::read(whole.join("model.safetensors")).unwrap();
     let b = std::fs::read(split.join("model.safetensors")).unwrap();
     assert!(a == b, "resumed weights differ from the uninterrupted run");
+    let logged_steps = |dir: &Path| -> Vec<usize> {
+        std::fs::read_to_string(dir.join("train_log.csv"))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap().parse().unwrap())
+            .collect()
+    };
+    assert_eq!(
+        logged_steps(&split),
+        vec![4, 8],
+        "the killed run's row for step 6 is dropped on resume"
+    );
+    assert_eq!(logged_steps(&whole), vec![8]);
     // Only an explicit new total extends it.
     let extended = train(&TrainOptions {
         resume_total_steps: Some(10),
@@ -99,6 +118,47 @@ fn a_resumed_run_equals_an_uninterrupted_one() {
     .unwrap();
     assert_eq!(extended.state.step, 10);
     assert_eq!(extended.state.params.total_steps, 10);
+}
+
+#[test]
+fn settings_a_run_cannot_use_are_refused_before_it_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: Vec<(TrainParams, &str)> = vec![
+        (
+            TrainParams {
+                checkpoint_every: 0,
+                ..TrainParams::smoke()
+            },
+            "--checkpoint-every must be at least 1",
+        ),
+        (
+            TrainParams {
+                batch_size: 0,
+                ..TrainParams::smoke()
+            },
+            "--batch-size must be at least 1",
+        ),
+        (
+            TrainParams {
+                total_steps: 0,
+                ..TrainParams::smoke()
+            },
+            "--steps must be at least 1",
+        ),
+        (
+            TrainParams {
+                lr: -1e-3,
+                ..TrainParams::smoke()
+            },
+            "--lr must be a positive number",
+        ),
+    ];
+    for (params, want) in cases {
+        let out = dir.path().join("refused");
+        let err = train(&options(&out, params, false)).unwrap_err();
+        assert!(err.to_string().contains(want), "{err}");
+        assert!(!out.exists(), "a refused run wrote {}", out.display());
+    }
 }
 
 #[test]

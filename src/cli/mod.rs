@@ -622,7 +622,7 @@ fn train_cmd(args: TrainArgs) -> Result<()> {
         params.round_share = f;
     }
     if let Some(n) = args.checkpoint_every {
-        params.checkpoint_every = n.max(1);
+        params.checkpoint_every = n;
     }
     let corpus = match args.corpus {
         Some(c) => c,

@@ -194,6 +194,29 @@ impl TrainParams {
         }
     }
 
+    /// Refuse settings a run cannot use, with the flag to change: no sequences per step, no
+    /// steps, no checkpoints, or a learning rate that is not a positive number. (The data mix is
+    /// checked by [`crate::data::TrainingStream::new`], the model shape by the config's own check.)
+    pub fn validate(&self) -> Result<(), TrainError> {
+        let refuse = |what: &str| Err(TrainError::Settings(what.to_string()));
+        if self.batch_size == 0 {
+            return refuse("--batch-size must be at least 1");
+        }
+        if self.total_steps == 0 {
+            return refuse("--steps must be at least 1");
+        }
+        if self.checkpoint_every == 0 {
+            return refuse("--checkpoint-every must be at least 1 (a checkpoint every N steps)");
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return Err(TrainError::Settings(format!(
+                "--lr must be a positive number, got {}",
+                self.lr
+            )));
+        }
+        Ok(())
+    }
+
     /// The LLaDA config this run writes.
     pub fn model_config(&self, mask_id: u32, eos_id: u32, prompt_template: &str) -> LladaConfig {
         LladaConfig {

@@ -74,6 +74,10 @@ fn data_err(e: impl std::fmt::Display) -> TrainError {
 
 /// Train (or resume) and write checkpoints.
 pub fn train(opts: &TrainOptions) -> Result<TrainReport, TrainError> {
+    if !opts.resume {
+        // Before any slow work (corpus, tokenizer); a resumed run's saved settings are checked below.
+        opts.params.validate()?;
+    }
     let device = opts
         .device
         .open()
@@ -120,6 +124,7 @@ pub fn train(opts: &TrainOptions) -> Result<TrainReport, TrainError> {
         (state, tokenizer)
     };
     let p = state.params.clone();
+    p.validate()?;
     let special = SpecialIds::of(&tokenizer).map_err(data_err)?;
     let vocab = tokenizer.get_vocab_size(true);
     if vocab > p.vocab_size {
@@ -179,6 +184,9 @@ pub fn train(opts: &TrainOptions) -> Result<TrainReport, TrainError> {
 
     std::fs::create_dir_all(&ckpt_dir).map_err(|e| io_err(&ckpt_dir, e))?;
     let log_path = opts.out.join("train_log.csv");
+    if opts.resume {
+        forget_log_rows_after(&log_path, state.step)?;
+    }
     let mut log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -277,6 +285,30 @@ pub fn train(opts: &TrainOptions) -> Result<TrainReport, TrainError> {
         first_loss,
         state,
     })
+}
+
+/// Drop the rows of `train_log.csv` for steps after `step`: a killed run logged steps past its last
+/// checkpoint, and the resumed run is about to log them again.
+fn forget_log_rows_after(log_path: &Path, step: usize) -> Result<(), TrainError> {
+    let text = match std::fs::read_to_string(log_path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io_err(log_path, e)),
+    };
+    let kept: String = text
+        .lines()
+        .filter(|line| {
+            let first = line.split(',').next().unwrap_or("");
+            first
+                .parse::<usize>()
+                .map_or(true, |row_step| row_step <= step)
+        })
+        .map(|line| format!("{line}\n"))
+        .collect();
+    if kept != text {
+        write_atomic(log_path, kept.as_bytes())?;
+    }
+    Ok(())
 }
 
 /// Make batches on named threads, a few steps ahead of the optimiser, so data preparation
