@@ -173,6 +173,65 @@ fn examples_have_the_apps_canvas_layout() {
 }
 
 #[test]
+fn result_cells_are_the_numbers_a_model_must_compute() {
+    let tok = tokenizer();
+    let problems = training_problems(9)
+        .with_ops(1..=4)
+        .take(150)
+        .chain(held_out_problems(9, 30, Some(3)));
+    for (i, p) in problems.enumerate() {
+        // Every running value is computed twice: as a clause's result and as the next clause's
+        // first operand, or, for the last one, as the answer. Start value and operands are given.
+        let mut want: Vec<u32> = p.running_values().iter().flat_map(|&v| [v, v]).collect();
+        want.sort_unstable();
+        let mut given: Vec<u32> = p.ops().iter().map(|op| op.operand).collect();
+        given.push(p.start());
+        given.sort_unstable();
+        for layout in LAYOUTS {
+            let plain_len = plain_content_len(&p, tok).unwrap() + i % 16;
+            let example = encode_example(&p, layout, tok, plain_len).unwrap();
+            assert_eq!(example.response_results.len(), example.response_ids.len());
+            // Read the numbers of the response, split by whether their cells are marked.
+            let (mut marked, mut unmarked) = (Vec::new(), Vec::new());
+            let mut digits = String::new();
+            let mut digits_marked = false;
+            for (&id, &is_result) in example
+                .response_ids
+                .iter()
+                .zip(&example.response_results)
+                .chain([(&ids().eos, &false)])
+            {
+                let text = tok.id_to_token(id).unwrap();
+                if text.len() == 1 && text.as_bytes()[0].is_ascii_digit() {
+                    assert!(
+                        digits.is_empty() || digits_marked == is_result,
+                        "a number is partly marked in {layout:?}"
+                    );
+                    digits.push_str(&text);
+                    digits_marked = is_result;
+                } else {
+                    assert!(!is_result, "a non-digit cell {text:?} is marked");
+                    if !digits.is_empty() {
+                        let n: u32 = digits.parse().unwrap();
+                        if digits_marked {
+                            &mut marked
+                        } else {
+                            &mut unmarked
+                        }
+                        .push(n);
+                        digits.clear();
+                    }
+                }
+            }
+            marked.sort_unstable();
+            unmarked.sort_unstable();
+            assert_eq!(marked, want, "{layout:?}: {}", p.plain_text());
+            assert_eq!(unmarked, given, "{layout:?}: {}", p.plain_text());
+        }
+    }
+}
+
+#[test]
 fn decoded_regions_reproduce_the_problem() {
     let tok = tokenizer();
     let decode = |cells: &[u32]| decode_ids(tok, cells, true).unwrap();

@@ -147,6 +147,13 @@ fn settings_a_run_cannot_use_are_refused_before_it_starts() {
         ),
         (
             TrainParams {
+                hide_results_share: 1.5,
+                ..TrainParams::smoke()
+            },
+            "--hide-results must be between 0 and 1",
+        ),
+        (
+            TrainParams {
                 lr: -1e-3,
                 ..TrainParams::smoke()
             },

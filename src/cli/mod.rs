@@ -142,6 +142,11 @@ pub struct TrainArgs {
     /// `a ± b` is the other operand's when one is round); held-out problems stay uniform.
     #[arg(long)]
     pub round_share: Option<f64>,
+    /// Share of arithmetic examples whose computed numbers (each result, its repeat as the next
+    /// clause's first operand, the answer) are all masked, 0 to 1 (default 0): trains the state
+    /// decoding meets, operands known and results still to work out.
+    #[arg(long)]
+    pub hide_results: Option<f64>,
     /// Write a checkpoint (and the model folder) every this many steps (default: the preset's).
     #[arg(long)]
     pub checkpoint_every: Option<usize>,
@@ -620,6 +625,9 @@ fn train_cmd(args: TrainArgs) -> Result<()> {
     }
     if let Some(f) = args.round_share {
         params.round_share = f;
+    }
+    if let Some(f) = args.hide_results {
+        params.hide_results_share = f;
     }
     if let Some(n) = args.checkpoint_every {
         params.checkpoint_every = n;

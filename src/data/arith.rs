@@ -555,7 +555,64 @@ pub fn encode_example(
             contents.push((name.clone(), ids));
         }
     }
-    lay_out(prompt, &parts, &contents, tokenizer)
+    let mut example = lay_out(prompt, &parts, &contents, tokenizer)?;
+    example.response_results = mark_results(problem, layout, &example.response_ids, tokenizer)?;
+    Ok(example)
+}
+
+/// Which response cells hold a number the model has to compute: the digits of each clause's
+/// result, of the same value written again as the next clause's first operand, and of the answer.
+/// The other numbers (the start value and each operand) are written in the prompt.
+///
+/// Numbers are the runs of digit cells (every digit is its own token); in the reasoning they come
+/// in threes (`a op b = c`), and the answer is the number after the reasoning (before it in
+/// [`Layout::AnswerFirst`]). A response whose numbers do not match `problem` is an error.
+pub fn mark_results(
+    problem: &Problem,
+    layout: Layout,
+    response_ids: &[u32],
+    tokenizer: &Tokenizer,
+) -> Result<Vec<bool>, DataError> {
+    let is_digit: Vec<bool> = response_ids
+        .iter()
+        .map(|&id| {
+            tokenizer
+                .id_to_token(id)
+                .is_some_and(|t| t.len() == 1 && t.as_bytes()[0].is_ascii_digit())
+        })
+        .collect();
+    // Cell ranges of the numbers, in reading order.
+    let mut numbers: Vec<std::ops::Range<usize>> = Vec::new();
+    for (i, &digit) in is_digit.iter().enumerate() {
+        match numbers.last_mut() {
+            Some(last) if digit && last.end == i => last.end = i + 1,
+            _ if digit => numbers.push(i..i + 1),
+            _ => {}
+        }
+    }
+    let expected = 3 * problem.n_ops() + 1;
+    if numbers.len() != expected {
+        return Err(DataError::Config {
+            reason: format!(
+                "the response holds {} numbers, a {}-operation problem writes {expected}",
+                numbers.len(),
+                problem.n_ops()
+            ),
+        });
+    }
+    let mut marks = vec![false; response_ids.len()];
+    for (j, cells) in numbers.into_iter().enumerate() {
+        // Index within the reasoning's `a op b = c` triples; the answer is index 3·n_ops.
+        let k = match layout {
+            Layout::AnswerFirst if j == 0 => expected - 1,
+            Layout::AnswerFirst => j - 1,
+            _ => j,
+        };
+        if k > 0 && k % 3 != 1 {
+            marks[cells].fill(true);
+        }
+    }
+    Ok(marks)
 }
 
 /// Read the answer out of a decoded answer region (or a whole Plain response): the text after the

@@ -29,6 +29,10 @@ pub struct Example {
     /// Parallel to `response_ids`: true for pinned template text, which the app never masks (a
     /// trainer may leave these cells unmasked); false for span cells.
     pub response_pinned: Vec<bool>,
+    /// Parallel to `response_ids` (or empty): true for the digits of a number the model has to
+    /// compute in an arithmetic example — each clause's result, its repeat as the next clause's
+    /// first operand, and the answer (see [`arith::mark_results`]). Empty for prose.
+    pub response_results: Vec<bool>,
 }
 
 impl Example {
@@ -164,6 +168,7 @@ pub fn lay_out(
         prompt_ids,
         response_ids,
         response_pinned,
+        response_results: Vec::new(),
     })
 }
 

@@ -184,6 +184,7 @@ fn window_example(
         prompt_ids,
         response_ids,
         response_pinned,
+        response_results: Vec::new(),
     })
 }
 

@@ -24,6 +24,14 @@ pub struct Batch {
 /// Mask each response span cell with probability `t` (at least one cell). Pinned template text and
 /// the padding that evens out lengths stay visible and carry no loss.
 ///
+/// With probability `hide_results_share`, an arithmetic example instead has *every* cell of the
+/// numbers it must compute masked ([`Example::response_results`]: each result, its repeat as the
+/// next clause's first operand, and the answer), and its other span cells with probability `t`:
+/// the state the app's decoding meets once the operands are copied and the results are still to
+/// work out, which uniform masking shows rarely (a result is usually visible in one of its copies).
+/// Those sequences weigh each masked cell `1 / (masked cells · batch_size)`. At share 0 the random
+/// draws are exactly those of plain masking.
+///
 /// The `t` of the batch's sequences are stratified (MDLM's low-discrepancy sampler): one uniform
 /// draw `u`, and sequence `b` of `B` gets `t = min_t + (1 - min_t) · (b + u) / B`, so every batch
 /// spans the masking ratios evenly. Each `t` is still `U(min_t, 1]`-distributed, so the objective
@@ -34,6 +42,7 @@ pub fn make_batch(
     mask_id: u32,
     pad_id: u32,
     min_t: f64,
+    hide_results_share: f64,
     rng: &mut impl Rng,
 ) -> Batch {
     let seq_len = examples
@@ -58,15 +67,26 @@ pub fn make_batch(
         let maskable: Vec<usize> = (0..ex.response_ids.len())
             .filter(|&i| !ex.response_pinned.get(i).copied().unwrap_or(false))
             .collect();
+        let is_result = |i: usize| ex.response_results.get(i).copied().unwrap_or(false);
+        let hide_results = hide_results_share > 0.0
+            && ex.response_results.iter().any(|&r| r)
+            && rng.random_bool(hide_results_share.min(1.0));
         let mut picked: Vec<usize> = maskable
             .iter()
             .copied()
-            .filter(|_| rng.random_bool(t))
+            .filter(|&i| {
+                let drawn = rng.random_bool(t);
+                drawn || (hide_results && is_result(i))
+            })
             .collect();
         if picked.is_empty() && !maskable.is_empty() {
             picked.push(maskable[rng.random_range(0..maskable.len())]);
         }
-        let w = 1.0 / (t * maskable.len().max(1) as f64 * batch_size as f64);
+        let w = if hide_results {
+            1.0 / (picked.len() as f64 * batch_size as f64)
+        } else {
+            1.0 / (t * maskable.len().max(1) as f64 * batch_size as f64)
+        };
         let mut masked = vec![false; resp_len];
         for &i in &picked {
             masked[i] = true;
@@ -104,15 +124,17 @@ mod tests {
                 prompt_ids: vec![5, 6],
                 response_ids: vec![7, 8, 9],
                 response_pinned: vec![false, true, false],
+                response_results: Vec::new(),
             },
             Example {
                 prompt_ids: vec![5],
                 response_ids: vec![7],
                 response_pinned: vec![false],
+                response_results: Vec::new(),
             },
         ];
         for _ in 0..50 {
-            let b = make_batch(&ex, 99, 1, 1e-3, &mut rng);
+            let b = make_batch(&ex, 99, 1, 1e-3, 0.0, &mut rng);
             assert_eq!(b.seq_len, 5);
             assert_eq!(&b.input_ids[0..2], &[5, 6]);
             assert_eq!(b.input_ids[5], 5);
@@ -140,10 +162,11 @@ mod tests {
                 prompt_ids: vec![5],
                 response_ids: vec![7; 400],
                 response_pinned: vec![false; 400],
+                response_results: Vec::new(),
             })
             .collect();
         for _ in 0..20 {
-            let b = make_batch(&ex, 99, 1, 1e-3, &mut rng);
+            let b = make_batch(&ex, 99, 1, 1e-3, 0.0, &mut rng);
             // weight = 1 / (t · 400 · 4): recover each sequence's t from its first masked row.
             let mut ts = [None; 4];
             for (&row, &w) in b.masked_rows.iter().zip(&b.weights) {
@@ -168,5 +191,54 @@ mod tests {
                 "the last stratum masks most of its 400 cells"
             );
         }
+    }
+
+    #[test]
+    fn hiding_results_masks_every_result_cell_and_weighs_each_sequence_equally() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        // `4 + 5 = 9` then the answer 9, as cells: 4 + 5 = 9 . 9 (results at 4 and 7).
+        let results = vec![false, false, false, false, true, false, false, true];
+        let ex: Vec<Example> = (0..8)
+            .map(|_| Example {
+                prompt_ids: vec![5],
+                response_ids: vec![14, 20, 15, 21, 19, 22, 23, 19],
+                response_pinned: vec![false, false, false, false, false, false, true, false],
+                response_results: results.clone(),
+            })
+            .collect();
+        for _ in 0..20 {
+            let b = make_batch(&ex, 99, 1, 1e-3, 1.0, &mut rng);
+            for s in 0..8 {
+                let row = |i: usize| s * b.seq_len + 1 + i;
+                assert_eq!(b.input_ids[row(4)], 99, "a result cell left visible");
+                assert_eq!(b.input_ids[row(7)], 99, "the answer left visible");
+                assert_eq!(b.input_ids[row(6)], 23, "pinned text masked");
+                let weight: f64 = b
+                    .masked_rows
+                    .iter()
+                    .zip(&b.weights)
+                    .filter(|&(&r, _)| r as usize / b.seq_len == s)
+                    .map(|(_, &w)| f64::from(w))
+                    .sum();
+                assert!(
+                    (weight - 1.0 / 8.0).abs() < 1e-6,
+                    "sequence {s} weighs {weight}"
+                );
+            }
+        }
+        // Share 0 draws exactly what plain masking draws.
+        let plain: Vec<Example> = ex
+            .iter()
+            .map(|e| Example {
+                response_results: Vec::new(),
+                ..e.clone()
+            })
+            .collect();
+        let mut a = rand_chacha::ChaCha8Rng::seed_from_u64(4);
+        let mut b = rand_chacha::ChaCha8Rng::seed_from_u64(4);
+        assert_eq!(
+            make_batch(&ex, 99, 1, 1e-3, 0.0, &mut a),
+            make_batch(&plain, 99, 1, 1e-3, 0.0, &mut b)
+        );
     }
 }

@@ -98,6 +98,10 @@ pub struct TrainParams {
     /// Share of round numbers (multiples of ten) in training problems (0: uniform).
     #[serde(default)]
     pub round_share: f64,
+    /// Share of arithmetic examples whose computed numbers are all masked (see
+    /// [`batch::make_batch`]; 0: plain masking only).
+    #[serde(default)]
+    pub hide_results_share: f64,
 }
 
 fn default_min_ops() -> usize {
@@ -133,6 +137,7 @@ impl TrainParams {
             min_ops: default_min_ops(),
             max_ops: default_max_ops(),
             round_share: 0.0,
+            hide_results_share: 0.0,
         }
     }
 
@@ -161,6 +166,7 @@ impl TrainParams {
             min_ops: default_min_ops(),
             max_ops: default_max_ops(),
             round_share: 0.0,
+            hide_results_share: 0.0,
         }
     }
 
@@ -207,6 +213,12 @@ impl TrainParams {
         }
         if self.checkpoint_every == 0 {
             return refuse("--checkpoint-every must be at least 1 (a checkpoint every N steps)");
+        }
+        if !(0.0..=1.0).contains(&self.hide_results_share) {
+            return Err(TrainError::Settings(format!(
+                "--hide-results must be between 0 and 1, got {}",
+                self.hide_results_share
+            )));
         }
         if !(self.lr.is_finite() && self.lr > 0.0) {
             return Err(TrainError::Settings(format!(

@@ -327,6 +327,7 @@ fn spawn_batch_maker(
         .map_or(1, |n| n.get().saturating_sub(2))
         .clamp(1, 8);
     let (batch_size, seed, min_t, total) = (p.batch_size, p.seed, p.min_mask_ratio, p.total_steps);
+    let hide_results_share = p.hide_results_share;
     let mut queues = Vec::with_capacity(workers);
     for w in 0..workers {
         let (tx, rx) = bounded(2);
@@ -343,7 +344,14 @@ fn spawn_batch_maker(
                         .map_err(data_err)
                         .map(|examples| {
                             let mut rng = ChaCha8Rng::seed_from_u64(step_seed(seed, step) ^ 1);
-                            make_batch(&examples, mask_id, eos_id, min_t, &mut rng)
+                            make_batch(
+                                &examples,
+                                mask_id,
+                                eos_id,
+                                min_t,
+                                hide_results_share,
+                                &mut rng,
+                            )
                         });
                     let failed = batch.is_err();
                     if tx.send(batch).is_err() || failed {
