@@ -479,6 +479,23 @@ fn training_stream_is_deterministic_and_mixes_both_sources() {
         assert!(numbers.len() >= 6, "{response:?}");
         assert!(numbers.iter().all(|n| n % 10 == 0), "{response:?}");
     }
+    // layouts narrows the layouts: Plain only means one unnamed span, no pinned `Answer:`.
+    let plain_only = take(
+        &mut stream(
+            6,
+            MixParams {
+                arith_fraction: 1.0,
+                layouts: vec![Layout::Plain],
+                ..MixParams::default()
+            },
+        ),
+        100,
+    );
+    for e in &plain_only {
+        assert!(e.response_pinned.iter().all(|&p| !p));
+        let response = decode_ids(tok, &e.response_ids, true).unwrap();
+        assert!(response.contains("\nAnswer: "), "{response:?}");
+    }
     // max_ops narrows the range from above: only single clauses, or exactly three.
     assert_eq!(clauses(1, 1)[1], 200);
     assert_eq!(clauses(3, 3)[3], 200);
@@ -506,6 +523,13 @@ fn training_stream_is_deterministic_and_mixes_both_sources() {
         (ops(2, 5), "min_ops <= max_ops"),
         (round(-0.1), "round_share"),
         (round(1.5), "round_share"),
+        (
+            MixParams {
+                layouts: Vec::new(),
+                ..MixParams::default()
+            },
+            "at least one layout",
+        ),
     ];
     for (params, what) in bad {
         let err = TrainingStream::new(tok.clone(), corpus().clone(), 0, params).unwrap_err();

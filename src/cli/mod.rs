@@ -147,6 +147,10 @@ pub struct TrainArgs {
     /// decoding meets, operands known and results still to work out.
     #[arg(long)]
     pub hide_results: Option<f64>,
+    /// Layouts of the arithmetic examples, comma-separated: reasoning-first, answer-first, plain
+    /// (default all three; `plain` alone drills the arithmetic in the shortest sequences).
+    #[arg(long, value_delimiter = ',', value_parser = crate::eval::parse_layout)]
+    pub layouts: Option<Vec<crate::data::Layout>>,
     /// Write a checkpoint (and the model folder) every this many steps (default: the preset's).
     #[arg(long)]
     pub checkpoint_every: Option<usize>,
@@ -628,6 +632,9 @@ fn train_cmd(args: TrainArgs) -> Result<()> {
     }
     if let Some(f) = args.hide_results {
         params.hide_results_share = f;
+    }
+    if let Some(layouts) = args.layouts {
+        params.layouts = layouts;
     }
     if let Some(n) = args.checkpoint_every {
         params.checkpoint_every = n;

@@ -454,8 +454,10 @@ impl Problem {
     }
 }
 
-/// How the response canvas of a problem is laid out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// How the response canvas of a problem is laid out (named `reasoning-first`, `answer-first` and
+/// `plain` on the command line and in a run's saved settings).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Layout {
     /// `{reasoning:56}` then `\nAnswer: {answer:4}`.
     ReasoningFirst,

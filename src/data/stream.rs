@@ -16,7 +16,7 @@ pub const PLAIN_MAX_EXTRA_EOS: usize = 16;
 pub const TOKENIZER_ARITH_PROBLEMS: usize = 3000;
 
 /// How the stream mixes its sources.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MixParams {
     /// Fraction of examples that are arithmetic problems (the rest are prose), in 0..=1.
     pub arith_fraction: f32,
@@ -31,6 +31,9 @@ pub struct MixParams {
     /// Share of numbers in training problems that are multiples of ten, 0 to 1 (0: uniform, as
     /// the held-out problems are); see [`crate::data::arith::Problem::random_rounded`].
     pub round_share: f64,
+    /// The layouts arithmetic examples are drawn in, uniformly (all of [`LAYOUTS`] unless a run
+    /// narrows it; a Plain-only leg drills the arithmetic in the shortest sequences).
+    pub layouts: Vec<Layout>,
 }
 
 impl Default for MixParams {
@@ -41,6 +44,7 @@ impl Default for MixParams {
             min_ops: *OPS_RANGE.start(),
             max_ops: *OPS_RANGE.end(),
             round_share: 0.0,
+            layouts: LAYOUTS.to_vec(),
         }
     }
 }
@@ -106,15 +110,21 @@ impl TrainingStream {
                 ),
             });
         }
+        if params.arith_fraction > 0.0 && params.layouts.is_empty() {
+            return Err(DataError::Config {
+                reason: "arithmetic examples need at least one layout".into(),
+            });
+        }
         super::tokenizer::SpecialIds::of(&tokenizer)?;
+        let problems = training_problems(seed)
+            .with_ops(params.min_ops..=params.max_ops)
+            .with_round_share(params.round_share);
         Ok(TrainingStream {
             tokenizer,
             corpus,
             params,
             rng: ChaCha8Rng::seed_from_u64(seed ^ MIX_SEED_SALT),
-            problems: training_problems(seed)
-                .with_ops(params.min_ops..=params.max_ops)
-                .with_round_share(params.round_share),
+            problems,
         })
     }
 
@@ -138,8 +148,8 @@ impl TrainingStream {
     }
 
     /// The mix.
-    pub fn params(&self) -> MixParams {
-        self.params
+    pub fn params(&self) -> &MixParams {
+        &self.params
     }
 
     /// The next example.
@@ -149,7 +159,8 @@ impl TrainingStream {
             let problem = self.problems.next().ok_or_else(|| DataError::Config {
                 reason: "the problem stream ended".into(),
             })?;
-            let layout = LAYOUTS[self.rng.random_range(0..LAYOUTS.len())];
+            let layouts = &self.params.layouts;
+            let layout = layouts[self.rng.random_range(0..layouts.len())];
             let plain_span_len = if layout == Layout::Plain {
                 plain_content_len(&problem, &self.tokenizer)?
                     + self.rng.random_range(0..PLAIN_MAX_EXTRA_EOS)

@@ -102,6 +102,13 @@ pub struct TrainParams {
     /// [`batch::make_batch`]; 0: plain masking only).
     #[serde(default)]
     pub hide_results_share: f64,
+    /// Layouts of the arithmetic examples (all three unless narrowed).
+    #[serde(default = "default_layouts")]
+    pub layouts: Vec<crate::data::Layout>,
+}
+
+fn default_layouts() -> Vec<crate::data::Layout> {
+    crate::data::arith::LAYOUTS.to_vec()
 }
 
 fn default_min_ops() -> usize {
@@ -138,6 +145,7 @@ impl TrainParams {
             max_ops: default_max_ops(),
             round_share: 0.0,
             hide_results_share: 0.0,
+            layouts: default_layouts(),
         }
     }
 
@@ -167,6 +175,7 @@ impl TrainParams {
             max_ops: default_max_ops(),
             round_share: 0.0,
             hide_results_share: 0.0,
+            layouts: default_layouts(),
         }
     }
 
