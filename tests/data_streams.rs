@@ -180,49 +180,51 @@ fn result_cells_are_the_numbers_a_model_must_compute() {
         .take(150)
         .chain(held_out_problems(9, 30, Some(3)));
     for (i, p) in problems.enumerate() {
-        // Every running value is computed twice: as a clause's result and as the next clause's
-        // first operand, or, for the last one, as the answer. Start value and operands are given.
-        let mut want: Vec<u32> = p.running_values().iter().flat_map(|&v| [v, v]).collect();
+        // Every running value i is computed twice: as clause i's result and as clause i+1's first
+        // operand, or, for the last one, as the answer. Start value and operands are given.
+        let mut want: Vec<(Option<u8>, u32)> = p
+            .running_values()
+            .iter()
+            .enumerate()
+            .flat_map(|(i, &v)| [(Some(i as u8), v), (Some(i as u8), v)])
+            .collect();
         want.sort_unstable();
-        let mut given: Vec<u32> = p.ops().iter().map(|op| op.operand).collect();
-        given.push(p.start());
+        let mut given: Vec<(Option<u8>, u32)> =
+            p.ops().iter().map(|op| (None, op.operand)).collect();
+        given.push((None, p.start()));
         given.sort_unstable();
         for layout in LAYOUTS {
             let plain_len = plain_content_len(&p, tok).unwrap() + i % 16;
             let example = encode_example(&p, layout, tok, plain_len).unwrap();
             assert_eq!(example.response_results.len(), example.response_ids.len());
-            // Read the numbers of the response, split by whether their cells are marked.
-            let (mut marked, mut unmarked) = (Vec::new(), Vec::new());
+            // Read the numbers of the response with the mark their cells carry.
+            let mut numbers: Vec<(Option<u8>, u32)> = Vec::new();
             let mut digits = String::new();
-            let mut digits_marked = false;
-            for (&id, &is_result) in example
+            let mut digits_mark = None;
+            for (&id, &mark) in example
                 .response_ids
                 .iter()
                 .zip(&example.response_results)
-                .chain([(&ids().eos, &false)])
+                .chain([(&ids().eos, &None)])
             {
                 let text = tok.id_to_token(id).unwrap();
                 if text.len() == 1 && text.as_bytes()[0].is_ascii_digit() {
                     assert!(
-                        digits.is_empty() || digits_marked == is_result,
-                        "a number is partly marked in {layout:?}"
+                        digits.is_empty() || digits_mark == mark,
+                        "a number's cells carry different marks in {layout:?}"
                     );
                     digits.push_str(&text);
-                    digits_marked = is_result;
+                    digits_mark = mark;
                 } else {
-                    assert!(!is_result, "a non-digit cell {text:?} is marked");
+                    assert_eq!(mark, None, "a non-digit cell {text:?} is marked");
                     if !digits.is_empty() {
-                        let n: u32 = digits.parse().unwrap();
-                        if digits_marked {
-                            &mut marked
-                        } else {
-                            &mut unmarked
-                        }
-                        .push(n);
+                        numbers.push((digits_mark, digits.parse().unwrap()));
                         digits.clear();
                     }
                 }
             }
+            let (mut marked, mut unmarked): (Vec<_>, Vec<_>) =
+                numbers.into_iter().partition(|(mark, _)| mark.is_some());
             marked.sort_unstable();
             unmarked.sort_unstable();
             assert_eq!(marked, want, "{layout:?}: {}", p.plain_text());

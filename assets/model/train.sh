@@ -32,6 +32,16 @@ cp "$out-leg2"/{config.json,model.safetensors,tokenizer.json} assets/model/
 #   "$bin" train --preset base --device cpu --init-from runs/v4 --batch-size 32 --lr 1e-3 \
 #     --arith-fraction 0.9 --min-ops 1 --round-share 0.3 --steps 2600 --warmup-steps 100 \
 #     --checkpoint-every 250 --out runs/v5     (stopped at 1750)
+# Session 6 (CPU, not shipped; see MODEL_CARD.md "Hiding the results"): from v5's step-1750
+# checkpoint, one and two clauses, with and without --hide-results (stopped at 750 steps each):
+#   "$bin" train --preset base --device cpu --init-from runs/v5 --batch-size 32 --lr 5e-4 \
+#     --arith-fraction 0.95 --min-ops 1 --max-ops 2 --round-share 0.3 --steps 4000 \
+#     --warmup-steps 100 --checkpoint-every 250 --out runs/v6
+#   (runs/v7: the same with --hide-results 0.5)
+# then a drill of single clauses in the Plain layout from runs/v7 at step 750:
+#   "$bin" train --preset base --device cpu --init-from runs/v7-750 --batch-size 64 --lr 5e-4 \
+#     --arith-fraction 1 --min-ops 1 --max-ops 1 --layouts plain --round-share 0.3 \
+#     --hide-results 0.5 --steps 3000 --warmup-steps 50 --checkpoint-every 250 --out runs/v8
 # Leg 3 on a GPU (not yet run): the curriculum at GPU scale, following copy_probe's units column:
 #   "$bin" train --preset base --device cuda --init-from "$out-leg2" --batch-size 128 --lr 1e-3 \
 #     --arith-fraction 0.85 --min-ops 1 --round-share 0.3 --steps 20000 --warmup-steps 200 \

@@ -562,9 +562,10 @@ pub fn encode_example(
     Ok(example)
 }
 
-/// Which response cells hold a number the model has to compute: the digits of each clause's
-/// result, of the same value written again as the next clause's first operand, and of the answer.
-/// The other numbers (the start value and each operand) are written in the prompt.
+/// Which response cells hold a number the model has to compute, and which one: the digits of
+/// clause i's result and of the same value written again as clause i+1's first operand (or as the
+/// answer, for the last clause) are `Some(i)`. The other numbers (the start value and each
+/// operand) are written in the prompt and are `None`, as is every other cell.
 ///
 /// Numbers are the runs of digit cells (every digit is its own token); in the reasoning they come
 /// in threes (`a op b = c`), and the answer is the number after the reasoning (before it in
@@ -574,7 +575,7 @@ pub fn mark_results(
     layout: Layout,
     response_ids: &[u32],
     tokenizer: &Tokenizer,
-) -> Result<Vec<bool>, DataError> {
+) -> Result<Vec<Option<u8>>, DataError> {
     let is_digit: Vec<bool> = response_ids
         .iter()
         .map(|&id| {
@@ -602,7 +603,7 @@ pub fn mark_results(
             ),
         });
     }
-    let mut marks = vec![false; response_ids.len()];
+    let mut marks = vec![None; response_ids.len()];
     for (j, cells) in numbers.into_iter().enumerate() {
         // Index within the reasoning's `a op b = c` triples; the answer is index 3·n_ops.
         let k = match layout {
@@ -610,8 +611,10 @@ pub fn mark_results(
             Layout::AnswerFirst => j - 1,
             _ => j,
         };
+        // c of clause i is index 3i+2, the next a (or the answer) 3i+3: both running value i.
         if k > 0 && k % 3 != 1 {
-            marks[cells].fill(true);
+            let value = u8::try_from((k - 2) / 3).unwrap_or(u8::MAX);
+            marks[cells].fill(Some(value));
         }
     }
     Ok(marks)

@@ -29,10 +29,11 @@ pub struct Example {
     /// Parallel to `response_ids`: true for pinned template text, which the app never masks (a
     /// trainer may leave these cells unmasked); false for span cells.
     pub response_pinned: Vec<bool>,
-    /// Parallel to `response_ids` (or empty): true for the digits of a number the model has to
-    /// compute in an arithmetic example — each clause's result, its repeat as the next clause's
-    /// first operand, and the answer (see [`arith::mark_results`]). Empty for prose.
-    pub response_results: Vec<bool>,
+    /// Parallel to `response_ids` (or empty): for the digits of a number the model has to compute
+    /// in an arithmetic example, which one — `Some(i)` for the i-th running value, written as
+    /// clause i's result and again as clause i+1's first operand (the last one as the answer);
+    /// `None` for every other cell (see [`arith::mark_results`]). Empty for prose.
+    pub response_results: Vec<Option<u8>>,
 }
 
 impl Example {

@@ -24,12 +24,13 @@ pub struct Batch {
 /// Mask each response span cell with probability `t` (at least one cell). Pinned template text and
 /// the padding that evens out lengths stay visible and carry no loss.
 ///
-/// With probability `hide_results_share`, an arithmetic example instead has *every* cell of the
-/// numbers it must compute masked ([`Example::response_results`]: each result, its repeat as the
-/// next clause's first operand, and the answer), and its other span cells with probability `t`:
-/// the state the app's decoding meets once the operands are copied and the results are still to
-/// work out, which uniform masking shows rarely (a result is usually visible in one of its copies).
-/// Those sequences weigh each masked cell `1 / (masked cells · batch_size)`. At share 0 the random
+/// With probability `hide_results_share`, an arithmetic example instead has some of the numbers
+/// it must compute hidden *in every copy* ([`Example::response_results`]: a clause's result is
+/// also the next clause's first operand, the last one also the answer): each computed value with
+/// probability ½, at least one; its other span cells are masked with probability `t`. That is
+/// the state decoding meets once the operands are copied and a result is still to work out, which
+/// uniform masking shows rarely (a result is usually visible in one of its copies). Those
+/// sequences weigh each masked cell `1 / (masked cells · batch_size)`. At share 0 the random
 /// draws are exactly those of plain masking.
 ///
 /// The `t` of the batch's sequences are stratified (MDLM's low-discrepancy sampler): one uniform
@@ -67,16 +68,38 @@ pub fn make_batch(
         let maskable: Vec<usize> = (0..ex.response_ids.len())
             .filter(|&i| !ex.response_pinned.get(i).copied().unwrap_or(false))
             .collect();
-        let is_result = |i: usize| ex.response_results.get(i).copied().unwrap_or(false);
+        let n_values = ex
+            .response_results
+            .iter()
+            .flatten()
+            .map(|&v| usize::from(v) + 1)
+            .max()
+            .unwrap_or(0);
         let hide_results = hide_results_share > 0.0
-            && ex.response_results.iter().any(|&r| r)
+            && n_values > 0
             && rng.random_bool(hide_results_share.min(1.0));
+        let hidden_values: Vec<bool> = if hide_results {
+            let mut hidden: Vec<bool> = (0..n_values).map(|_| rng.random_bool(0.5)).collect();
+            if !hidden.contains(&true) {
+                hidden[rng.random_range(0..n_values)] = true;
+            }
+            hidden
+        } else {
+            Vec::new()
+        };
+        let is_hidden = |i: usize| {
+            ex.response_results
+                .get(i)
+                .copied()
+                .flatten()
+                .is_some_and(|v| hidden_values.get(usize::from(v)) == Some(&true))
+        };
         let mut picked: Vec<usize> = maskable
             .iter()
             .copied()
             .filter(|&i| {
                 let drawn = rng.random_bool(t);
-                drawn || (hide_results && is_result(i))
+                drawn || is_hidden(i)
             })
             .collect();
         if picked.is_empty() && !maskable.is_empty() {
@@ -194,25 +217,47 @@ mod tests {
     }
 
     #[test]
-    fn hiding_results_masks_every_result_cell_and_weighs_each_sequence_equally() {
+    fn hiding_results_masks_whole_values_and_weighs_each_sequence_equally() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
-        // `4 + 5 = 9` then the answer 9, as cells: 4 + 5 = 9 . 9 (results at 4 and 7).
-        let results = vec![false, false, false, false, true, false, false, true];
+        // `4 + 5 = 9. 9 + 1 = 10`, then the answer 10, as cells; value 0 is 9 (cells 4 and 6),
+        // value 1 is 10 (cells 10, 11 and the answer's 13, 14).
+        let results = vec![
+            None,
+            None,
+            None,
+            None,
+            Some(0),
+            None,
+            Some(0),
+            None,
+            None,
+            None,
+            Some(1),
+            Some(1),
+            None,
+            Some(1),
+            Some(1),
+        ];
         let ex: Vec<Example> = (0..8)
             .map(|_| Example {
                 prompt_ids: vec![5],
-                response_ids: vec![14, 20, 15, 21, 19, 22, 23, 19],
-                response_pinned: vec![false, false, false, false, false, false, true, false],
+                response_ids: vec![14, 20, 15, 21, 19, 22, 19, 20, 11, 21, 11, 10, 23, 11, 10],
+                response_pinned: (0..15).map(|i| i == 12).collect(),
                 response_results: results.clone(),
             })
             .collect();
-        for _ in 0..20 {
+        let mut hidden_counts = [0usize; 2];
+        for _ in 0..50 {
             let b = make_batch(&ex, 99, 1, 1e-3, 1.0, &mut rng);
             for s in 0..8 {
-                let row = |i: usize| s * b.seq_len + 1 + i;
-                assert_eq!(b.input_ids[row(4)], 99, "a result cell left visible");
-                assert_eq!(b.input_ids[row(7)], 99, "the answer left visible");
-                assert_eq!(b.input_ids[row(6)], 23, "pinned text masked");
+                let masked = |i: usize| b.input_ids[s * b.seq_len + 1 + i] == 99;
+                assert!(!masked(12), "pinned text masked");
+                // A hidden value is hidden in every copy; at least one value is hidden.
+                let value0 = masked(4) && masked(6);
+                let value1 = [10, 11, 13, 14].iter().all(|&i| masked(i));
+                assert!(value0 || value1, "no value hidden in sequence {s}");
+                hidden_counts[0] += usize::from(value0);
+                hidden_counts[1] += usize::from(value1);
                 let weight: f64 = b
                     .masked_rows
                     .iter()
@@ -225,6 +270,10 @@ mod tests {
                     "sequence {s} weighs {weight}"
                 );
             }
+        }
+        // Each value is hidden about (½ + ¼ from the at-least-one rule) of the time.
+        for count in hidden_counts {
+            assert!((220..=380).contains(&count), "{hidden_counts:?} of 400");
         }
         // Share 0 draws exactly what plain masking draws.
         let plain: Vec<Example> = ex
