@@ -5,7 +5,8 @@
 //!
 //! A second probe asks whether the model adds: the result of the first clause (`47 + 38 = 85.`) is
 //! masked where it is written and where the next clause repeats it, everything else stays
-//! visible, and the model must produce every digit of it at once.
+//! visible, and the model must produce every digit of it at once. It is repeated for the second
+//! clause, whose first operand is the first clause's result (often three digits).
 //!
 //! The second probe is broken down by digit place (units, tens, hundreds) and by whether the
 //! clause carries or borrows, to tell a model that cannot line digits up (units digits wrong)
@@ -59,8 +60,21 @@ fn main() -> Result<()> {
         }
     }
     let pct = |k: usize| 100.0 * k as f64 / problems.len().max(1) as f64;
-    let sums = SumProbe::run(&mut model, &problems, Masking::ResultAndItsRepeat)?;
+    let sums = SumProbe::run(
+        &mut model,
+        &problems,
+        Masking::ResultAndItsRepeat { clause: 0 },
+    )?;
     sums.print(&dir, "result of the first clause with its operands visible");
+    let sums = SumProbe::run(
+        &mut model,
+        &problems,
+        Masking::ResultAndItsRepeat { clause: 1 },
+    )?;
+    sums.print(
+        &dir,
+        "result of the second clause with its operands visible",
+    );
     // The same on single-clause problems, with every digit after the `=` masked (the result and
     // the answer): nothing else on the canvas says what the result is, so only the addition or
     // subtraction of the visible operands can.
@@ -81,8 +95,8 @@ fn main() -> Result<()> {
 /// Which cells the sum probe masks.
 #[derive(Clone, Copy, PartialEq)]
 enum Masking {
-    /// The first clause's result and the next clause's copy of it.
-    ResultAndItsRepeat,
+    /// A clause's result and the next clause's copy of it (or the answer, after the last).
+    ResultAndItsRepeat { clause: usize },
     /// Every digit after the first `=` (for single clauses: the result and the answer).
     EverythingAfterEquals,
 }
@@ -138,21 +152,27 @@ impl SumProbe {
                     .take_while(|&i| is_digit(&text[i]))
                     .collect()
             };
-            let Some(eq) = text.iter().position(|t| t == "=") else {
+            let clause = match masking {
+                Masking::ResultAndItsRepeat { clause } => clause,
+                Masking::EverythingAfterEquals => 0,
+            };
+            let Some(eq) = text
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| *t == "=")
+                .map(|(i, _)| i)
+                .nth(clause)
+            else {
                 continue;
             };
             let result = digits_after(eq + 1);
             if result.is_empty() {
                 continue;
             }
-            let Some(stop) = (eq + 1..text.len()).find(|&i| text[i].starts_with('.')) else {
-                continue;
-            };
             let hidden: Vec<usize> = match masking {
-                Masking::ResultAndItsRepeat => result
-                    .iter()
-                    .copied()
-                    .chain(digits_after(stop + 1))
+                // The cells `mark_results` gives this clause's value: the result and its repeat.
+                Masking::ResultAndItsRepeat { clause } => (0..text.len())
+                    .filter(|&i| example.response_results[i] == u8::try_from(clause).ok())
                     .collect(),
                 Masking::EverythingAfterEquals => (eq + 1..text.len())
                     .filter(|&i| is_digit(&text[i]))
@@ -166,8 +186,12 @@ impl SumProbe {
             }
             let rows: Vec<u32> = result.iter().map(|&i| (first + i) as u32).collect();
             let logits = model.denoiser.logits(&canvas, &rows)?;
-            let op = problem.ops()[0];
-            let (a, b) = (problem.start(), op.operand);
+            let op = problem.ops()[clause];
+            let a = match clause {
+                0 => problem.start(),
+                k => problem.running_values()[k - 1],
+            };
+            let b = op.operand;
             let carries = match op.kind {
                 unmask::data::arith::OpKind::Add => a % 10 + b % 10 >= 10,
                 unmask::data::arith::OpKind::Subtract => a % 10 < b % 10,
