@@ -32,17 +32,34 @@ cp "$out-leg2"/{config.json,model.safetensors,tokenizer.json} assets/model/
 #   "$bin" train --preset base --device cpu --init-from runs/v4 --batch-size 32 --lr 1e-3 \
 #     --arith-fraction 0.9 --min-ops 1 --round-share 0.3 --steps 2600 --warmup-steps 100 \
 #     --checkpoint-every 250 --out runs/v5     (stopped at 1750)
-# Session 6 (CPU, not shipped; see MODEL_CARD.md "Hiding the results"): from v5's step-1750
-# checkpoint, one and two clauses, with and without --hide-results (stopped at 750 steps each):
+# Session 6 (CPU): v3, the shipped model, continues the session-5 legs above (runs/v4 stopped at
+# 1750, runs/v5 from it stopped at 1750) with --hide-results and short drills. Each leg starts
+# from the previous leg's checkpoint at the step given and was stopped there.
+# runs/v7, runs/v8 and runs/v9 ran with the first version of --hide-results, which hid every
+# computed value of the example at once; the flag now hides each with probability 1/2, so these
+# lines reproduce the recipe, not the exact weights.
 #   "$bin" train --preset base --device cpu --init-from runs/v5 --batch-size 32 --lr 5e-4 \
-#     --arith-fraction 0.95 --min-ops 1 --max-ops 2 --round-share 0.3 --steps 4000 \
-#     --warmup-steps 100 --checkpoint-every 250 --out runs/v6
-#   (runs/v7: the same with --hide-results 0.5)
-# then a drill of single clauses in the Plain layout from runs/v7 at step 750:
-#   "$bin" train --preset base --device cpu --init-from runs/v7-750 --batch-size 64 --lr 5e-4 \
+#     --arith-fraction 0.95 --min-ops 1 --max-ops 2 --round-share 0.3 --hide-results 0.5 \
+#     --steps 4000 --warmup-steps 100 --checkpoint-every 250 --out runs/v7        (stopped at 750)
+#   "$bin" train --preset base --device cpu --init-from runs/v7 --batch-size 64 --lr 5e-4 \
 #     --arith-fraction 1 --min-ops 1 --max-ops 1 --layouts plain --round-share 0.3 \
-#     --hide-results 0.5 --steps 3000 --warmup-steps 50 --checkpoint-every 250 --out runs/v8
-# Leg 3 on a GPU (not yet run): the curriculum at GPU scale, following copy_probe's units column:
-#   "$bin" train --preset base --device cuda --init-from "$out-leg2" --batch-size 128 --lr 1e-3 \
-#     --arith-fraction 0.85 --min-ops 1 --round-share 0.3 --steps 20000 --warmup-steps 200 \
-#     --checkpoint-every 1000 --out "$out-leg3"
+#     --hide-results 0.5 --steps 3000 --warmup-steps 50 --checkpoint-every 250 --out runs/v8  (750)
+#   "$bin" train --preset base --device cpu --init-from runs/v8 --batch-size 32 --lr 5e-4 \
+#     --arith-fraction 0.9 --min-ops 1 --max-ops 4 --round-share 0.15 --hide-results 0.5 \
+#     --steps 4000 --warmup-steps 50 --checkpoint-every 250 --out runs/v9          (750)
+#   "$bin" train ... the same from runs/v9 ... --out runs/v10                       (250)
+#   "$bin" train --preset base --device cpu --init-from runs/v10 --batch-size 48 --lr 5e-4 \
+#     --arith-fraction 1 --min-ops 2 --max-ops 3 --layouts plain --round-share 0.15 \
+#     --hide-results 0.8 --steps 3000 --warmup-steps 50 --checkpoint-every 250 --out runs/v11 (750)
+#   "$bin" train --preset base --device cpu --init-from runs/v11 --batch-size 32 --lr 5e-4 \
+#     --arith-fraction 0.75 --min-ops 1 --max-ops 4 --round-share 0.1 --hide-results 0.5 \
+#     --steps 700 --warmup-steps 30 --checkpoint-every 250 --out runs/v12          (to the end)
+#   cp runs/v12/{config.json,model.safetensors,tokenizer.json} assets/model/
+# (A control, runs/v6: runs/v7's leg without --hide-results, stopped at 750.)
+# Next (not yet run): drill the later clauses, then end with a decaying mix, following
+# copy_probe's second-clause tens column (v3's weak spot), e.g. from v3:
+#   "$bin" train --preset base --init-from assets/model --batch-size 48 --lr 5e-4 \
+#     --arith-fraction 1 --min-ops 3 --max-ops 4 --layouts plain --round-share 0.1 \
+#     --hide-results 0.8 --steps 3000 --warmup-steps 50 --checkpoint-every 250 --out runs/next-drill
+#   then the leg-h mix from its best checkpoint. On a GPU, the same with --device cuda and larger
+#   batches.

@@ -179,7 +179,7 @@ impl TrainParams {
         }
     }
 
-    /// The shipped default model since v2: about 3.3 M parameters, trained on a GPU
+    /// The shipped default model's shape since v2: about 3.3 M parameters, trained on a GPU
     /// (`--device cuda`) with large batches; the same code trains it on a CPU, only slower.
     pub fn base() -> Self {
         Self {
