@@ -142,9 +142,10 @@ pub struct TrainArgs {
     /// `a ± b` is the other operand's when one is round); held-out problems stay uniform.
     #[arg(long)]
     pub round_share: Option<f64>,
-    /// Share of arithmetic examples whose computed numbers (each result, its repeat as the next
-    /// clause's first operand, the answer) are all masked, 0 to 1 (default 0): trains the state
-    /// decoding meets, operands known and results still to work out.
+    /// Share of arithmetic examples in which computed numbers are hidden wherever they are written
+    /// (a clause's result, its repeat as the next clause's first operand, the answer; each such
+    /// value with probability 1/2, at least one), 0 to 1 (default 0): trains the state decoding
+    /// meets, operands known and a result still to work out.
     #[arg(long)]
     pub hide_results: Option<f64>,
     /// Layouts of the arithmetic examples, comma-separated: reasoning-first, answer-first, plain
