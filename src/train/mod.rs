@@ -98,7 +98,7 @@ pub struct TrainParams {
     /// Share of round numbers (multiples of ten) in training problems (0: uniform).
     #[serde(default)]
     pub round_share: f64,
-    /// Share of arithmetic examples whose computed numbers are all masked (see
+    /// Share of arithmetic examples in which computed values are hidden in every copy (see
     /// [`batch::make_batch`]; 0: plain masking only).
     #[serde(default)]
     pub hide_results_share: f64,
