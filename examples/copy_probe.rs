@@ -6,7 +6,8 @@
 //! A second probe asks whether the model adds: the result of the first clause (`47 + 38 = 85.`) is
 //! masked where it is written and where the next clause repeats it, everything else stays
 //! visible, and the model must produce every digit of it at once. It is repeated for the second
-//! clause, whose first operand is the first clause's result (often three digits).
+//! clause, whose first operand is the first clause's result (often three digits), and for the
+//! third, whose result is also the answer.
 //!
 //! The second probe is broken down by digit place (units, tens, hundreds) and by whether the
 //! clause carries or borrows, to tell a model that cannot line digits up (units digits wrong)
@@ -14,7 +15,7 @@
 //! often the units prediction is simply one operand's units digit, and how often it is the same
 //! digit whatever the operands (a model that has given up on the units place).
 //!
-//! A third probe repeats the second on single-clause problems with every digit after the `=`
+//! A last probe repeats the second on single-clause problems with every digit after the `=`
 //! masked (the result and the answer), where nothing but the operands says what the result is.
 //!
 //!     cargo run --release --example copy_probe -- [MODEL_DIR] [N]
@@ -75,6 +76,12 @@ fn main() -> Result<()> {
         &dir,
         "result of the second clause with its operands visible",
     );
+    let sums = SumProbe::run(
+        &mut model,
+        &problems,
+        Masking::ResultAndItsRepeat { clause: 2 },
+    )?;
+    sums.print(&dir, "result of the third clause with its operands visible");
     // The same on single-clause problems, with every digit after the `=` masked (the result and
     // the answer): nothing else on the canvas says what the result is, so only the addition or
     // subtraction of the visible operands can.
