@@ -28,6 +28,24 @@ pub struct ArithEvalParams {
     pub layout: Layout,
     /// Decoding parameters (its `order` picks free / left-to-right / region order).
     pub params: SamplerParams,
+    /// Keep up to this many wrongly answered problems in the report (0 = none), to read what
+    /// the model wrote.
+    pub keep_wrong: usize,
+}
+
+/// One problem the model got wrong: what it was asked, what it wrote, what was right.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WrongAnswer {
+    /// The question in words.
+    pub prompt: String,
+    /// The model's whole response (reasoning and answer regions, special tokens skipped).
+    pub response: String,
+    /// The right working, as the training data writes it (`47 + 38 = 85. 85 - 19 = 66.`).
+    pub expected_reasoning: String,
+    /// The right answer.
+    pub expected_answer: u32,
+    /// The answer the model gave, if its answer region held a number.
+    pub given_answer: Option<u32>,
 }
 
 /// Result of an arithmetic evaluation.
@@ -51,6 +69,9 @@ pub struct ArithEvalReport {
     pub tokens_per_s: f64,
     /// Wall time, milliseconds.
     pub elapsed_ms: f64,
+    /// The first [`ArithEvalParams::keep_wrong`] problems answered wrongly, in draw order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub wrong: Vec<WrongAnswer>,
 }
 
 /// Layout name as the CLI spells it.
@@ -95,6 +116,7 @@ pub fn eval_arith(
     let mut steps = 0usize;
     let mut generated = 0usize;
     let mut model_ms = 0.0f64;
+    let mut wrong = Vec::new();
     for problem in &problems {
         let req = GenerateRequest {
             prompt: problem.prompt_text(),
@@ -110,6 +132,14 @@ pub fn eval_arith(
         answered += usize::from(answer.is_some());
         if answer == Some(problem.answer()) {
             correct += 1;
+        } else if wrong.len() < p.keep_wrong {
+            wrong.push(WrongAnswer {
+                prompt: req.prompt,
+                response: trace.text(),
+                expected_reasoning: problem.reasoning_text(),
+                expected_answer: problem.answer(),
+                given_answer: answer,
+            });
         }
     }
     let n = problems.len();
@@ -123,6 +153,7 @@ pub fn eval_arith(
         mean_steps: steps as f64 / n.max(1) as f64,
         tokens_per_s: generated as f64 / (model_ms / 1e3).max(1e-9),
         elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
+        wrong,
     })
 }
 

@@ -1,5 +1,5 @@
 //! The headless CLI end to end on the tiny fixture model: generate, --json, traces, replay,
-//! inspect, bench, and one-line errors with a non-zero exit.
+//! inspect, bench, eval --show-wrong, and one-line errors with a non-zero exit.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -312,4 +312,51 @@ fn quantize_writes_a_gguf_that_generate_and_inspect_run() {
     let err = stderr(&o);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("truncated or corrupt"), "{err}");
+}
+
+#[test]
+fn eval_show_wrong_prints_what_the_model_wrote_for_its_misses() {
+    // Answer first on the embedded model: it is wrong nearly every time (the teaching table),
+    // so there are misses to show; at most three are kept of the six decoded.
+    let o = unmask(&[
+        "eval",
+        "--n",
+        "6",
+        "--layout",
+        "answer-first",
+        "--order",
+        "regions:answer,reasoning",
+        "--show-wrong",
+        "3",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let v: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    let run = &v["runs"][0];
+    let correct = run["correct"].as_u64().unwrap();
+    let wrong = run["wrong"].as_array().map_or(&[][..], |w| w.as_slice());
+    assert_eq!(wrong.len() as u64, (6 - correct).min(3), "{out}");
+    assert!(!wrong.is_empty(), "answer-first got 6 of 6 right: {out}");
+    for w in wrong {
+        let expected = w["expected_answer"].as_u64().unwrap();
+        assert_ne!(w["given_answer"].as_u64(), Some(expected), "{w}");
+        assert!(
+            w["expected_reasoning"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("= {expected}.")),
+            "{w}"
+        );
+        assert!(!w["response"].as_str().unwrap().trim().is_empty(), "{w}");
+    }
+    let shown = out.lines().filter(|l| l.starts_with("  ✗ ")).count();
+    assert_eq!(shown, wrong.len(), "{out}");
+    assert_eq!(
+        out.lines()
+            .filter(|l| l.trim_start().starts_with("right:"))
+            .count(),
+        wrong.len(),
+        "{out}"
+    );
 }

@@ -62,6 +62,7 @@ fn the_embedded_model_scores_what_its_card_documents() {
             order: Order::parse(&get("order")).unwrap(),
             ..SamplerParams::default()
         },
+        keep_wrong: 0,
     };
     let report = eval_arith(&mut model, &params).unwrap();
     assert!(

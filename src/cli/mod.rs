@@ -91,6 +91,10 @@ pub struct EvalArgs {
     /// Also report masked-token accuracy on this many held-out prose windows.
     #[arg(long)]
     pub prose: Option<usize>,
+    /// After each row, print up to this many problems the model got wrong: the question, what
+    /// it wrote, and the right working (also in --json, as each run's "wrong").
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub show_wrong: usize,
     #[command(flatten)]
     pub sampler: SamplerArgs,
     /// Print one JSON object on the last line of stdout.
@@ -731,6 +735,7 @@ fn eval_cmd(args: EvalArgs) -> Result<()> {
             n_ops: Some(args.ops),
             layout,
             params,
+            keep_wrong: args.show_wrong,
         };
         let r = eval_arith(&mut model, &p)?;
         println!(
@@ -742,6 +747,15 @@ fn eval_cmd(args: EvalArgs) -> Result<()> {
             r.mean_steps,
             r.tokens_per_s
         );
+        for w in &r.wrong {
+            let given = w.given_answer.map_or("none".to_string(), |a| a.to_string());
+            println!("  ✗ {}", w.prompt);
+            println!("    wrote:  {}", w.response.replace('\n', " / "));
+            println!(
+                "    right:  {} / Answer: {} (gave {given})",
+                w.expected_reasoning, w.expected_answer
+            );
+        }
         reports.push(r);
     }
     let mut prose = None;
