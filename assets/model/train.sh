@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The commands that trained assets/model (v2). It was trained on one NVIDIA H100 in two legs
-# (8.7 minutes of GPU time); `--device cpu` runs the same training on a CPU (about ten hours on
-# 2 cores). GPU training is not bit-reproducible (atomics in candle's CUDA backward); on a CPU
-# the same commands give the same weights every time.
+# The commands that trained v2 (assets/model is v4: v2 continued on a CPU, commands below).
+# v2 was trained on one NVIDIA H100 in two legs (8.7 minutes of GPU time); `--device cpu` runs
+# the same training on a CPU (about ten hours on 2 cores). GPU training is not bit-reproducible
+# (atomics in candle's CUDA backward); on a CPU the same commands give the same weights every time.
 #   bash assets/model/train.sh [OUT_PREFIX] [DEVICE]     e.g. runs/v2 cuda
 # A CUDA build: `cargo build --release --features cuda`, or .ci/build-cuda.sh on a machine without
 # the CUDA toolkit (then UNMASK_BIN=target-cuda/release/unmask).
@@ -32,7 +32,7 @@ cp "$out-leg2"/{config.json,model.safetensors,tokenizer.json} assets/model/
 #   "$bin" train --preset base --device cpu --init-from runs/v4 --batch-size 32 --lr 1e-3 \
 #     --arith-fraction 0.9 --min-ops 1 --round-share 0.3 --steps 2600 --warmup-steps 100 \
 #     --checkpoint-every 250 --out runs/v5     (stopped at 1750)
-# Session 6 (CPU): v3, the shipped model, continues the session-5 legs above (runs/v4 stopped at
+# Session 6 (CPU): v3 continues the session-5 legs above (runs/v4 stopped at
 # 1750, runs/v5 from it stopped at 1750) with --hide-results and short drills. Each leg starts
 # from the previous leg's checkpoint at the step given and was stopped there.
 # runs/v7, runs/v8 and runs/v9 ran with the first version of --hide-results, which hid every
@@ -56,10 +56,22 @@ cp "$out-leg2"/{config.json,model.safetensors,tokenizer.json} assets/model/
 #     --steps 700 --warmup-steps 30 --checkpoint-every 250 --out runs/v12          (to the end)
 #   cp runs/v12/{config.json,model.safetensors,tokenizer.json} assets/model/
 # (A control, runs/v6: runs/v7's leg without --hide-results, stopped at 750.)
-# Next (not yet run): drill the later clauses, then end with a decaying mix, following
-# copy_probe's second-clause tens column (v3's weak spot), e.g. from v3:
-#   "$bin" train --preset base --init-from assets/model --batch-size 48 --lr 5e-4 \
+# Session 7 (CPU): v4, the shipped model, continues v3 with two drill-then-mix cycles (see
+# MODEL_CARD.md "How v4 came"):
+#   "$bin" train --preset base --device cpu --init-from runs/v12 --batch-size 48 --lr 5e-4 \
 #     --arith-fraction 1 --min-ops 3 --max-ops 4 --layouts plain --round-share 0.1 \
-#     --hide-results 0.8 --steps 3000 --warmup-steps 50 --checkpoint-every 250 --out runs/next-drill
-#   then the leg-h mix from its best checkpoint. On a GPU, the same with --device cuda and larger
-#   batches.
+#     --hide-results 0.8 --steps 3000 --warmup-steps 50 --checkpoint-every 250 --out runs/v13 (250)
+#   "$bin" train --preset base --device cpu --init-from runs/v13 --batch-size 32 --lr 5e-4 \
+#     --arith-fraction 0.75 --min-ops 1 --max-ops 4 --round-share 0.1 --hide-results 0.5 \
+#     --steps 700 --warmup-steps 30 --checkpoint-every 250 --out runs/v14         (to the end)
+#   "$bin" train --preset base --device cpu --init-from runs/v14 --batch-size 48 --lr 5e-4 \
+#     --arith-fraction 1 --min-ops 3 --max-ops 4 --layouts plain --round-share 0.1 \
+#     --hide-results 0.8 --steps 3000 --warmup-steps 50 --checkpoint-every 100 --out runs/v15 (400)
+#   "$bin" train --preset base --device cpu --init-from runs/v15 --batch-size 32 --lr 5e-4 \
+#     --arith-fraction 0.75 --min-ops 1 --max-ops 4 --round-share 0.1 --hide-results 0.5 \
+#     --steps 1000 --warmup-steps 30 --checkpoint-every 250 --out runs/v16        (to the end)
+#   cp runs/v16/{config.json,model.safetensors,tokenizer.json} assets/model/
+# (Not shipped, runs/v17: the runs/v16 mix again from runs/v16 at --lr 2.5e-4 --steps 1200
+#  --checkpoint-every 300, stopped at 900: no better.)
+# Next (not yet run): the same cycle with the drill aimed at carries (--round-share 0), following
+# copy_probe's tens columns and `unmask eval --show-wrong`; on a GPU, with larger batches.
