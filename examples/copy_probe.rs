@@ -61,27 +61,17 @@ fn main() -> Result<()> {
         }
     }
     let pct = |k: usize| 100.0 * k as f64 / problems.len().max(1) as f64;
-    let sums = SumProbe::run(
-        &mut model,
-        &problems,
-        Masking::ResultAndItsRepeat { clause: 0 },
-    )?;
-    sums.print(&dir, "result of the first clause with its operands visible");
-    let sums = SumProbe::run(
-        &mut model,
-        &problems,
-        Masking::ResultAndItsRepeat { clause: 1 },
-    )?;
-    sums.print(
-        &dir,
-        "result of the second clause with its operands visible",
-    );
-    let sums = SumProbe::run(
-        &mut model,
-        &problems,
-        Masking::ResultAndItsRepeat { clause: 2 },
-    )?;
-    sums.print(&dir, "result of the third clause with its operands visible");
+    for (clause, name) in ["first", "second", "third"].into_iter().enumerate() {
+        let sums = SumProbe::run(
+            &mut model,
+            &problems,
+            Masking::ResultAndItsRepeat { clause },
+        )?;
+        sums.print(
+            &dir,
+            &format!("result of the {name} clause with its operands visible"),
+        );
+    }
     // The same on single-clause problems, with every digit after the `=` masked (the result and
     // the answer): nothing else on the canvas says what the result is, so only the addition or
     // subtraction of the visible operands can.

@@ -1,5 +1,6 @@
 //! The headless CLI end to end on the tiny fixture model: generate, --json, traces, replay,
-//! inspect, bench, eval --show-wrong, and one-line errors with a non-zero exit.
+//! inspect, bench, and one-line errors with a non-zero exit; and `eval --show-wrong` on the
+//! embedded model (the fixture's context is too short for an arithmetic canvas).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

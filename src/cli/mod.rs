@@ -93,7 +93,7 @@ pub struct EvalArgs {
     pub prose: Option<usize>,
     /// After each row, print up to this many problems the model got wrong: the question, what
     /// it wrote, and the right working (also in --json, as each run's "wrong").
-    #[arg(long, default_value_t = 0, value_name = "N")]
+    #[arg(long, default_value_t = 0, value_name = "K")]
     pub show_wrong: usize,
     #[command(flatten)]
     pub sampler: SamplerArgs,
