@@ -24,6 +24,13 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// The JSON object a `--json` run prints on its last stdout line.
+fn last_json(o: &Output) -> serde_json::Value {
+    let out = stdout(o);
+    let line = out.lines().last().expect("no stdout");
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
+}
+
 #[test]
 fn generate_json_reports_ids_text_and_speed() {
     let model = fixture();
@@ -40,9 +47,7 @@ fn generate_json_reports_ids_text_and_speed() {
         "--json",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let out = stdout(&o);
-    let last = out.lines().last().unwrap();
-    let v: serde_json::Value = serde_json::from_str(last).unwrap();
+    let v = last_json(&o);
     assert_eq!(v["output_ids"].as_array().unwrap().len(), 10);
     assert_eq!(v["steps"], 5);
     assert!(v["prompt_ids"].as_array().unwrap().len() >= 2);
@@ -93,8 +98,8 @@ fn same_seed_same_output_and_trace_replays() {
         .output()
         .unwrap();
     assert!(a.status.success(), "{}", stderr(&a));
-    let ja: serde_json::Value = serde_json::from_str(stdout(&a).lines().last().unwrap()).unwrap();
-    let jb: serde_json::Value = serde_json::from_str(stdout(&b).lines().last().unwrap()).unwrap();
+    let ja = last_json(&a);
+    let jb = last_json(&b);
     assert_eq!(ja["output_ids"], jb["output_ids"]);
 
     let r = unmask(&["replay", trace.to_str().unwrap(), "--delay-ms", "0"]);
@@ -166,7 +171,7 @@ fn bench_prints_forward_and_generation_speed() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
-    let v: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    let v = last_json(&o);
     assert_eq!(
         v["forward"].as_array().unwrap().len(),
         2,
@@ -288,7 +293,7 @@ fn quantize_writes_a_gguf_that_generate_and_inspect_run() {
         "--json",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let v: serde_json::Value = serde_json::from_str(stdout(&o).lines().last().unwrap()).unwrap();
+    let v = last_json(&o);
     assert_eq!(v["steps"].as_u64(), Some(5), "{v}");
 
     // Bad output names and damaged files: one line, non-zero exit.
@@ -333,7 +338,7 @@ fn eval_show_wrong_prints_what_the_model_wrote_for_its_misses() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
-    let v: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    let v = last_json(&o);
     let run = &v["runs"][0];
     let correct = run["correct"].as_u64().unwrap();
     let wrong = run["wrong"].as_array().map_or(&[][..], |w| w.as_slice());
