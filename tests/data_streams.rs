@@ -481,6 +481,44 @@ fn training_stream_is_deterministic_and_mixes_both_sources() {
         assert!(numbers.len() >= 6, "{response:?}");
         assert!(numbers.iter().all(|n| n % 10 == 0), "{response:?}");
     }
+    // carry_share 1: the clauses' units columns carry or borrow wherever they can (they cannot
+    // when adding to a round value, or subtracting from a value below 10 or ending in 9).
+    let carrying = take(
+        &mut stream(
+            5,
+            MixParams {
+                arith_fraction: 1.0,
+                carry_share: 1.0,
+                ..MixParams::default()
+            },
+        ),
+        100,
+    );
+    let (mut carried, mut could) = (0usize, 0usize);
+    for e in &carrying {
+        let response = decode_ids(tok, &e.response_ids, true).unwrap();
+        let words: Vec<&str> = response.split_whitespace().collect();
+        for w in words.windows(5) {
+            let (Ok(a), Ok(b)) = (w[0].parse::<u32>(), w[2].parse::<u32>()) else {
+                continue;
+            };
+            if w[3] != "=" {
+                continue;
+            }
+            let (can, did) = match w[1] {
+                "+" => (a % 10 > 0, a % 10 + b % 10 >= 10),
+                "-" => (a >= 10 && a % 10 < 9, b % 10 > a % 10),
+                _ => continue,
+            };
+            could += usize::from(can);
+            carried += usize::from(can && did);
+        }
+    }
+    assert!(could >= 200, "{could} clauses that can carry");
+    assert!(
+        carried as f64 / could as f64 > 0.95,
+        "{carried} of {could} clauses carry or borrow"
+    );
     // layouts narrows the layouts: Plain only means one unnamed span, no pinned `Answer:`.
     let plain_only = take(
         &mut stream(
@@ -511,6 +549,10 @@ fn training_stream_is_deterministic_and_mixes_both_sources() {
         round_share,
         ..MixParams::default()
     };
+    let carry = |carry_share| MixParams {
+        carry_share,
+        ..MixParams::default()
+    };
     let bad = [
         (
             MixParams {
@@ -525,6 +567,8 @@ fn training_stream_is_deterministic_and_mixes_both_sources() {
         (ops(2, 5), "min_ops <= max_ops"),
         (round(-0.1), "round_share"),
         (round(1.5), "round_share"),
+        (carry(-0.1), "carry_share"),
+        (carry(f64::NAN), "carry_share"),
         (
             MixParams {
                 layouts: Vec::new(),

@@ -146,6 +146,11 @@ pub struct TrainArgs {
     /// `a ± b` is the other operand's when one is round); held-out problems stay uniform.
     #[arg(long)]
     pub round_share: Option<f64>,
+    /// Share of operations in training problems drawn so that the units column carries (an add
+    /// with a₀ + b₀ ≥ 10) or borrows (a subtract with b₀ > a₀), 0 to 1 (default 0: uniform, about
+    /// 45 %); trains the tens digit where a carry comes in. Held-out problems stay uniform.
+    #[arg(long)]
+    pub carry_share: Option<f64>,
     /// Share of arithmetic examples in which computed numbers are hidden wherever they are written
     /// (a clause's result, its repeat as the next clause's first operand, the answer; each such
     /// value with probability 1/2, at least one), 0 to 1 (default 0): trains the state decoding
@@ -634,6 +639,9 @@ fn train_cmd(args: TrainArgs) -> Result<()> {
     }
     if let Some(f) = args.round_share {
         params.round_share = f;
+    }
+    if let Some(f) = args.carry_share {
+        params.carry_share = f;
     }
     if let Some(f) = args.hide_results {
         params.hide_results_share = f;

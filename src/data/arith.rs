@@ -186,6 +186,18 @@ pub struct Problem {
     phrasing: Phrasing,
 }
 
+/// Draws [`Problem::random_drawn`] makes at most for an operation that should carry or borrow
+/// (then it keeps the last draw: a round operand or a small running value may allow none).
+const CARRY_DRAWS: usize = 32;
+
+/// Whether `value ± operand` carries (Add) or borrows (Subtract) in the units column.
+pub fn carries(value: u32, kind: OpKind, operand: u32) -> bool {
+    match kind {
+        OpKind::Add => value % 10 + operand % 10 >= 10,
+        OpKind::Subtract => operand % 10 > value % 10,
+    }
+}
+
 impl Problem {
     /// A problem with the direct wording; fails if a number exceeds [`MAX_OPERAND`], there is no
     /// operation, or a Subtract would make the running value negative.
@@ -244,6 +256,24 @@ impl Problem {
     /// a long plateau). When `b` is round the units digit *is* `a₀`, and when `a` is, it is `b₀`:
     /// a share of round numbers gives each lookup a reward of its own.
     pub fn random_rounded(rng: &mut impl Rng, n_ops: usize, round_share: f64) -> Problem {
+        Problem::random_drawn(rng, n_ops, round_share, 0.0)
+    }
+
+    /// Like [`Problem::random_rounded`], but each operation is, with probability `carry_share`,
+    /// drawn so that its units column carries (an Add with `a₀ + b₀ ≥ 10`) or borrows (a Subtract
+    /// with `b₀ > a₀`), wherever the running value allows one (nothing added to a round value
+    /// carries; a Subtract from a value below 10 cannot borrow). With `carry_share` 0 it draws exactly what `random_rounded` draws.
+    ///
+    /// Why: the tens digit where a carry or borrow comes in is what a model that can already
+    /// add and subtract keeps getting wrong (see `unmask eval --show-wrong`), and uniform operands
+    /// carry in only about 45 % of operations; a drill that raises the share trains that case more
+    /// often without changing the numbers' range.
+    pub fn random_drawn(
+        rng: &mut impl Rng,
+        n_ops: usize,
+        round_share: f64,
+        carry_share: f64,
+    ) -> Problem {
         let number = |rng: &mut dyn rand::RngCore, max: u32| -> u32 {
             if round_share > 0.0 && rng.random_bool(round_share.min(1.0)) {
                 10 * rng.random_range(0..=max / 10)
@@ -255,17 +285,20 @@ impl Problem {
         let mut value = start;
         let mut ops = Vec::with_capacity(n_ops);
         for _ in 0..n_ops {
-            let op = if value > 0 && rng.random_bool(0.5) {
-                Op {
-                    kind: OpKind::Subtract,
-                    operand: number(rng, value.min(MAX_OPERAND)),
-                }
+            let (kind, max) = if value > 0 && rng.random_bool(0.5) {
+                (OpKind::Subtract, value.min(MAX_OPERAND))
             } else {
-                Op {
-                    kind: OpKind::Add,
-                    operand: number(rng, MAX_OPERAND),
-                }
+                (OpKind::Add, MAX_OPERAND)
             };
+            let want_carry = carry_share > 0.0 && rng.random_bool(carry_share.min(1.0));
+            let mut operand = number(rng, max);
+            for _ in 0..CARRY_DRAWS {
+                if !want_carry || carries(value, kind, operand) {
+                    break;
+                }
+                operand = number(rng, max);
+            }
+            let op = Op { kind, operand };
             value = match op.kind {
                 OpKind::Add => value + op.operand,
                 OpKind::Subtract => value - op.operand,
@@ -644,6 +677,7 @@ pub struct ProblemStream {
     want_held_out: bool,
     ops: std::ops::RangeInclusive<usize>,
     round_share: f64,
+    carry_share: f64,
 }
 
 impl ProblemStream {
@@ -656,6 +690,13 @@ impl ProblemStream {
     /// The same stream with this share of round numbers (see [`Problem::random_rounded`]).
     pub fn with_round_share(mut self, round_share: f64) -> ProblemStream {
         self.round_share = round_share;
+        self
+    }
+
+    /// The same stream with this share of operations drawn to carry or borrow (see
+    /// [`Problem::random_drawn`]).
+    pub fn with_carry_share(mut self, carry_share: f64) -> ProblemStream {
+        self.carry_share = carry_share;
         self
     }
 }
@@ -671,7 +712,8 @@ impl Iterator for ProblemStream {
             } else {
                 self.rng.random_range(self.ops.clone())
             };
-            let problem = Problem::random_rounded(&mut self.rng, n_ops, self.round_share);
+            let problem =
+                Problem::random_drawn(&mut self.rng, n_ops, self.round_share, self.carry_share);
             if problem.is_held_out() == self.want_held_out {
                 return Some(problem);
             }
@@ -689,6 +731,7 @@ pub fn training_problems(seed: u64) -> ProblemStream {
         want_held_out: false,
         ops: OPS_RANGE,
         round_share: 0.0,
+        carry_share: 0.0,
     }
 }
 
@@ -701,6 +744,7 @@ pub fn held_out_problems(seed: u64, n: usize, n_ops: Option<usize>) -> Vec<Probl
         want_held_out: true,
         ops: n_ops.map_or(OPS_RANGE, |k| k.max(1)..=k.max(1)),
         round_share: 0.0,
+        carry_share: 0.0,
     };
     let mut seen = HashSet::new();
     let mut out = Vec::with_capacity(n);
@@ -872,6 +916,68 @@ mod tests {
             a.content_hash(),
             stable_hash(&[47, 0, 0, 0, b'+', 38, 0, 0, 0, b'-', 19, 0, 0, 0])
         );
+    }
+
+    #[test]
+    fn carry_share_makes_carries_and_zero_changes_nothing() {
+        // Share 0 draws exactly what `random_rounded` draws.
+        let (mut a, mut b) = (ChaCha8Rng::seed_from_u64(6), ChaCha8Rng::seed_from_u64(6));
+        for _ in 0..500 {
+            assert_eq!(
+                Problem::random_rounded(&mut a, 3, 0.2),
+                Problem::random_drawn(&mut b, 3, 0.2, 0.0)
+            );
+        }
+        let carry_rate = |carry_share: f64| {
+            let mut rng = ChaCha8Rng::seed_from_u64(7);
+            let (mut carried, mut possible) = (0usize, 0usize);
+            for _ in 0..2000 {
+                let p = Problem::random_drawn(&mut rng, 3, 0.0, carry_share);
+                assert!(Problem::new(p.start(), p.ops().to_vec()).is_ok(), "{p:?}");
+                let values = p.running_values();
+                for (op, &value) in p
+                    .ops()
+                    .iter()
+                    .zip(std::iter::once(&p.start()).chain(&values))
+                {
+                    // An add to a round value cannot carry; a subtract from a value whose units
+                    // digit is 9, or below 10, cannot borrow.
+                    let can = match op.kind {
+                        OpKind::Add => value % 10 > 0,
+                        OpKind::Subtract => value >= 10 && value % 10 < 9,
+                    };
+                    if can {
+                        possible += 1;
+                        carried += usize::from(carries(value, op.kind, op.operand));
+                    }
+                }
+            }
+            carried as f64 / possible as f64
+        };
+        let (uniform, all) = (carry_rate(0.0), carry_rate(1.0));
+        assert!(
+            (0.35..0.55).contains(&uniform),
+            "uniform carry rate {uniform}"
+        );
+        assert!(
+            all > 0.98,
+            "carry_share 1 carries in {all} of the operations that can"
+        );
+        let half = carry_rate(0.5);
+        assert!(
+            half > uniform + 0.15 && half < all,
+            "carry_share 0.5: {half}"
+        );
+    }
+
+    #[test]
+    fn carries_reads_the_units_column() {
+        assert!(carries(47, OpKind::Add, 38));
+        assert!(!carries(47, OpKind::Add, 32));
+        assert!(carries(85, OpKind::Subtract, 19));
+        assert!(!carries(85, OpKind::Subtract, 15));
+        assert!(!carries(190, OpKind::Subtract, 50));
+        assert!(carries(190, OpKind::Subtract, 55));
     }
 
     #[test]

@@ -31,6 +31,9 @@ pub struct MixParams {
     /// Share of numbers in training problems that are multiples of ten, 0 to 1 (0: uniform, as
     /// the held-out problems are); see [`crate::data::arith::Problem::random_rounded`].
     pub round_share: f64,
+    /// Share of operations drawn so that the units column carries or borrows, 0 to 1 (0: uniform,
+    /// as the held-out problems are); see [`crate::data::arith::Problem::random_drawn`].
+    pub carry_share: f64,
     /// The layouts arithmetic examples are drawn in, uniformly (all of [`LAYOUTS`] unless a run
     /// narrows it; a Plain-only leg drills the arithmetic in the shortest sequences).
     pub layouts: Vec<Layout>,
@@ -44,6 +47,7 @@ impl Default for MixParams {
             min_ops: *OPS_RANGE.start(),
             max_ops: *OPS_RANGE.end(),
             round_share: 0.0,
+            carry_share: 0.0,
             layouts: LAYOUTS.to_vec(),
         }
     }
@@ -110,6 +114,14 @@ impl TrainingStream {
                 ),
             });
         }
+        if !(0.0..=1.0).contains(&params.carry_share) {
+            return Err(DataError::Config {
+                reason: format!(
+                    "carry_share must be between 0 and 1, got {}",
+                    params.carry_share
+                ),
+            });
+        }
         if params.arith_fraction > 0.0 && params.layouts.is_empty() {
             return Err(DataError::Config {
                 reason: "arithmetic examples need at least one layout".into(),
@@ -118,7 +130,8 @@ impl TrainingStream {
         super::tokenizer::SpecialIds::of(&tokenizer)?;
         let problems = training_problems(seed)
             .with_ops(params.min_ops..=params.max_ops)
-            .with_round_share(params.round_share);
+            .with_round_share(params.round_share)
+            .with_carry_share(params.carry_share);
         Ok(TrainingStream {
             tokenizer,
             corpus,
@@ -134,7 +147,8 @@ impl TrainingStream {
         self.rng = ChaCha8Rng::seed_from_u64(seed ^ MIX_SEED_SALT);
         self.problems = training_problems(seed)
             .with_ops(self.params.min_ops..=self.params.max_ops)
-            .with_round_share(self.params.round_share);
+            .with_round_share(self.params.round_share)
+            .with_carry_share(self.params.carry_share);
     }
 
     /// The tokenizer examples are encoded with.

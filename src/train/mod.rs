@@ -98,6 +98,10 @@ pub struct TrainParams {
     /// Share of round numbers (multiples of ten) in training problems (0: uniform).
     #[serde(default)]
     pub round_share: f64,
+    /// Share of operations in training problems drawn to carry or borrow in the units column
+    /// (0: uniform).
+    #[serde(default)]
+    pub carry_share: f64,
     /// Share of arithmetic examples in which computed values are hidden in every copy (see
     /// [`batch::make_batch`]; 0: plain masking only).
     #[serde(default)]
@@ -144,6 +148,7 @@ impl TrainParams {
             min_ops: default_min_ops(),
             max_ops: default_max_ops(),
             round_share: 0.0,
+            carry_share: 0.0,
             hide_results_share: 0.0,
             layouts: default_layouts(),
         }
@@ -174,6 +179,7 @@ impl TrainParams {
             min_ops: default_min_ops(),
             max_ops: default_max_ops(),
             round_share: 0.0,
+            carry_share: 0.0,
             hide_results_share: 0.0,
             layouts: default_layouts(),
         }

@@ -178,6 +178,7 @@ pub fn train(opts: &TrainOptions) -> Result<TrainReport, TrainError> {
         min_ops: p.min_ops,
         max_ops: p.max_ops,
         round_share: p.round_share,
+        carry_share: p.carry_share,
         layouts: p.layouts.clone(),
     };
     let stream = TrainingStream::new(tokenizer, corpus, p.seed, mix).map_err(data_err)?;
