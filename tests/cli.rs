@@ -320,6 +320,17 @@ fn quantize_writes_a_gguf_that_generate_and_inspect_run() {
     assert!(err.contains("truncated or corrupt"), "{err}");
 }
 
+/// The miss kinds `unmask eval` reports, as JSON names them.
+const KINDS: [&str; 7] = [
+    "result-digit",
+    "result-length",
+    "sign",
+    "operand",
+    "malformed",
+    "clause-count",
+    "answer",
+];
+
 #[test]
 fn eval_show_wrong_prints_what_the_model_wrote_for_its_misses() {
     // Answer first on the embedded model: it is wrong nearly every time (the teaching table),
@@ -355,7 +366,33 @@ fn eval_show_wrong_prints_what_the_model_wrote_for_its_misses() {
             "{w}"
         );
         assert!(!w["response"].as_str().unwrap().trim().is_empty(), "{w}");
+        // Each kept miss says what went wrong first, and the printed line says the same.
+        let kind = w["miss"]["kind"].as_str().unwrap();
+        assert!(KINDS.contains(&kind), "{w}");
+        let prompt = w["prompt"].as_str().unwrap();
+        let line = out
+            .lines()
+            .find(|l| l.starts_with("  ✗ ") && l.ends_with(prompt))
+            .unwrap_or_else(|| panic!("no ✗ line for {prompt:?}: {out}"));
+        assert!(line.contains(&kind.replace('-', " ")), "{line}");
     }
+    // Every miss, kept or not, is counted by kind: the counts add up to the misses.
+    let misses = run["misses"].as_object().unwrap();
+    assert!(
+        misses.keys().all(|k| KINDS.contains(&k.as_str())),
+        "{misses:?}"
+    );
+    let counted: u64 = misses.values().map(|n| n.as_u64().unwrap()).sum();
+    assert_eq!(counted, 6 - correct, "{misses:?}");
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("  misses: "))
+        .unwrap_or_else(|| panic!("no misses line: {out}"));
+    let printed: u64 = line["  misses: ".len()..]
+        .split(", ")
+        .map(|part| part.split(' ').next().unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(printed, counted, "{line}");
     let shown = out.lines().filter(|l| l.starts_with("  ✗ ")).count();
     assert_eq!(shown, wrong.len(), "{out}");
     assert_eq!(

@@ -91,8 +91,9 @@ pub struct EvalArgs {
     /// Also report masked-token accuracy on this many held-out prose windows.
     #[arg(long)]
     pub prose: Option<usize>,
-    /// After each row, print up to this many problems the model got wrong: the question, what
-    /// it wrote, and the right working (also in --json, as each run's "wrong").
+    /// After each row (and its `misses:` count by kind), print up to this many problems the model
+    /// got wrong: the first wrong clause and its kind, the question, what it wrote, and the right
+    /// working (also in --json, as each run's "wrong").
     #[arg(long, default_value_t = 0, value_name = "K")]
     pub show_wrong: usize,
     #[command(flatten)]
@@ -755,9 +756,16 @@ fn eval_cmd(args: EvalArgs) -> Result<()> {
             r.mean_steps,
             r.tokens_per_s
         );
+        if !r.misses.is_empty() {
+            println!("  misses: {}", misses_line(&r.misses));
+        }
         for w in &r.wrong {
             let given = w.given_answer.map_or("none".to_string(), |a| a.to_string());
-            println!("  ✗ {}", w.prompt);
+            let place = w
+                .miss
+                .clause
+                .map_or(String::new(), |c| format!("clause {c}, "));
+            println!("  ✗ [{place}{}] {}", w.miss.kind.label(), w.prompt);
             println!("    wrote:  {}", w.response.replace('\n', " / "));
             println!(
                 "    right:  {} / Answer: {} (gave {given})",
@@ -795,6 +803,17 @@ fn eval_cmd(args: EvalArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// `49 result digit, 37 result length, 13 sign`: the counts, most first.
+fn misses_line(misses: &std::collections::BTreeMap<crate::eval::MissKind, usize>) -> String {
+    let mut counts: Vec<_> = misses.iter().collect();
+    counts.sort_by_key(|(kind, n)| (std::cmp::Reverse(**n), **kind));
+    counts
+        .iter()
+        .map(|(kind, n)| format!("{n} {}", kind.label()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn describe_decoding(p: &SamplerParams) -> String {

@@ -1,19 +1,24 @@
 //! `unmask eval`: what a model can do, honestly measured on held-out arithmetic problems (exact
 //! match of the answer region) and held-out prose (masked-token accuracy vs a unigram baseline).
 
-use std::collections::HashMap;
+pub mod misses;
+
+use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::data::arith::{ANSWER_REGION, Layout, held_out_problems, parse_answer};
+use crate::data::arith::{
+    ANSWER_REGION, Layout, REASONING_REGION, held_out_problems, parse_answer,
+};
 use crate::data::{Corpus, SpecialIds, prose::held_out_prose_example};
 use crate::generate::{GenerateRequest, RunError, generate};
 use crate::model::LoadedModel;
 use crate::sampler::{Order, SamplerParams};
 use crate::trace::Trace;
+pub use misses::{Miss, MissKind, classify};
 
 /// One arithmetic evaluation setting.
 #[derive(Clone, Debug, PartialEq)]
@@ -46,6 +51,8 @@ pub struct WrongAnswer {
     pub expected_answer: u32,
     /// The answer the model gave, if its answer region held a number.
     pub given_answer: Option<u32>,
+    /// What the working gets wrong first, and in which clause.
+    pub miss: Miss,
 }
 
 /// Result of an arithmetic evaluation.
@@ -69,6 +76,10 @@ pub struct ArithEvalReport {
     pub tokens_per_s: f64,
     /// Wall time, milliseconds.
     pub elapsed_ms: f64,
+    /// Every miss counted by what its working gets wrong first (see [`MissKind`]); the counts
+    /// add up to `n - correct`.
+    #[serde(default)]
+    pub misses: BTreeMap<MissKind, usize>,
     /// The first [`ArithEvalParams::keep_wrong`] problems answered wrongly, in draw order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub wrong: Vec<WrongAnswer>,
@@ -103,6 +114,15 @@ pub fn answer_of(trace: &Trace) -> Option<u32> {
     }
 }
 
+/// The working a trace wrote: its `reasoning` region, else (one plain span) the text before
+/// `Answer:`.
+pub fn working_of(trace: &Trace) -> String {
+    trace.region_text(REASONING_REGION).unwrap_or_else(|| {
+        let text = trace.text();
+        text.split("Answer:").next().unwrap_or_default().to_string()
+    })
+}
+
 /// Decode `n` held-out problems and score exact match of the answer.
 pub fn eval_arith(
     model: &mut LoadedModel,
@@ -117,6 +137,7 @@ pub fn eval_arith(
     let mut generated = 0usize;
     let mut model_ms = 0.0f64;
     let mut wrong = Vec::new();
+    let mut misses = BTreeMap::new();
     for problem in &problems {
         let req = GenerateRequest {
             prompt: problem.prompt_text(),
@@ -132,13 +153,22 @@ pub fn eval_arith(
         answered += usize::from(answer.is_some());
         if answer == Some(problem.answer()) {
             correct += 1;
-        } else if wrong.len() < p.keep_wrong {
+            continue;
+        }
+        // A wrong answer is always a miss; a right working with it is an answer miss.
+        let miss = classify(problem, &working_of(&trace), answer).unwrap_or(Miss {
+            kind: MissKind::Answer,
+            clause: None,
+        });
+        *misses.entry(miss.kind).or_insert(0) += 1;
+        if wrong.len() < p.keep_wrong {
             wrong.push(WrongAnswer {
                 prompt: req.prompt,
                 response: trace.text(),
                 expected_reasoning: problem.reasoning_text(),
                 expected_answer: problem.answer(),
                 given_answer: answer,
+                miss,
             });
         }
     }
@@ -153,6 +183,7 @@ pub fn eval_arith(
         mean_steps: steps as f64 / n.max(1) as f64,
         tokens_per_s: generated as f64 / (model_ms / 1e3).max(1e-9),
         elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
+        misses,
         wrong,
     })
 }
