@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The commands that trained v2 (assets/model is v4: v2 continued on a CPU, commands below).
+# The commands that trained v2 (assets/model is v5: v2 continued on a CPU, commands below).
 # v2 was trained on one NVIDIA H100 in two legs (8.7 minutes of GPU time); `--device cpu` runs
 # the same training on a CPU (about ten hours on 2 cores). GPU training is not bit-reproducible
 # (atomics in candle's CUDA backward); on a CPU the same commands give the same weights every time.
@@ -70,8 +70,20 @@ cp "$out-leg2"/{config.json,model.safetensors,tokenizer.json} assets/model/
 #   "$bin" train --preset base --device cpu --init-from runs/v15 --batch-size 32 --lr 5e-4 \
 #     --arith-fraction 0.75 --min-ops 1 --max-ops 4 --round-share 0.1 --hide-results 0.5 \
 #     --steps 1000 --warmup-steps 30 --checkpoint-every 250 --out runs/v16        (to the end)
-#   cp runs/v16/{config.json,model.safetensors,tokenizer.json} assets/model/
+#   cp runs/v16/{config.json,model.safetensors,tokenizer.json} assets/model/   (v4)
 # (Not shipped, runs/v17: the runs/v16 mix again from runs/v16 at --lr 2.5e-4 --steps 1200
 #  --checkpoint-every 300, stopped at 900: no better.)
-# Next (not yet run): the same cycle with the drill aimed at carries (--round-share 0), following
-# copy_probe's tens columns and `unmask eval --show-wrong`; on a GPU, with larger batches.
+#
+# v5 (session 8): two more legs of the mix from v4, with a share of operations drawn to carry or
+# borrow (MODEL_CARD.md "How v5 came"), each to the end of its schedule:
+#   "$bin" train --preset base --device cpu --init-from runs/v16 --seed 18 --batch-size 32 \
+#     --lr 4e-4 --arith-fraction 0.75 --min-ops 1 --max-ops 4 --round-share 0.05 \
+#     --carry-share 0.6 --hide-results 0.5 --steps 2000 --warmup-steps 40 \
+#     --checkpoint-every 250 --out runs/v18
+#   "$bin" train --preset base --device cpu --init-from runs/v18 --seed 19 --batch-size 32 \
+#     --lr 3e-4 --arith-fraction 0.75 --min-ops 1 --max-ops 4 --round-share 0.05 \
+#     --carry-share 0.25 --hide-results 0.5 --steps 1200 --warmup-steps 30 \
+#     --checkpoint-every 300 --out runs/v19
+#   cp runs/v19/{config.json,model.safetensors,tokenizer.json} assets/model/   (v5)
+# Next (not yet run): more legs of the same kind, with a share of small (one-digit) results, following
+# `unmask eval --show-wrong` (its misses: line) and copy_probe's tens columns; on a GPU, larger batches.
