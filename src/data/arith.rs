@@ -262,11 +262,12 @@ impl Problem {
     /// Like [`Problem::random_rounded`], but each operation is, with probability `carry_share`,
     /// drawn so that its units column carries (an Add with `a₀ + b₀ ≥ 10`) or borrows (a Subtract
     /// with `b₀ > a₀`), wherever the running value allows one (nothing added to a round value
-    /// carries; a Subtract from a value below 10 cannot borrow). With `carry_share` 0 it draws exactly what `random_rounded` draws.
+    /// carries; a Subtract from a value below 10 cannot borrow). With `carry_share` 0 it draws
+    /// exactly what `random_rounded` draws.
     ///
     /// Why: the tens digit where a carry or borrow comes in is what a model that can already
     /// add and subtract keeps getting wrong (see `unmask eval --show-wrong`), and uniform operands
-    /// carry in only about 45 % of operations; a drill that raises the share trains that case more
+    /// carry in only about 45 % of operations; training with a higher share shows that case more
     /// often without changing the numbers' range.
     pub fn random_drawn(
         rng: &mut impl Rng,
