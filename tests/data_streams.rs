@@ -553,6 +553,10 @@ fn training_stream_is_deterministic_and_mixes_both_sources() {
         carry_share,
         ..MixParams::default()
     };
+    let length = |length_share| MixParams {
+        length_share,
+        ..MixParams::default()
+    };
     let bad = [
         (
             MixParams {
@@ -569,6 +573,7 @@ fn training_stream_is_deterministic_and_mixes_both_sources() {
         (round(1.5), "round_share"),
         (carry(-0.1), "carry_share"),
         (carry(f64::NAN), "carry_share"),
+        (length(1.5), "length_share"),
         (
             MixParams {
                 layouts: Vec::new(),

@@ -85,5 +85,6 @@ cp "$out-leg2"/{config.json,model.safetensors,tokenizer.json} assets/model/
 #     --carry-share 0.25 --hide-results 0.5 --steps 1200 --warmup-steps 30 \
 #     --checkpoint-every 300 --out runs/v19
 #   cp runs/v19/{config.json,model.safetensors,tokenizer.json} assets/model/   (v5)
-# Next (not yet run): more legs of the same kind, with a share of small (one-digit) results, following
+# Next (not yet run): more legs of the same kind, with --length-share (results that change their
+# number of digits, e.g. one-digit results) beside the carry share, following
 # `unmask eval --show-wrong` (its misses: line) and copy_probe's tens columns; on a GPU, larger batches.

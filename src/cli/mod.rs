@@ -152,6 +152,11 @@ pub struct TrainArgs {
     /// 45 %); trains the tens digit where a carry comes in. Held-out problems stay uniform.
     #[arg(long)]
     pub carry_share: Option<f64>,
+    /// Share of operations in training problems drawn so that the result has another number of
+    /// digits than the value it starts from (95 + 7 = 102, 33 - 24 = 9), 0 to 1 (default 0:
+    /// uniform); trains a result's length. Held-out problems stay uniform.
+    #[arg(long)]
+    pub length_share: Option<f64>,
     /// Share of arithmetic examples in which computed numbers are hidden wherever they are written
     /// (a clause's result, its repeat as the next clause's first operand, the answer; each such
     /// value with probability 1/2, at least one), 0 to 1 (default 0): trains the state decoding
@@ -643,6 +648,9 @@ fn train_cmd(args: TrainArgs) -> Result<()> {
     }
     if let Some(f) = args.carry_share {
         params.carry_share = f;
+    }
+    if let Some(f) = args.length_share {
+        params.length_share = f;
     }
     if let Some(f) = args.hide_results {
         params.hide_results_share = f;

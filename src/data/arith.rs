@@ -186,9 +186,20 @@ pub struct Problem {
     phrasing: Phrasing,
 }
 
-/// Draws [`Problem::random_drawn`] makes at most for an operation that should carry or borrow
-/// (then it keeps the last draw: a round operand or a small running value may allow none).
-const CARRY_DRAWS: usize = 32;
+/// Draws [`Problem::random_drawn`] makes at most for an operation that should carry, borrow or
+/// change length (then it keeps the last draw: a round operand or a small running value may
+/// allow none).
+const WANTED_DRAWS: usize = 64;
+
+/// Whether `value ± operand` has another number of digits than `value` (`95 + 7 = 102`,
+/// `33 - 24 = 9`).
+pub fn changes_length(value: u32, kind: OpKind, operand: u32) -> bool {
+    let result = match kind {
+        OpKind::Add => value + operand,
+        OpKind::Subtract => value.saturating_sub(operand),
+    };
+    result.to_string().len() != value.to_string().len()
+}
 
 /// Whether `value ± operand` carries (Add) or borrows (Subtract) in the units column.
 pub fn carries(value: u32, kind: OpKind, operand: u32) -> bool {
@@ -256,14 +267,16 @@ impl Problem {
     /// a long plateau). When `b` is round the units digit *is* `a₀`, and when `a` is, it is `b₀`:
     /// a share of round numbers gives each lookup a reward of its own.
     pub fn random_rounded(rng: &mut impl Rng, n_ops: usize, round_share: f64) -> Problem {
-        Problem::random_drawn(rng, n_ops, round_share, 0.0)
+        Problem::random_drawn(rng, n_ops, round_share, 0.0, 0.0)
     }
 
     /// Like [`Problem::random_rounded`], but each operation is, with probability `carry_share`,
     /// drawn so that its units column carries (an Add with `a₀ + b₀ ≥ 10`) or borrows (a Subtract
     /// with `b₀ > a₀`), wherever the running value allows one (nothing added to a round value
     /// carries; a Subtract from a value below 10 cannot borrow). With `carry_share` 0 it draws
-    /// exactly what `random_rounded` draws.
+    /// exactly what `random_rounded` draws. Likewise, with probability `length_share`, an
+    /// operation is drawn so that its result has another number of digits than the value it
+    /// starts from ([`changes_length`]); both can be asked of one operation.
     ///
     /// Why: the tens digit where a carry or borrow comes in is what a model that can already
     /// add and subtract keeps getting wrong (see `unmask eval --show-wrong`), and uniform operands
@@ -274,6 +287,7 @@ impl Problem {
         n_ops: usize,
         round_share: f64,
         carry_share: f64,
+        length_share: f64,
     ) -> Problem {
         let number = |rng: &mut dyn rand::RngCore, max: u32| -> u32 {
             if round_share > 0.0 && rng.random_bool(round_share.min(1.0)) {
@@ -292,9 +306,14 @@ impl Problem {
                 (OpKind::Add, MAX_OPERAND)
             };
             let want_carry = carry_share > 0.0 && rng.random_bool(carry_share.min(1.0));
+            let want_length = length_share > 0.0 && rng.random_bool(length_share.min(1.0));
+            let wanted = |operand| {
+                (!want_carry || carries(value, kind, operand))
+                    && (!want_length || changes_length(value, kind, operand))
+            };
             let mut operand = number(rng, max);
-            for _ in 0..CARRY_DRAWS {
-                if !want_carry || carries(value, kind, operand) {
+            for _ in 0..WANTED_DRAWS {
+                if wanted(operand) {
                     break;
                 }
                 operand = number(rng, max);
@@ -679,6 +698,7 @@ pub struct ProblemStream {
     ops: std::ops::RangeInclusive<usize>,
     round_share: f64,
     carry_share: f64,
+    length_share: f64,
 }
 
 impl ProblemStream {
@@ -700,6 +720,13 @@ impl ProblemStream {
         self.carry_share = carry_share;
         self
     }
+
+    /// The same stream with this share of operations drawn to change the number of digits (see
+    /// [`Problem::random_drawn`]).
+    pub fn with_length_share(mut self, length_share: f64) -> ProblemStream {
+        self.length_share = length_share;
+        self
+    }
 }
 
 impl Iterator for ProblemStream {
@@ -713,8 +740,13 @@ impl Iterator for ProblemStream {
             } else {
                 self.rng.random_range(self.ops.clone())
             };
-            let problem =
-                Problem::random_drawn(&mut self.rng, n_ops, self.round_share, self.carry_share);
+            let problem = Problem::random_drawn(
+                &mut self.rng,
+                n_ops,
+                self.round_share,
+                self.carry_share,
+                self.length_share,
+            );
             if problem.is_held_out() == self.want_held_out {
                 return Some(problem);
             }
@@ -733,6 +765,7 @@ pub fn training_problems(seed: u64) -> ProblemStream {
         ops: OPS_RANGE,
         round_share: 0.0,
         carry_share: 0.0,
+        length_share: 0.0,
     }
 }
 
@@ -746,6 +779,7 @@ pub fn held_out_problems(seed: u64, n: usize, n_ops: Option<usize>) -> Vec<Probl
         ops: n_ops.map_or(OPS_RANGE, |k| k.max(1)..=k.max(1)),
         round_share: 0.0,
         carry_share: 0.0,
+        length_share: 0.0,
     };
     let mut seen = HashSet::new();
     let mut out = Vec::with_capacity(n);
@@ -926,14 +960,14 @@ mod tests {
         for _ in 0..500 {
             assert_eq!(
                 Problem::random_rounded(&mut a, 3, 0.2),
-                Problem::random_drawn(&mut b, 3, 0.2, 0.0)
+                Problem::random_drawn(&mut b, 3, 0.2, 0.0, 0.0)
             );
         }
         let carry_rate = |carry_share: f64| {
             let mut rng = ChaCha8Rng::seed_from_u64(7);
             let (mut carried, mut possible) = (0usize, 0usize);
             for _ in 0..2000 {
-                let p = Problem::random_drawn(&mut rng, 3, 0.0, carry_share);
+                let p = Problem::random_drawn(&mut rng, 3, 0.0, carry_share, 0.0);
                 assert!(Problem::new(p.start(), p.ops().to_vec()).is_ok(), "{p:?}");
                 let values = p.running_values();
                 for (op, &value) in p
@@ -969,6 +1003,57 @@ mod tests {
             half > uniform + 0.15 && half < all,
             "carry_share 0.5: {half}"
         );
+    }
+
+    #[test]
+    fn length_share_makes_results_change_their_number_of_digits() {
+        let rate = |length_share: f64| {
+            let mut rng = ChaCha8Rng::seed_from_u64(8);
+            let (mut changed, mut all) = (0usize, 0usize);
+            for _ in 0..2000 {
+                let p = Problem::random_drawn(&mut rng, 3, 0.0, 0.0, length_share);
+                assert!(Problem::new(p.start(), p.ops().to_vec()).is_ok(), "{p:?}");
+                let values = p.running_values();
+                for (op, &value) in p
+                    .ops()
+                    .iter()
+                    .zip(std::iter::once(&p.start()).chain(&values))
+                {
+                    // Only operations that some operand in range could make change length
+                    // (nothing added to a three-digit value can).
+                    let max = match op.kind {
+                        OpKind::Add => MAX_OPERAND,
+                        OpKind::Subtract => value.min(MAX_OPERAND),
+                    };
+                    if (0..=max).any(|b| changes_length(value, op.kind, b)) {
+                        all += 1;
+                        changed += usize::from(changes_length(value, op.kind, op.operand));
+                    }
+                }
+            }
+            changed as f64 / all as f64
+        };
+        let (uniform, all) = (rate(0.0), rate(1.0));
+        assert!(
+            (0.3..0.6).contains(&uniform),
+            "uniform length-change rate {uniform}"
+        );
+        assert!(
+            all > 0.97,
+            "length_share 1 changes length in {all} of the operations that can"
+        );
+        // Share 0 draws exactly what `random_rounded` draws.
+        let (mut a, mut b) = (ChaCha8Rng::seed_from_u64(9), ChaCha8Rng::seed_from_u64(9));
+        for _ in 0..200 {
+            assert_eq!(
+                Problem::random_rounded(&mut a, 3, 0.0),
+                Problem::random_drawn(&mut b, 3, 0.0, 0.0, 0.0)
+            );
+        }
+        assert!(changes_length(95, OpKind::Add, 7));
+        assert!(changes_length(33, OpKind::Subtract, 24));
+        assert!(changes_length(104, OpKind::Subtract, 6));
+        assert!(!changes_length(47, OpKind::Add, 38));
     }
 
     #[test]

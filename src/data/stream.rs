@@ -34,6 +34,9 @@ pub struct MixParams {
     /// Share of operations drawn so that the units column carries or borrows, 0 to 1 (0: uniform,
     /// as the held-out problems are); see [`crate::data::arith::Problem::random_drawn`].
     pub carry_share: f64,
+    /// Share of operations drawn so that the result has another number of digits than the value
+    /// it starts from, 0 to 1 (0: uniform); see [`crate::data::arith::Problem::random_drawn`].
+    pub length_share: f64,
     /// The layouts arithmetic examples are drawn in, uniformly (all of [`LAYOUTS`] unless a run
     /// narrows it; a Plain-only leg drills the arithmetic in the shortest sequences).
     pub layouts: Vec<Layout>,
@@ -48,6 +51,7 @@ impl Default for MixParams {
             max_ops: *OPS_RANGE.end(),
             round_share: 0.0,
             carry_share: 0.0,
+            length_share: 0.0,
             layouts: LAYOUTS.to_vec(),
         }
     }
@@ -114,13 +118,15 @@ impl TrainingStream {
                 ),
             });
         }
-        if !(0.0..=1.0).contains(&params.carry_share) {
-            return Err(DataError::Config {
-                reason: format!(
-                    "carry_share must be between 0 and 1, got {}",
-                    params.carry_share
-                ),
-            });
+        for (name, share) in [
+            ("carry_share", params.carry_share),
+            ("length_share", params.length_share),
+        ] {
+            if !(0.0..=1.0).contains(&share) {
+                return Err(DataError::Config {
+                    reason: format!("{name} must be between 0 and 1, got {share}"),
+                });
+            }
         }
         if params.arith_fraction > 0.0 && params.layouts.is_empty() {
             return Err(DataError::Config {
@@ -131,7 +137,8 @@ impl TrainingStream {
         let problems = training_problems(seed)
             .with_ops(params.min_ops..=params.max_ops)
             .with_round_share(params.round_share)
-            .with_carry_share(params.carry_share);
+            .with_carry_share(params.carry_share)
+            .with_length_share(params.length_share);
         Ok(TrainingStream {
             tokenizer,
             corpus,
@@ -148,7 +155,8 @@ impl TrainingStream {
         self.problems = training_problems(seed)
             .with_ops(self.params.min_ops..=self.params.max_ops)
             .with_round_share(self.params.round_share)
-            .with_carry_share(self.params.carry_share);
+            .with_carry_share(self.params.carry_share)
+            .with_length_share(self.params.length_share);
     }
 
     /// The tokenizer examples are encoded with.

@@ -102,6 +102,10 @@ pub struct TrainParams {
     /// (0: uniform).
     #[serde(default)]
     pub carry_share: f64,
+    /// Share of operations in training problems drawn so the result changes its number of digits
+    /// (0: uniform).
+    #[serde(default)]
+    pub length_share: f64,
     /// Share of arithmetic examples in which computed values are hidden in every copy (see
     /// [`batch::make_batch`]; 0: plain masking only).
     #[serde(default)]
@@ -149,6 +153,7 @@ impl TrainParams {
             max_ops: default_max_ops(),
             round_share: 0.0,
             carry_share: 0.0,
+            length_share: 0.0,
             hide_results_share: 0.0,
             layouts: default_layouts(),
         }
@@ -180,6 +185,7 @@ impl TrainParams {
             max_ops: default_max_ops(),
             round_share: 0.0,
             carry_share: 0.0,
+            length_share: 0.0,
             hide_results_share: 0.0,
             layouts: default_layouts(),
         }

@@ -179,6 +179,7 @@ pub fn train(opts: &TrainOptions) -> Result<TrainReport, TrainError> {
         max_ops: p.max_ops,
         round_share: p.round_share,
         carry_share: p.carry_share,
+        length_share: p.length_share,
         layouts: p.layouts.clone(),
     };
     let stream = TrainingStream::new(tokenizer, corpus, p.seed, mix).map_err(data_err)?;
