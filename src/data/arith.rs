@@ -953,6 +953,39 @@ mod tests {
         );
     }
 
+    /// Over 2000 problems drawn with these shares, the share of operations that have `property`
+    /// among those that some operand in range could give it (nothing added to a round value
+    /// carries; nothing added to a three-digit value changes length).
+    fn wanted_rate(
+        seed: u64,
+        carry_share: f64,
+        length_share: f64,
+        property: fn(u32, OpKind, u32) -> bool,
+    ) -> f64 {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let (mut have, mut could) = (0usize, 0usize);
+        for _ in 0..2000 {
+            let p = Problem::random_drawn(&mut rng, 3, 0.0, carry_share, length_share);
+            assert!(Problem::new(p.start(), p.ops().to_vec()).is_ok(), "{p:?}");
+            let values = p.running_values();
+            for (op, &value) in p
+                .ops()
+                .iter()
+                .zip(std::iter::once(&p.start()).chain(&values))
+            {
+                let max = match op.kind {
+                    OpKind::Add => MAX_OPERAND,
+                    OpKind::Subtract => value.min(MAX_OPERAND),
+                };
+                if (0..=max).any(|b| property(value, op.kind, b)) {
+                    could += 1;
+                    have += usize::from(property(value, op.kind, op.operand));
+                }
+            }
+        }
+        have as f64 / could as f64
+    }
+
     #[test]
     fn carry_share_makes_carries_and_zero_changes_nothing() {
         // Share 0 draws exactly what `random_rounded` draws.
@@ -963,32 +996,7 @@ mod tests {
                 Problem::random_drawn(&mut b, 3, 0.2, 0.0, 0.0)
             );
         }
-        let carry_rate = |carry_share: f64| {
-            let mut rng = ChaCha8Rng::seed_from_u64(7);
-            let (mut carried, mut possible) = (0usize, 0usize);
-            for _ in 0..2000 {
-                let p = Problem::random_drawn(&mut rng, 3, 0.0, carry_share, 0.0);
-                assert!(Problem::new(p.start(), p.ops().to_vec()).is_ok(), "{p:?}");
-                let values = p.running_values();
-                for (op, &value) in p
-                    .ops()
-                    .iter()
-                    .zip(std::iter::once(&p.start()).chain(&values))
-                {
-                    // An add to a round value cannot carry; a subtract from a value whose units
-                    // digit is 9, or below 10, cannot borrow.
-                    let can = match op.kind {
-                        OpKind::Add => value % 10 > 0,
-                        OpKind::Subtract => value >= 10 && value % 10 < 9,
-                    };
-                    if can {
-                        possible += 1;
-                        carried += usize::from(carries(value, op.kind, op.operand));
-                    }
-                }
-            }
-            carried as f64 / possible as f64
-        };
+        let carry_rate = |carry_share| wanted_rate(7, carry_share, 0.0, carries);
         let (uniform, all) = (carry_rate(0.0), carry_rate(1.0));
         assert!(
             (0.35..0.55).contains(&uniform),
@@ -1007,32 +1015,7 @@ mod tests {
 
     #[test]
     fn length_share_makes_results_change_their_number_of_digits() {
-        let rate = |length_share: f64| {
-            let mut rng = ChaCha8Rng::seed_from_u64(8);
-            let (mut changed, mut all) = (0usize, 0usize);
-            for _ in 0..2000 {
-                let p = Problem::random_drawn(&mut rng, 3, 0.0, 0.0, length_share);
-                assert!(Problem::new(p.start(), p.ops().to_vec()).is_ok(), "{p:?}");
-                let values = p.running_values();
-                for (op, &value) in p
-                    .ops()
-                    .iter()
-                    .zip(std::iter::once(&p.start()).chain(&values))
-                {
-                    // Only operations that some operand in range could make change length
-                    // (nothing added to a three-digit value can).
-                    let max = match op.kind {
-                        OpKind::Add => MAX_OPERAND,
-                        OpKind::Subtract => value.min(MAX_OPERAND),
-                    };
-                    if (0..=max).any(|b| changes_length(value, op.kind, b)) {
-                        all += 1;
-                        changed += usize::from(changes_length(value, op.kind, op.operand));
-                    }
-                }
-            }
-            changed as f64 / all as f64
-        };
+        let rate = |length_share| wanted_rate(8, 0.0, length_share, changes_length);
         let (uniform, all) = (rate(0.0), rate(1.0));
         assert!(
             (0.3..0.6).contains(&uniform),
