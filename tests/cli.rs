@@ -403,3 +403,48 @@ fn eval_show_wrong_prints_what_the_model_wrote_for_its_misses() {
         "{out}"
     );
 }
+
+#[test]
+fn eval_thresholds_runs_one_row_per_threshold_on_the_same_problems() {
+    let o = unmask(&[
+        "eval",
+        "--n",
+        "4",
+        "--order",
+        "regions:reasoning,answer",
+        "--thresholds",
+        "0.5,1",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let runs = last_json(&o)["runs"].as_array().unwrap().clone();
+    let decodings: Vec<&str> = runs
+        .iter()
+        .map(|r| r["decoding"].as_str().unwrap())
+        .collect();
+    assert_eq!(decodings, ["threshold 0.5", "threshold 1"], "{out}");
+    for (run, decoding) in runs.iter().zip(&decodings) {
+        assert_eq!(run["n"], 4, "{run}");
+        assert_eq!(run["layout"], "reasoning-first", "{run}");
+        assert_eq!(run["order"], "regions:reasoning,answer", "{run}");
+        // The text table says which row is which.
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with(decoding) && l.contains("reasoning-first")),
+            "no row for {decoding}: {out}"
+        );
+    }
+    // τ = 1 commits only what the model is certain of: more steps than τ = 0.5.
+    let steps = |r: &serde_json::Value| r["mean_steps"].as_f64().unwrap();
+    assert!(steps(&runs[1]) > steps(&runs[0]), "{out}");
+
+    let o = unmask(&["eval", "--n", "2", "--thresholds", "0.9,1.5"]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("--thresholds: 1.5"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    let o = unmask(&["eval", "--thresholds", "0.9", "--table"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("cannot be used with"), "{}", stderr(&o));
+}

@@ -86,8 +86,13 @@ pub struct EvalArgs {
     #[arg(long, default_value = "reasoning-first")]
     pub layout: String,
     /// Run the teaching table: both layouts × (reasoning first, answer first, free order).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "thresholds")]
     pub table: bool,
+    /// One row per confidence threshold τ, e.g. 0.5,0.9,0.99,1: what committing many tokens
+    /// per step costs in accuracy, and buys in speed (same problems, layout and order each row).
+    #[arg(long, value_delimiter = ',', value_name = "LIST",
+          conflicts_with_all = ["threshold", "factor", "steps"])]
+    pub thresholds: Vec<f32>,
     /// Also report masked-token accuracy on this many held-out prose windows.
     #[arg(long)]
     pub prose: Option<usize>,
@@ -729,20 +734,35 @@ fn eval_cmd(args: EvalArgs) -> Result<()> {
         }
         v
     } else {
-        vec![(
-            parse_layout(&args.layout).map_err(anyhow::Error::msg)?,
-            base.clone(),
-        )]
+        let layout = parse_layout(&args.layout).map_err(anyhow::Error::msg)?;
+        if args.thresholds.is_empty() {
+            vec![(layout, base.clone())]
+        } else {
+            if let Some(t) = args.thresholds.iter().find(|t| !(**t > 0.0 && **t <= 1.0)) {
+                bail!(
+                    "--thresholds: {t} is not a threshold (each must be greater than 0 and at most 1)"
+                );
+            }
+            args.thresholds
+                .iter()
+                .map(|&t| {
+                    let params = SamplerParams {
+                        threshold: Some(t),
+                        factor: None,
+                        ..base.clone()
+                    };
+                    (layout, params)
+                })
+                .collect()
+        }
     };
     println!(
-        "{} held-out {}-operation problems, model {model_id}, {}",
-        args.n,
-        args.ops,
-        describe_decoding(&base)
+        "{} held-out {}-operation problems, model {model_id}",
+        args.n, args.ops
     );
     println!(
-        "{:<16} {:<28} {:>9} {:>9} {:>11} {:>10}",
-        "layout", "order", "accuracy", "answered", "mean steps", "tokens/s"
+        "{:<16} {:<16} {:<28} {:>9} {:>9} {:>11} {:>10}",
+        "decoding", "layout", "order", "accuracy", "answered", "mean steps", "tokens/s"
     );
     let mut reports = Vec::new();
     for (layout, params) in settings {
@@ -756,7 +776,8 @@ fn eval_cmd(args: EvalArgs) -> Result<()> {
         };
         let r = eval_arith(&mut model, &p)?;
         println!(
-            "{:<16} {:<28} {:>8.1}% {:>8.1}% {:>11.1} {:>10.0}",
+            "{:<16} {:<16} {:<28} {:>8.1}% {:>8.1}% {:>11.1} {:>10.0}",
+            r.decoding,
             r.layout,
             r.order,
             r.accuracy * 100.0,
@@ -822,12 +843,4 @@ fn misses_line(misses: &std::collections::BTreeMap<crate::eval::MissKind, usize>
         .map(|(kind, n)| format!("{n} {}", kind.label()))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn describe_decoding(p: &SamplerParams) -> String {
-    match (p.threshold, p.factor) {
-        (Some(t), _) => format!("threshold {t} decoding"),
-        (_, Some(f)) => format!("factor {f} decoding"),
-        _ => format!("{} steps", p.steps),
-    }
 }

@@ -62,6 +62,9 @@ pub struct ArithEvalReport {
     pub layout: String,
     /// Order name.
     pub order: String,
+    /// How many tokens each step commits, in words: `threshold 0.9`, `factor 1`, `60 steps`.
+    #[serde(default)]
+    pub decoding: String,
     /// Problems decoded.
     pub n: usize,
     /// Exact-match answers.
@@ -176,6 +179,7 @@ pub fn eval_arith(
     Ok(ArithEvalReport {
         layout: layout_name(p.layout).into(),
         order: p.params.order.to_string(),
+        decoding: decoding_name(&p.params),
         n,
         correct,
         accuracy: correct as f64 / n.max(1) as f64,
@@ -270,6 +274,15 @@ pub fn eval_prose(
         unigram_accuracy: uni_hit as f64 / total.max(1) as f64,
         unigram_token: tok.id_to_token(unigram).unwrap_or_default(),
     })
+}
+
+/// How many tokens each step commits, in words: `threshold 0.9`, `factor 1`, `60 steps`.
+pub fn decoding_name(p: &SamplerParams) -> String {
+    match (p.threshold, p.factor) {
+        (Some(t), _) => format!("threshold {t}"),
+        (_, Some(f)) => format!("factor {f}"),
+        _ => format!("{} steps", p.steps),
+    }
 }
 
 /// The orders of the teaching table: region orders both ways, then free.
