@@ -114,7 +114,8 @@ impl<'m> Generation<'m> {
         req: &GenerateRequest,
     ) -> Result<Self, RunError> {
         let canvas = build_canvas(model, req)?;
-        let sampler = Sampler::new(req.params.clone(), &canvas, model.info.vocab_size)?;
+        let sampler = Sampler::new(req.params.clone(), &canvas, model.info.vocab_size)?
+            .with_end_tokens(&model.info.eos_token_ids);
         let describer = TokenDescriber::new(&model.tokenizer);
         let mut tokens = TokenTable::new();
         let mut known = HashSet::new();

@@ -67,6 +67,13 @@ struct Scenario {
     alg_temp: Option<f32>,
     seed: u64,
     model_seed: u64,
+    /// `SamplerParams::eos_last`, with token `end_token(mask_id)` as the end token.
+    eos_last: bool,
+}
+
+/// The scenario's end token: neither the mask nor the pinned token.
+fn end_token(mask_id: u32) -> u32 {
+    (mask_id + 2) % VOCAB as u32
 }
 
 const NAMES: [&str; 3] = ["answer", "reasoning", "notes"];
@@ -103,6 +110,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                     prop::option::of(prop_oneof![Just(0.2f32), Just(1.0f32)]),
                     any::<u64>(),
                     any::<u64>(),
+                    any::<bool>(),
                 )
             },
         )
@@ -117,6 +125,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                 alg_temp,
                 seed,
                 model_seed,
+                eos_last,
             )| {
                 // Every region gets at least one span, in a shuffled order of first appearance (so canvas
                 // order and name order differ); cap the total at 64 masks.
@@ -147,6 +156,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                     alg_temp,
                     seed,
                     model_seed,
+                    eos_last,
                 }
             },
         )
@@ -230,7 +240,18 @@ fn params_of(s: &Scenario, n_stages: usize) -> SamplerParams {
         trace_top_k: 3,
         suppress_eos: false,
         stop_at_eos: false,
+        eos_last: s.eos_last,
     }
+}
+
+/// Whether a cell before `pos` in its span (the run of masked cells of one region around it) is
+/// still masked.
+fn masked_before_in_span(canvas: &Canvas, pos: u32) -> bool {
+    let region = canvas.kinds[pos as usize];
+    (0..pos as usize)
+        .rev()
+        .take_while(|&q| canvas.kinds[q] == region)
+        .any(|q| canvas.tokens[q] == canvas.mask_id)
 }
 
 /// Run to the end, checking the per-step invariants; returns the decisions and the final canvas.
@@ -262,8 +283,10 @@ fn run(s: &Scenario) -> Result<(Vec<StepDecision>, Canvas), TestCaseError> {
         }
         _ => None,
     };
+    let end = end_token(s.mask_id);
     let mut sampler = Sampler::new(params.clone(), &canvas, VOCAB)
-        .map_err(|e| TestCaseError::fail(format!("params rejected: {e}")))?;
+        .map_err(|e| TestCaseError::fail(format!("params rejected: {e}")))?
+        .with_end_tokens(&[end]);
     prop_assert_eq!(sampler.stages(), &stages[..]);
     prop_assert_eq!(
         sampler.planned_steps(),
@@ -325,8 +348,44 @@ fn run(s: &Scenario) -> Result<(Vec<StepDecision>, Canvas), TestCaseError> {
         if params.threshold.is_some() || params.factor.is_some() {
             prop_assert!(!d.commits.is_empty(), "threshold/factor committed nothing");
         }
-        // Left-to-right commits a prefix of the stage's remaining masks.
-        if order == Order::LeftToRight {
+        // eos_last: an end token with a cell before it still masked in its span waits for every
+        // other candidate (threshold/factor decoding never commit it; a schedule only when it
+        // commits all the others too).
+        if s.eos_last {
+            let free: Vec<u32> = stage
+                .iter()
+                .copied()
+                .filter(|&p| before.tokens[p as usize] == before.mask_id)
+                .filter(|&p| {
+                    let guess = d.guesses.iter().find(|g| g.pos == p);
+                    let token = d.commits.iter().find(|c| c.pos == p).map(|c| c.token);
+                    let deferred = token.or(guess.map(|g| g.top[0].0)) == Some(end)
+                        && masked_before_in_span(&before, p);
+                    !deferred
+                })
+                .collect();
+            for c in &d.commits {
+                if c.token == end && masked_before_in_span(&before, c.pos) {
+                    prop_assert!(
+                        params.threshold.is_none() && params.factor.is_none(),
+                        "a deferred end token at {} was counted by the threshold/factor rule",
+                        c.pos
+                    );
+                    // (A sampled token of an uncommitted cell is not in the decision: with a
+                    // temperature, which cells were free is unknown.)
+                    prop_assert!(
+                        s.temperature > 0.0
+                            || free.iter().all(|p| d.commits.iter().any(|c| c.pos == *p)),
+                        "end token at {} committed before free cells {:?}",
+                        c.pos,
+                        free
+                    );
+                }
+            }
+        }
+        // Left-to-right commits a prefix of the stage's remaining masks (with a threshold, a
+        // leading run that passes it, at least one).
+        if order == Order::LeftToRight && !s.eos_last {
             let remaining: Vec<u32> = stage
                 .iter()
                 .copied()

@@ -325,6 +325,10 @@ pub struct SamplerArgs {
     /// is summarised as "⟨eos: N cells cut⟩" (decoding is unchanged; the trace keeps every cell).
     #[arg(long)]
     pub stop_at_eos: bool,
+    /// Decide where each span ends last: a cell whose guess is EOS/EOT is committed only once
+    /// every cell before it in its span is written (the padding cannot fix a length early).
+    #[arg(long)]
+    pub eos_last: bool,
 }
 
 impl SamplerArgs {
@@ -358,6 +362,7 @@ impl SamplerArgs {
             seed: self.seed,
             suppress_eos: self.suppress_eos,
             stop_at_eos: self.stop_at_eos,
+            eos_last: self.eos_last,
             ..SamplerParams::default()
         })
     }

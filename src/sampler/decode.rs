@@ -56,6 +56,11 @@ pub struct Sampler {
     scratch: Scratch,
     /// Steps with at least this many logits analyse their rows in parallel.
     parallel_min_logits: usize,
+    /// The model's end tokens (EOS/EOT), which `eos_last` defers.
+    end_tokens: Vec<u32>,
+    /// For each masked cell, the first cell of its span (the run of masked cells of one region
+    /// it belongs to); `u32::MAX` for other cells.
+    span_start: Vec<u32>,
 }
 
 impl Sampler {
@@ -96,6 +101,18 @@ impl Sampler {
                 Count::Planned(plans)
             }
         };
+        let mut span_start = vec![u32::MAX; canvas.len()];
+        let mut open: Option<(u16, u32)> = None;
+        for (pos, kind) in canvas.kinds.iter().enumerate() {
+            open = match (*kind, open) {
+                (CellKind::Masked { region }, Some((r, start))) if r == region => Some((r, start)),
+                (CellKind::Masked { region }, _) => Some((region, pos as u32)),
+                _ => None,
+            };
+            if let Some((_, start)) = open {
+                span_start[pos] = start;
+            }
+        }
         let mut stage_of = vec![None; canvas.len()];
         for (i, stage) in stages.iter().enumerate() {
             for &p in stage {
@@ -113,7 +130,32 @@ impl Sampler {
             step_in_stage: 0,
             scratch: Scratch::default(),
             parallel_min_logits: PARALLEL_MIN_LOGITS,
+            end_tokens: Vec::new(),
+            span_start,
         })
+    }
+
+    /// The model's end tokens (EOS/EOT ids), which [`SamplerParams::eos_last`] defers; without
+    /// them `eos_last` changes nothing.
+    pub fn with_end_tokens(mut self, ids: &[u32]) -> Self {
+        self.end_tokens = ids.to_vec();
+        self
+    }
+
+    /// `eos_last`: which candidates guess an end token while a cell before them in their span is
+    /// still masked. Never the first masked cell of a span, so some candidate is always free.
+    fn deferred(&self, canvas: &Canvas, candidates: &[Candidate]) -> Vec<bool> {
+        if !self.params.eos_last || self.end_tokens.is_empty() {
+            return vec![false; candidates.len()];
+        }
+        candidates
+            .iter()
+            .map(|c| {
+                let start = self.span_start[c.pos as usize] as usize;
+                self.end_tokens.contains(&c.token)
+                    && canvas.tokens[start..c.pos as usize].contains(&canvas.mask_id)
+            })
+            .collect()
     }
 
     /// Steps the schedule plans in total (`None` for threshold/factor decoding).
@@ -264,19 +306,28 @@ impl Sampler {
                 .collect::<Result<_, _>>()?
         };
         let mut guesses = Vec::with_capacity(masked.len());
-        let mut candidates = Vec::with_capacity(live_per_stage[self.current]);
+        let mut candidates: Vec<Candidate> = Vec::with_capacity(live_per_stage[self.current]);
         for (guess, candidate) in outcomes {
             guesses.push(guess);
             candidates.extend(candidate);
         }
 
-        let count = self.commit_count(&candidates);
+        // eos_last: deferred end tokens rank after every other candidate and are not counted by
+        // the threshold/factor rules.
+        let deferred = self.deferred(canvas, &candidates);
+        let counted: Vec<Candidate> = candidates
+            .iter()
+            .zip(&deferred)
+            .filter(|(_, d)| !**d)
+            .map(|(c, _)| *c)
+            .collect();
+        let count = self.commit_count(&counted, candidates.len());
         let how = match (&self.params.order, self.params.alg_temp) {
             (Order::LeftToRight, _) => Pick::Leftmost,
             (_, Some(alg_temp)) => Pick::Sampled { alg_temp },
             (_, None) => Pick::TopScore,
         };
-        let chosen = pick(&candidates, count, how, &mut self.rng);
+        let chosen = pick(&candidates, &deferred, count, how, &mut self.rng);
         let commits: Vec<Commit> = chosen
             .iter()
             .map(|&i| {
@@ -305,11 +356,16 @@ impl Sampler {
         Ok(StepDecision { commits, guesses })
     }
 
-    /// How many of the current stage's candidates this step commits.
-    fn commit_count(&self, candidates: &[Candidate]) -> usize {
+    /// How many of the current stage's `all` candidates this step commits; the threshold and
+    /// factor rules look at the confidences of `candidates` (those not deferred): surest first,
+    /// or, left to right, in canvas order, so that only a leading run of sure cells is committed
+    /// (the leftmost cell always).
+    fn commit_count(&self, candidates: &[Candidate], all: usize) -> usize {
         let sorted_probs = || {
             let mut p: Vec<f32> = candidates.iter().map(|c| c.prob).collect();
-            p.sort_unstable_by(|a, b| b.total_cmp(a));
+            if self.params.order != Order::LeftToRight {
+                p.sort_unstable_by(|a, b| b.total_cmp(a));
+            }
             p
         };
         match &self.count {
@@ -317,9 +373,9 @@ impl Sampler {
                 let plan = &plans[self.current];
                 if self.step_in_stage + 1 >= plan.len() {
                     // The stage's last planned step commits everything left in it.
-                    candidates.len()
+                    all
                 } else {
-                    plan[self.step_in_stage].min(candidates.len())
+                    plan[self.step_in_stage].min(all)
                 }
             }
             Count::Threshold(tau) => threshold_count(&sorted_probs(), *tau),
@@ -517,6 +573,34 @@ mod tests {
     }
 
     #[test]
+    fn left_to_right_with_a_threshold_commits_the_leading_run_of_sure_cells() {
+        // P per position 1..5: sure, sure, unsure, sure, sure.
+        let probs = [0.95f32, 0.95, 0.5, 0.95, 0.95];
+        let logits_for = |c: &Canvas| -> Vec<f32> {
+            c.still_masked()
+                .iter()
+                .flat_map(|&pos| row(&[probs[pos as usize - 1], 1.0 - probs[pos as usize - 1]]))
+                .collect()
+        };
+        let mut c = plain(5);
+        let params = SamplerParams {
+            threshold: Some(0.9),
+            order: Order::LeftToRight,
+            ..Default::default()
+        };
+        let mut s = Sampler::new(params, &c, VOCAB).unwrap();
+        let mut steps = Vec::new();
+        while !s.is_done(&c) {
+            let logits = logits_for(&c);
+            let d = s.step(&mut c, &logits).unwrap();
+            steps.push(d.commits.iter().map(|x| x.pos).collect::<Vec<_>>());
+        }
+        // Not the leftmost four (four pass τ somewhere): the run up to the unsure cell, then
+        // that cell alone (at least one per step), then the rest.
+        assert_eq!(steps, vec![vec![1, 2], vec![3], vec![4, 5]]);
+    }
+
+    #[test]
     fn regions_are_finished_in_the_listed_order() {
         let mut c = canvas_from("{a:2}-{b:2}-{c:2}");
         // a: 1,2  b: 4,5  c: 7,8
@@ -677,5 +761,55 @@ mod tests {
             assert!(par.is_done(&canvas_par));
             assert_eq!(canvas_par.tokens, canvas_seq.tokens);
         }
+    }
+
+    /// Committed positions of each step of a threshold-0.9 run over `{a:4}x{a:2}` where the
+    /// model guesses an end token (5) with P 0.99 at positions 2, 4, 6 and 7 and content with
+    /// P 0.95 at 1 and 3.
+    fn eos_run(eos_last: bool, end_tokens: &[u32]) -> Vec<Vec<u32>> {
+        const EOS: usize = 5;
+        let mut c = canvas_from("{a:4}x{a:2}");
+        let params = SamplerParams {
+            threshold: Some(0.9),
+            eos_last,
+            ..Default::default()
+        };
+        let mut s = Sampler::new(params, &c, VOCAB)
+            .unwrap()
+            .with_end_tokens(end_tokens);
+        let mut steps = Vec::new();
+        while !s.is_done(&c) {
+            let logits: Vec<f32> = c
+                .still_masked()
+                .iter()
+                .flat_map(|&pos| {
+                    let mut probs = [0.0f32; 6];
+                    match pos {
+                        1 | 3 => probs[pos as usize - 1] = 0.95,
+                        _ => probs[EOS] = 0.99,
+                    }
+                    let rest = 1.0 - probs.iter().sum::<f32>();
+                    probs[if pos == 1 { 4 } else { 3 }] += rest;
+                    row(&probs)
+                })
+                .collect();
+            let d = s.step(&mut c, &logits).unwrap();
+            steps.push(d.commits.iter().map(|x| x.pos).collect());
+        }
+        steps
+    }
+
+    #[test]
+    fn eos_last_commits_an_end_token_only_after_the_cells_before_it_in_its_span() {
+        // Sure of everything: one step.
+        assert_eq!(eos_run(false, &[5]), vec![vec![1, 2, 3, 4, 6, 7]]);
+        // Without the model's end tokens the flag changes nothing.
+        assert_eq!(eos_run(true, &[]), vec![vec![1, 2, 3, 4, 6, 7]]);
+        // Step 1: the content, and 6 (the first cell of its span: nothing before it to wait
+        // for); 2, 4 and 7 wait. Step 2: 2 (1 is written) and 7 (6 is); 4 waits for 2.
+        assert_eq!(
+            eos_run(true, &[5]),
+            vec![vec![1, 3, 6], vec![2, 7], vec![4]]
+        );
     }
 }

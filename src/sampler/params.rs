@@ -77,6 +77,12 @@ pub struct SamplerParams {
     /// Show the response only up to EOS: within each masked span, the text output ends at the
     /// span's first EOS/EOT cell (decoding itself is unchanged; the trace keeps every cell).
     pub stop_at_eos: bool,
+    /// Decide where each span ends last: a cell whose guess is an end token (EOS/EOT, given by
+    /// [`Sampler::with_end_tokens`](super::Sampler::with_end_tokens)) is committed only once every
+    /// cell before it in its span is written, so the padding cannot fix a length before the
+    /// content is known. Ranked after every other candidate; threshold and factor decoding count
+    /// only the others.
+    pub eos_last: bool,
 }
 
 impl Default for SamplerParams {
@@ -98,6 +104,7 @@ impl Default for SamplerParams {
             trace_top_k: 5,
             suppress_eos: false,
             stop_at_eos: false,
+            eos_last: false,
         }
     }
 }

@@ -119,6 +119,9 @@ pub fn describe_params(params: &SamplerParams) -> String {
     if params.stop_at_eos {
         parts.push("text stops at EOS".into());
     }
+    if params.eos_last {
+        parts.push("EOS last".into());
+    }
     parts.join(" · ")
 }
 

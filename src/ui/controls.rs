@@ -96,6 +96,8 @@ pub struct ControlsState {
     pub suppress_eos: bool,
     /// Text output ends at each span's first EOS (see `SamplerParams::stop_at_eos`).
     pub stop_at_eos: bool,
+    /// End tokens wait for the cells before them (see `SamplerParams::eos_last`).
+    pub eos_last: bool,
 }
 
 impl Default for ControlsState {
@@ -125,6 +127,7 @@ impl Default for ControlsState {
             trace_top_k: 5,
             suppress_eos: false,
             stop_at_eos: false,
+            eos_last: false,
         }
     }
 }
@@ -255,6 +258,7 @@ impl ControlsState {
             trace_top_k: self.trace_top_k,
             suppress_eos: self.suppress_eos,
             stop_at_eos: self.stop_at_eos,
+            eos_last: self.eos_last,
         })
     }
 
@@ -327,6 +331,7 @@ impl ControlsState {
         self.trace_top_k = params.trace_top_k;
         self.suppress_eos = params.suppress_eos;
         self.stop_at_eos = params.stop_at_eos;
+        self.eos_last = params.eos_last;
     }
 
     /// Greedy decoding: temperature 0, no top-p, top-k or position sampling.
@@ -409,6 +414,7 @@ mod tips {
     pub const GEN_LENGTH: &str = "How many masks follow the prompt when no template is used.";
     pub const RAW_PROMPT: &str =
         "Send the prompt exactly as typed, without the model's chat format.";
+    pub const EOS_LAST: &str = "Decide where each span ends last: a cell whose guess is EOS/EOT is committed only once every cell before it in its span is written, so early padding cannot fix the length before the content is known (e.g. force a two-digit result where one digit is right).";
     pub const SUPPRESS_EOS: &str = "Never let the model write end-of-sequence (EOS/EOT): their logits are set to −∞ at every mask, so every cell gets content instead of EOS padding. Shows what the model says at the full length.";
     pub const STOP_AT_EOS: &str = "Text output ends at the first EOS of each masked span; the rest is summarised as ⟨eos: N cells cut⟩. Decoding is unchanged and the canvas still shows every cell.";
     pub const COUNT_RULE: &str = "How many masks each step turns into tokens: all that are confident enough, a Fast-dLLM factor rule, or a fixed number of steps.";
@@ -893,6 +899,8 @@ fn sampling_ui(ui: &mut egui::Ui, state: &mut ControlsState) {
                     .on_hover_text(tips::SUPPRESS_EOS);
                 ui.checkbox(&mut state.stop_at_eos, "stop text at EOS")
                     .on_hover_text(tips::STOP_AT_EOS);
+                ui.checkbox(&mut state.eos_last, "EOS last")
+                    .on_hover_text(tips::EOS_LAST);
             });
             ui.end_row();
 
