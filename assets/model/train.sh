@@ -85,6 +85,16 @@ cp "$out-leg2"/{config.json,model.safetensors,tokenizer.json} assets/model/
 #     --carry-share 0.25 --hide-results 0.5 --steps 1200 --warmup-steps 30 \
 #     --checkpoint-every 300 --out runs/v19
 #   cp runs/v19/{config.json,model.safetensors,tokenizer.json} assets/model/   (v5)
-# Next (not yet run): more legs of the same kind, with --length-share (results that change their
-# number of digits, e.g. one-digit results) beside the carry share, following
-# `unmask eval --show-wrong` (its misses: line) and copy_probe's tens columns; on a GPU, larger batches.
+#
+# v6 (session 9): leg o's recipe once more from v5 with a fresh seed, to the end of its schedule
+# (run in two pieces: stopped at step 500, resumed from the step-300 checkpoint with --resume,
+# which continues bit-exactly; drop --init-from when resuming):
+#   "$bin" train --preset base --device cpu --init-from runs/v19 --seed 20 --batch-size 32 \
+#     --lr 3e-4 --arith-fraction 0.75 --min-ops 1 --max-ops 4 --round-share 0.05 \
+#     --carry-share 0.25 --hide-results 0.5 --steps 1200 --warmup-steps 30 \
+#     --checkpoint-every 300 --out runs/v20
+#   cp runs/v20/{config.json,model.safetensors,tokenizer.json} assets/model/   (v6)
+# (Not shipped, runs/v21: the same from runs/v19 with --seed 21 --length-share 0.3 --steps 1500:
+#  worse, MODEL_CARD.md "How v6 came".)
+# Next (not yet run): more legs of this mix with fresh seeds; training on the canvases decoding
+# produces (frame committed, digits masked); on a GPU, larger batches.
