@@ -154,6 +154,13 @@ fn settings_a_run_cannot_use_are_refused_before_it_starts() {
         ),
         (
             TrainParams {
+                prefix_share: -0.1,
+                ..TrainParams::smoke()
+            },
+            "--prefix-share must be between 0 and 1",
+        ),
+        (
+            TrainParams {
                 lr: -1e-3,
                 ..TrainParams::smoke()
             },

@@ -85,7 +85,8 @@ pub struct EvalArgs {
     /// Canvas layout: reasoning-first or answer-first.
     #[arg(long, default_value = "reasoning-first")]
     pub layout: String,
-    /// Run the teaching table: both layouts × (reasoning first, answer first, free order).
+    /// Run the teaching table: both layouts × (reasoning first, answer first, left to right, free
+    /// order).
     #[arg(long, conflicts_with = "thresholds")]
     pub table: bool,
     /// One row per confidence threshold τ, e.g. 0.5,0.9,0.99,1: what committing many tokens
@@ -168,6 +169,11 @@ pub struct TrainArgs {
     /// meets, operands known and a result still to work out.
     #[arg(long)]
     pub hide_results: Option<f64>,
+    /// Share of examples masked from a random cut to the end of the response (what is written so
+    /// far visible, everything after it masked), 0 to 1 (default 0): trains the state
+    /// left-to-right and block decoding meet, which uniform masking almost never shows.
+    #[arg(long)]
+    pub prefix_share: Option<f64>,
     /// Layouts of the arithmetic examples, comma-separated: reasoning-first, answer-first, plain
     /// (default all three; `plain` alone drills the arithmetic in the shortest sequences).
     #[arg(long, value_delimiter = ',', value_parser = crate::eval::parse_layout)]
@@ -664,6 +670,9 @@ fn train_cmd(args: TrainArgs) -> Result<()> {
     }
     if let Some(f) = args.hide_results {
         params.hide_results_share = f;
+    }
+    if let Some(f) = args.prefix_share {
+        params.prefix_share = f;
     }
     if let Some(layouts) = args.layouts {
         params.layouts = layouts;

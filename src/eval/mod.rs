@@ -285,11 +285,13 @@ pub fn decoding_name(p: &SamplerParams) -> String {
     }
 }
 
-/// The orders of the teaching table: region orders both ways, then free.
+/// The orders of the teaching table: region orders both ways, strictly left to right (the order
+/// of the layout), then free.
 pub fn table_orders() -> Vec<Order> {
     vec![
         Order::Regions(vec!["reasoning".into(), "answer".into()]),
         Order::Regions(vec!["answer".into(), "reasoning".into()]),
+        Order::LeftToRight,
         Order::Free,
     ]
 }

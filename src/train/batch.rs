@@ -21,6 +21,17 @@ pub struct Batch {
     pub weights: Vec<f32>,
 }
 
+/// How [`make_batch`] masks: the least masking ratio and the shares of the structured maskings.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MaskingParams {
+    /// Smallest masking ratio `t` (the ε of `t ~ U(ε, 1]`).
+    pub min_t: f64,
+    /// Share of arithmetic examples whose computed values are hidden in every copy.
+    pub hide_results_share: f64,
+    /// Share of examples masked from a random cut to the end.
+    pub prefix_share: f64,
+}
+
 /// Mask each response span cell with probability `t` (at least one cell). Pinned template text and
 /// the padding that evens out lengths stay visible and carry no loss.
 ///
@@ -33,6 +44,13 @@ pub struct Batch {
 /// sequences weigh each masked cell `1 / (masked cells · batch_size)`. At share 0 the random
 /// draws are exactly those of plain masking.
 ///
+/// With probability `prefix_share` (drawn first, and only when the share is above 0), a sequence
+/// is instead cut at a uniformly drawn maskable cell: the maskable cells before the cut stay
+/// visible and every one from the cut on is masked, each weighing `1 / (masked cells ·
+/// batch_size)`. That is the state left-to-right and semi-autoregressive block decoding meet
+/// (what is written so far, then nothing), which uniform masking almost never shows: it scatters
+/// its visible cells over the whole response.
+///
 /// The `t` of the batch's sequences are stratified (MDLM's low-discrepancy sampler): one uniform
 /// draw `u`, and sequence `b` of `B` gets `t = min_t + (1 - min_t) · (b + u) / B`, so every batch
 /// spans the masking ratios evenly. Each `t` is still `U(min_t, 1]`-distributed, so the objective
@@ -42,10 +60,14 @@ pub fn make_batch(
     examples: &[Example],
     mask_id: u32,
     pad_id: u32,
-    min_t: f64,
-    hide_results_share: f64,
+    mix: &MaskingParams,
     rng: &mut impl Rng,
 ) -> Batch {
+    let MaskingParams {
+        min_t,
+        hide_results_share,
+        prefix_share,
+    } = *mix;
     let seq_len = examples
         .iter()
         .map(|e| e.prompt_ids.len() + e.response_ids.len())
@@ -75,7 +97,11 @@ pub fn make_batch(
             .map(|&v| usize::from(v) + 1)
             .max()
             .unwrap_or(0);
-        let hide_results = hide_results_share > 0.0
+        let prefix_cut =
+            (prefix_share > 0.0 && !maskable.is_empty() && rng.random_bool(prefix_share.min(1.0)))
+                .then(|| rng.random_range(0..maskable.len()));
+        let hide_results = prefix_cut.is_none()
+            && hide_results_share > 0.0
             && n_values > 0
             && rng.random_bool(hide_results_share.min(1.0));
         let hidden_values: Vec<bool> = if hide_results {
@@ -94,18 +120,21 @@ pub fn make_batch(
                 .flatten()
                 .is_some_and(|v| hidden_values.get(usize::from(v)) == Some(&true))
         };
-        let mut picked: Vec<usize> = maskable
-            .iter()
-            .copied()
-            .filter(|&i| {
-                let drawn = rng.random_bool(t);
-                drawn || is_hidden(i)
-            })
-            .collect();
+        let mut picked: Vec<usize> = match prefix_cut {
+            Some(cut) => maskable[cut..].to_vec(),
+            None => maskable
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    let drawn = rng.random_bool(t);
+                    drawn || is_hidden(i)
+                })
+                .collect(),
+        };
         if picked.is_empty() && !maskable.is_empty() {
             picked.push(maskable[rng.random_range(0..maskable.len())]);
         }
-        let w = if hide_results {
+        let w = if hide_results || prefix_cut.is_some() {
             1.0 / (picked.len() as f64 * batch_size as f64)
         } else {
             1.0 / (t * maskable.len().max(1) as f64 * batch_size as f64)
@@ -139,6 +168,14 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
 
+    fn plain_mix() -> MaskingParams {
+        MaskingParams {
+            min_t: 1e-3,
+            hide_results_share: 0.0,
+            prefix_share: 0.0,
+        }
+    }
+
     #[test]
     fn masks_only_the_response_and_pads() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
@@ -157,7 +194,7 @@ mod tests {
             },
         ];
         for _ in 0..50 {
-            let b = make_batch(&ex, 99, 1, 1e-3, 0.0, &mut rng);
+            let b = make_batch(&ex, 99, 1, &plain_mix(), &mut rng);
             assert_eq!(b.seq_len, 5);
             assert_eq!(&b.input_ids[0..2], &[5, 6]);
             assert_eq!(b.input_ids[5], 5);
@@ -189,7 +226,7 @@ mod tests {
             })
             .collect();
         for _ in 0..20 {
-            let b = make_batch(&ex, 99, 1, 1e-3, 0.0, &mut rng);
+            let b = make_batch(&ex, 99, 1, &plain_mix(), &mut rng);
             // weight = 1 / (t · 400 · 4): recover each sequence's t from its first masked row.
             let mut ts = [None; 4];
             for (&row, &w) in b.masked_rows.iter().zip(&b.weights) {
@@ -248,7 +285,16 @@ mod tests {
             .collect();
         let mut hidden_counts = [0usize; 2];
         for _ in 0..50 {
-            let b = make_batch(&ex, 99, 1, 1e-3, 1.0, &mut rng);
+            let b = make_batch(
+                &ex,
+                99,
+                1,
+                &MaskingParams {
+                    hide_results_share: 1.0,
+                    ..plain_mix()
+                },
+                &mut rng,
+            );
             for s in 0..8 {
                 let masked = |i: usize| b.input_ids[s * b.seq_len + 1 + i] == 99;
                 assert!(!masked(12), "pinned text masked");
@@ -286,8 +332,56 @@ mod tests {
         let mut a = rand_chacha::ChaCha8Rng::seed_from_u64(4);
         let mut b = rand_chacha::ChaCha8Rng::seed_from_u64(4);
         assert_eq!(
-            make_batch(&ex, 99, 1, 1e-3, 0.0, &mut a),
-            make_batch(&plain, 99, 1, 1e-3, 0.0, &mut b)
+            make_batch(&ex, 99, 1, &plain_mix(), &mut a),
+            make_batch(&plain, 99, 1, &plain_mix(), &mut b)
+        );
+    }
+
+    #[test]
+    fn prefix_masking_hides_everything_from_a_cut_on() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        // Cell 3 is pinned template text: it stays visible even after the cut.
+        let ex: Vec<Example> = (0..6)
+            .map(|_| Example {
+                prompt_ids: vec![5, 6],
+                response_ids: (10..20).collect(),
+                response_pinned: (0..10).map(|i| i == 3).collect(),
+                response_results: Vec::new(),
+            })
+            .collect();
+        let mix = MaskingParams {
+            prefix_share: 1.0,
+            ..plain_mix()
+        };
+        let mut cuts = std::collections::BTreeSet::new();
+        for _ in 0..100 {
+            let b = make_batch(&ex, 99, 1, &mix, &mut rng);
+            for s in 0..6 {
+                let masked: Vec<bool> = (0..10)
+                    .map(|i| b.input_ids[s * b.seq_len + 2 + i] == 99)
+                    .collect();
+                assert!(!masked[3], "pinned text masked");
+                let first = masked.iter().position(|&m| m).expect("a masked cell");
+                let suffix_masked = (first..10).filter(|&i| i != 3).all(|i| masked[i]);
+                assert!(suffix_masked, "a hole after the cut: {masked:?}");
+                cuts.insert(first);
+                let weight: f64 = b
+                    .masked_rows
+                    .iter()
+                    .zip(&b.weights)
+                    .filter(|&(&r, _)| r as usize / b.seq_len == s)
+                    .map(|(_, &w)| f64::from(w))
+                    .sum();
+                assert!(
+                    (weight - 1.0 / 6.0).abs() < 1e-6,
+                    "sequence {s} weighs {weight}"
+                );
+            }
+        }
+        // Every maskable cell is a cut sometimes (the pinned cell 3 never is).
+        assert_eq!(
+            cuts.into_iter().collect::<Vec<_>>(),
+            vec![0, 1, 2, 4, 5, 6, 7, 8, 9]
         );
     }
 }

@@ -21,7 +21,7 @@ use crate::model::config::LladaConfig;
 use crate::model::llada::LladaModel;
 use crate::model::loading::llada_expected;
 
-pub use batch::{Batch, Example, make_batch};
+pub use batch::{Batch, Example, MaskingParams, make_batch};
 pub use optim::{AdamW, AdamWParams, lr_at};
 pub use run::{TrainOptions, TrainReport, train};
 
@@ -110,6 +110,10 @@ pub struct TrainParams {
     /// [`batch::make_batch`]; 0: plain masking only).
     #[serde(default)]
     pub hide_results_share: f64,
+    /// Share of examples masked from a random cut of the response to its end, the state
+    /// left-to-right decoding meets (see [`batch::make_batch`]; 0: none).
+    #[serde(default)]
+    pub prefix_share: f64,
     /// Layouts of the arithmetic examples (all three unless narrowed).
     #[serde(default = "default_layouts")]
     pub layouts: Vec<crate::data::Layout>,
@@ -155,6 +159,7 @@ impl TrainParams {
             carry_share: 0.0,
             length_share: 0.0,
             hide_results_share: 0.0,
+            prefix_share: 0.0,
             layouts: default_layouts(),
         }
     }
@@ -187,6 +192,7 @@ impl TrainParams {
             carry_share: 0.0,
             length_share: 0.0,
             hide_results_share: 0.0,
+            prefix_share: 0.0,
             layouts: default_layouts(),
         }
     }
@@ -235,11 +241,15 @@ impl TrainParams {
         if self.checkpoint_every == 0 {
             return refuse("--checkpoint-every must be at least 1 (a checkpoint every N steps)");
         }
-        if !(0.0..=1.0).contains(&self.hide_results_share) {
-            return Err(TrainError::Settings(format!(
-                "--hide-results must be between 0 and 1, got {}",
-                self.hide_results_share
-            )));
+        for (flag, share) in [
+            ("--hide-results", self.hide_results_share),
+            ("--prefix-share", self.prefix_share),
+        ] {
+            if !(0.0..=1.0).contains(&share) {
+                return Err(TrainError::Settings(format!(
+                    "{flag} must be between 0 and 1, got {share}"
+                )));
+            }
         }
         if !(self.lr.is_finite() && self.lr > 0.0) {
             return Err(TrainError::Settings(format!(

@@ -12,8 +12,8 @@ use rand_chacha::ChaCha8Rng;
 use tokenizers::Tokenizer;
 
 use super::{
-    AdamW, AdamWParams, Batch, TrainError, TrainParams, TrainState, batch_loss, init_varmap, lr_at,
-    make_batch, model_from_varmap, save_model_folder, step_seed, write_atomic,
+    AdamW, AdamWParams, Batch, MaskingParams, TrainError, TrainParams, TrainState, batch_loss,
+    init_varmap, lr_at, make_batch, model_from_varmap, save_model_folder, step_seed, write_atomic,
 };
 use crate::data::{
     Corpus, MixParams, SpecialIds, TrainingStream, tokenizer_training_texts, train_tokenizer,
@@ -330,7 +330,11 @@ fn spawn_batch_maker(
         .map_or(1, |n| n.get().saturating_sub(2))
         .clamp(1, 8);
     let (batch_size, seed, min_t, total) = (p.batch_size, p.seed, p.min_mask_ratio, p.total_steps);
-    let hide_results_share = p.hide_results_share;
+    let mix = MaskingParams {
+        min_t,
+        hide_results_share: p.hide_results_share,
+        prefix_share: p.prefix_share,
+    };
     let mut queues = Vec::with_capacity(workers);
     for w in 0..workers {
         let (tx, rx) = bounded(2);
@@ -347,14 +351,7 @@ fn spawn_batch_maker(
                         .map_err(data_err)
                         .map(|examples| {
                             let mut rng = ChaCha8Rng::seed_from_u64(step_seed(seed, step) ^ 1);
-                            make_batch(
-                                &examples,
-                                mask_id,
-                                eos_id,
-                                min_t,
-                                hide_results_share,
-                                &mut rng,
-                            )
+                            make_batch(&examples, mask_id, eos_id, &mix, &mut rng)
                         });
                     let failed = batch.is_err();
                     if tx.send(batch).is_err() || failed {
