@@ -45,7 +45,8 @@ pub struct MaskingParams {
 /// draws are exactly those of plain masking.
 ///
 /// With probability `prefix_share` (drawn first, and only when the share is above 0), a sequence
-/// is instead cut at a uniformly drawn maskable cell: the maskable cells before the cut stay
+/// is instead cut at a uniformly drawn maskable cell that holds content or starts a run of padding
+/// (cuts inside the padding would only teach more padding): the maskable cells before the cut stay
 /// visible and every one from the cut on is masked, each weighing `1 / (masked cells ·
 /// batch_size)`. That is the state left-to-right and semi-autoregressive block decoding meet
 /// (what is written so far, then nothing), which uniform masking almost never shows: it scatters
@@ -97,9 +98,18 @@ pub fn make_batch(
             .map(|&v| usize::from(v) + 1)
             .max()
             .unwrap_or(0);
-        let prefix_cut =
-            (prefix_share > 0.0 && !maskable.is_empty() && rng.random_bool(prefix_share.min(1.0)))
-                .then(|| rng.random_range(0..maskable.len()));
+        // Cuts land on content or on the first cell of a run of padding (where a span ends), not
+        // inside the padding, whose continuation is certain.
+        let cut_points: Vec<usize> = (0..maskable.len())
+            .filter(|&k| {
+                let i = maskable[k];
+                response[i] != pad_id || i == 0 || response[i - 1] != pad_id
+            })
+            .collect();
+        let prefix_cut = (prefix_share > 0.0
+            && !cut_points.is_empty()
+            && rng.random_bool(prefix_share.min(1.0)))
+        .then(|| cut_points[rng.random_range(0..cut_points.len())]);
         let hide_results = prefix_cut.is_none()
             && hide_results_share > 0.0
             && n_values > 0
@@ -344,7 +354,8 @@ mod tests {
         let ex: Vec<Example> = (0..6)
             .map(|_| Example {
                 prompt_ids: vec![5, 6],
-                response_ids: (10..20).collect(),
+                // cells 7..10 are padding (id 1): only cell 7 may be a cut.
+                response_ids: vec![10, 11, 12, 13, 14, 15, 16, 1, 1, 1],
                 response_pinned: (0..10).map(|i| i == 3).collect(),
                 response_results: Vec::new(),
             })
@@ -378,10 +389,11 @@ mod tests {
                 );
             }
         }
-        // Every maskable cell is a cut sometimes (the pinned cell 3 never is).
+        // Every maskable content cell is a cut sometimes, and the first padding cell; the pinned
+        // cell 3 and the padding after the first cell never are.
         assert_eq!(
             cuts.into_iter().collect::<Vec<_>>(),
-            vec![0, 1, 2, 4, 5, 6, 7, 8, 9]
+            vec![0, 1, 2, 4, 5, 6, 7]
         );
     }
 }
