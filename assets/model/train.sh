@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The commands that trained v2 (assets/model is v5: v2 continued on a CPU, commands below).
+# The commands that trained v2 (assets/model is v7: v2 continued on a CPU, commands below).
 # v2 was trained on one NVIDIA H100 in two legs (8.7 minutes of GPU time); `--device cpu` runs
 # the same training on a CPU (about ten hours on 2 cores). GPU training is not bit-reproducible
 # (atomics in candle's CUDA backward); on a CPU the same commands give the same weights every time.
@@ -96,5 +96,22 @@ cp "$out-leg2"/{config.json,model.safetensors,tokenizer.json} assets/model/
 #   cp runs/v20/{config.json,model.safetensors,tokenizer.json} assets/model/   (v6)
 # (Not shipped, runs/v21: the same from runs/v19 with --seed 21 --length-share 0.3 --steps 1500:
 #  worse, MODEL_CARD.md "How v6 came".)
-# Next (not yet run): more legs of this mix with fresh seeds; training on the canvases decoding
-# produces (frame committed, digits masked); on a GPU, larger batches.
+#
+# v7 (session 10): the same mix plus --prefix-share (a share of the examples shown as left-to-right
+# decoding sees them: the response up to a random cut, everything after it masked), three legs:
+#   "$bin" train --preset base --device cpu --init-from runs/v20 --seed 24 --batch-size 32 \
+#     --lr 4e-4 --arith-fraction 0.75 --min-ops 1 --max-ops 4 --round-share 0.05 \
+#     --carry-share 0.25 --hide-results 0.5 --prefix-share 0.4 --steps 1200 --warmup-steps 30 \
+#     --checkpoint-every 150 --out runs/v24
+#   (leg q ran with cuts anywhere in the response; --prefix-share now cuts only on content or
+#    where a span's padding starts, so this line reproduces its recipe, not its exact weights)
+#   "$bin" train --preset base --device cpu --init-from runs/v24 --seed 26 --batch-size 32 \
+#     --lr 3e-4 --arith-fraction 0.75 --min-ops 1 --max-ops 4 --round-share 0.05 \
+#     --carry-share 0.25 --hide-results 0.5 --prefix-share 0.5 --steps 1200 --warmup-steps 30 \
+#     --checkpoint-every 150 --out runs/v26
+#   "$bin" train --preset base --device cpu --init-from runs/v26 --seed 27 --batch-size 32 \
+#     --lr 3e-4 --arith-fraction 0.75 --min-ops 1 --max-ops 4 --round-share 0.05 \
+#     --carry-share 0.25 --hide-results 0.5 --prefix-share 0.5 --steps 1200 --warmup-steps 30 \
+#     --checkpoint-every 150 --out runs/v27
+#   cp runs/v27/{config.json,model.safetensors,tokenizer.json} assets/model/   (v7)
+# Next (not yet run): more legs of this mix with fresh seeds; on a GPU, larger batches.
