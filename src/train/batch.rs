@@ -178,6 +178,16 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
 
+    /// The summed loss weight of sequence `s`'s masked cells.
+    fn sequence_weight(b: &Batch, s: usize) -> f64 {
+        b.masked_rows
+            .iter()
+            .zip(&b.weights)
+            .filter(|&(&r, _)| r as usize / b.seq_len == s)
+            .map(|(_, &w)| f64::from(w))
+            .sum()
+    }
+
     fn plain_mix() -> MaskingParams {
         MaskingParams {
             min_t: 1e-3,
@@ -314,13 +324,7 @@ mod tests {
                 assert!(value0 || value1, "no value hidden in sequence {s}");
                 hidden_counts[0] += usize::from(value0);
                 hidden_counts[1] += usize::from(value1);
-                let weight: f64 = b
-                    .masked_rows
-                    .iter()
-                    .zip(&b.weights)
-                    .filter(|&(&r, _)| r as usize / b.seq_len == s)
-                    .map(|(_, &w)| f64::from(w))
-                    .sum();
+                let weight = sequence_weight(&b, s);
                 assert!(
                     (weight - 1.0 / 8.0).abs() < 1e-6,
                     "sequence {s} weighs {weight}"
@@ -376,13 +380,7 @@ mod tests {
                 let suffix_masked = (first..10).filter(|&i| i != 3).all(|i| masked[i]);
                 assert!(suffix_masked, "a hole after the cut: {masked:?}");
                 cuts.insert(first);
-                let weight: f64 = b
-                    .masked_rows
-                    .iter()
-                    .zip(&b.weights)
-                    .filter(|&(&r, _)| r as usize / b.seq_len == s)
-                    .map(|(_, &w)| f64::from(w))
-                    .sum();
+                let weight = sequence_weight(&b, s);
                 assert!(
                     (weight - 1.0 / 6.0).abs() < 1e-6,
                     "sequence {s} weighs {weight}"
