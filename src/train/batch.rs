@@ -98,18 +98,20 @@ pub fn make_batch(
             .map(|&v| usize::from(v) + 1)
             .max()
             .unwrap_or(0);
-        // Cuts land on content or on the first cell of a run of padding (where a span ends), not
-        // inside the padding, whose continuation is certain.
-        let cut_points: Vec<usize> = (0..maskable.len())
-            .filter(|&k| {
-                let i = maskable[k];
-                response[i] != pad_id || i == 0 || response[i - 1] != pad_id
-            })
-            .collect();
-        let prefix_cut = (prefix_share > 0.0
-            && !cut_points.is_empty()
-            && rng.random_bool(prefix_share.min(1.0)))
-        .then(|| cut_points[rng.random_range(0..cut_points.len())]);
+        let prefix_cut = if prefix_share > 0.0 {
+            // Cuts land on content or on the first cell of a run of padding (where a span ends),
+            // not inside the padding, whose continuation is certain.
+            let cut_points: Vec<usize> = (0..maskable.len())
+                .filter(|&k| {
+                    let i = maskable[k];
+                    response[i] != pad_id || i == 0 || response[i - 1] != pad_id
+                })
+                .collect();
+            (!cut_points.is_empty() && rng.random_bool(prefix_share.min(1.0)))
+                .then(|| cut_points[rng.random_range(0..cut_points.len())])
+        } else {
+            None
+        };
         let hide_results = prefix_cut.is_none()
             && hide_results_share > 0.0
             && n_values > 0
