@@ -430,7 +430,7 @@ fn training_stream_is_deterministic_and_mixes_both_sources() {
         20,
     );
     assert!(prose_only.iter().all(|e| e.len() == 41));
-    // The number of clauses of the problems is 2 to 4; min_ops 1 adds single clauses.
+    // The number of clauses of the standard problems is 2 to 4; min_ops 1 adds single clauses.
     let clauses = |min_ops: usize, max_ops: usize| {
         let mut counts = [0usize; 5];
         let examples = take(

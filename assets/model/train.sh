@@ -19,12 +19,12 @@ bin=${UNMASK_BIN:-target/release/unmask}
 "$bin" train --preset base --device "$device" --init-from "$out-leg1" --batch-size 128 --lr 1e-3 \
   --arith-fraction 0.85 --steps 2400 --warmup-steps 120 --out "$out-leg2"
 cp "$out-leg2"/{config.json,model.safetensors,tokenizer.json} assets/model/
-# v2 was trained before the trainer stratified each batch's masking ratios (session 4); these
+# v2 was trained before the trainer stratified each batch's masking ratios (2026-12-01); these
 # commands now train with stratified ratios, so they reproduce v2's recipe, not its exact weights.
-# A CPU leg from v2 (session 4, not shipped; see MODEL_CARD.md "A CPU leg"):
+# A CPU leg from v2 (2026-12-01, not shipped; see MODEL_CARD.md "A CPU leg"):
 #   "$bin" train --preset base --device cpu --init-from assets/model --batch-size 32 --lr 5e-4 \
 #     --arith-fraction 0.9 --min-ops 1 --steps 3000 --warmup-steps 100 --out runs/v3   (stopped at 2000)
-# Session 5 (CPU, not shipped; see MODEL_CARD.md "A curriculum of round numbers"): the same CPU leg
+# 2026-12-01 (CPU, not shipped; see MODEL_CARD.md "A curriculum of round numbers"): the same CPU leg
 # with a share of round numbers, which taught the model to look up each operand's units digit:
 #   "$bin" train --preset base --device cpu --init-from assets/model --batch-size 32 --lr 5e-4 \
 #     --arith-fraction 0.9 --min-ops 1 --round-share 0.3 --steps 3000 --warmup-steps 100 \
@@ -32,7 +32,7 @@ cp "$out-leg2"/{config.json,model.safetensors,tokenizer.json} assets/model/
 #   "$bin" train --preset base --device cpu --init-from runs/v4 --batch-size 32 --lr 1e-3 \
 #     --arith-fraction 0.9 --min-ops 1 --round-share 0.3 --steps 2600 --warmup-steps 100 \
 #     --checkpoint-every 250 --out runs/v5     (stopped at 1750)
-# Session 6 (CPU): v3 continues the session-5 legs above (runs/v4 stopped at
+# v3 (2026-12-01, CPU) continues the round-number legs above (runs/v4 stopped at
 # 1750, runs/v5 from it stopped at 1750) with --hide-results and short drills. Each leg starts
 # from the previous leg's checkpoint at the step given and was stopped there.
 # runs/v7, runs/v8 and runs/v9 ran with the first version of --hide-results, which hid every
@@ -56,7 +56,7 @@ cp "$out-leg2"/{config.json,model.safetensors,tokenizer.json} assets/model/
 #     --steps 700 --warmup-steps 30 --checkpoint-every 250 --out runs/v12          (to the end)
 #   cp runs/v12/{config.json,model.safetensors,tokenizer.json} assets/model/
 # (A control, runs/v6: runs/v7's leg without --hide-results, stopped at 750.)
-# Session 7 (CPU): v4, the shipped model, continues v3 with two drill-then-mix cycles (see
+# v4 (2026-12-01/02, CPU) continues v3 with two drill-then-mix cycles (see
 # MODEL_CARD.md "How v4 came"):
 #   "$bin" train --preset base --device cpu --init-from runs/v12 --batch-size 48 --lr 5e-4 \
 #     --arith-fraction 1 --min-ops 3 --max-ops 4 --layouts plain --round-share 0.1 \
@@ -74,7 +74,7 @@ cp "$out-leg2"/{config.json,model.safetensors,tokenizer.json} assets/model/
 # (Not shipped, runs/v17: the runs/v16 mix again from runs/v16 at --lr 2.5e-4 --steps 1200
 #  --checkpoint-every 300, stopped at 900: no better.)
 #
-# v5 (session 8): two more legs of the mix from v4, with a share of operations drawn to carry or
+# v5 (2026-12-02): two more legs of the mix from v4, with a share of operations drawn to carry or
 # borrow (MODEL_CARD.md "How v5 came"), each to the end of its schedule:
 #   "$bin" train --preset base --device cpu --init-from runs/v16 --seed 18 --batch-size 32 \
 #     --lr 4e-4 --arith-fraction 0.75 --min-ops 1 --max-ops 4 --round-share 0.05 \
@@ -86,7 +86,7 @@ cp "$out-leg2"/{config.json,model.safetensors,tokenizer.json} assets/model/
 #     --checkpoint-every 300 --out runs/v19
 #   cp runs/v19/{config.json,model.safetensors,tokenizer.json} assets/model/   (v5)
 #
-# v6 (session 9): leg o's recipe once more from v5 with a fresh seed, to the end of its schedule
+# v6 (2026-12-02): leg o's recipe once more from v5 with a fresh seed, to the end of its schedule
 # (run in two pieces: stopped at step 500, resumed from the step-300 checkpoint with --resume,
 # which continues bit-exactly; drop --init-from when resuming):
 #   "$bin" train --preset base --device cpu --init-from runs/v19 --seed 20 --batch-size 32 \
@@ -97,7 +97,7 @@ cp "$out-leg2"/{config.json,model.safetensors,tokenizer.json} assets/model/
 # (Not shipped, runs/v21: the same from runs/v19 with --seed 21 --length-share 0.3 --steps 1500:
 #  worse, MODEL_CARD.md "How v6 came".)
 #
-# v7 (session 10): the same mix plus --prefix-share (a share of the examples shown as left-to-right
+# v7 (2026-12-02): the same mix plus --prefix-share (a share of the examples shown as left-to-right
 # decoding sees them: the response up to a random cut, everything after it masked), three legs:
 #   "$bin" train --preset base --device cpu --init-from runs/v20 --seed 24 --batch-size 32 \
 #     --lr 4e-4 --arith-fraction 0.75 --min-ops 1 --max-ops 4 --round-share 0.05 \

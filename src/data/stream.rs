@@ -22,7 +22,7 @@ pub struct MixParams {
     pub arith_fraction: f32,
     /// Tokens in a prose window (prompt and response together), at least 18.
     pub prose_len: usize,
-    /// Fewest operations of an arithmetic problem, 1 to 4 (at most 4, as always); the issue's
+    /// Fewest operations of an arithmetic problem, 1 to 4 (at most 4, as always); the standard
     /// problems have 2 to 4, a 1 adds single-clause problems to the mix.
     pub min_ops: usize,
     /// Most operations of an arithmetic problem, `min_ops` to 4 (4 unless a run narrows it, e.g. to

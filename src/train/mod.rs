@@ -89,10 +89,10 @@ pub struct TrainParams {
     pub arith_fraction: f32,
     /// Tokens per prose window.
     pub prose_len: usize,
-    /// Fewest operations of a training problem (2 as in the issue; 1 adds single-clause problems).
+    /// Fewest operations of a training problem (2 as standard; 1 adds single-clause problems).
     #[serde(default = "default_min_ops")]
     pub min_ops: usize,
-    /// Most operations of a training problem (4 as in the issue; 1 trains on single clauses only).
+    /// Most operations of a training problem (4 as standard; 1 trains on single clauses only).
     #[serde(default = "default_max_ops")]
     pub max_ops: usize,
     /// Share of round numbers (multiples of ten) in training problems (0: uniform).
