@@ -14,10 +14,9 @@ use common::{
     TOLERANCE, all_rows, copy_fixture, edit_config, error_of, fixture_dir, read_golden, read_json,
 };
 
-use candle_core::DType;
-use unmask::model::{LoadOptions, LoadedModel, load_model};
+use unmask::model::{LoadOptions, LoadedModel, WeightDtype, load_model};
 
-fn load_dtype(dir: &Path, dtype: DType) -> LoadedModel {
+fn load_dtype(dir: &Path, dtype: WeightDtype) -> LoadedModel {
     let opts = LoadOptions {
         dtype,
         ..LoadOptions::default()
@@ -26,7 +25,7 @@ fn load_dtype(dir: &Path, dtype: DType) -> LoadedModel {
 }
 
 fn load(name: &str) -> LoadedModel {
-    load_dtype(&fixture_dir(name), DType::F32)
+    load_dtype(&fixture_dir(name), WeightDtype::F32)
 }
 
 /// Max |ours − reference| over every position and token of the fixture's golden input.
@@ -179,7 +178,9 @@ fn a2d_models_take_the_mask_from_tokenizer_config() {
 #[test]
 fn an_a2d_tokenizer_without_a_mask_gets_one_appended_as_dllm_does() {
     let (_t, dir) = copy_fixture("tiny-qwen3");
-    let size = load_dtype(&dir, DType::F32).tokenizer.get_vocab_size(true);
+    let size = load_dtype(&dir, WeightDtype::F32)
+        .tokenizer
+        .get_vocab_size(true);
     // Drop <|mask|> (the last added token) from both tokenizer files.
     let path = dir.join("tokenizer.json");
     let mut tok = read_json(&path);
@@ -196,7 +197,7 @@ fn an_a2d_tokenizer_without_a_mask_gets_one_appended_as_dllm_does() {
     decoder.retain(|_, t| t["content"] != "<|mask|>");
     std::fs::write(&path, serde_json::to_string(&cfg).unwrap()).unwrap();
 
-    let model = load_dtype(&dir, DType::F32);
+    let model = load_dtype(&dir, WeightDtype::F32);
     assert_eq!(
         model.info.mask_token_id as usize,
         size - 1,
@@ -231,8 +232,8 @@ fn half_precision_tracks_f32_for_every_family() {
     for name in ["tiny-dream", "tiny-qwen2", "tiny-qwen3"] {
         let golden = read_golden(&fixture_dir(name));
         let dir = fixture_dir(name);
-        let reference = all_rows(&mut load_dtype(&dir, DType::F32), &golden.tokens);
-        for dtype in [DType::BF16, DType::F16] {
+        let reference = all_rows(&mut load_dtype(&dir, WeightDtype::F32), &golden.tokens);
+        for dtype in [WeightDtype::Bf16, WeightDtype::F16] {
             let other = all_rows(&mut load_dtype(&dir, dtype), &golden.tokens);
             let diff = reference
                 .iter()
@@ -284,7 +285,7 @@ fn a_causal_qwen_config_is_refused_unless_marked_bidirectional() {
         "{msg}"
     );
     edit_config(&dir, |v| v["unmask_bidirectional"] = true.into());
-    let model = load_dtype(&dir, DType::F32);
+    let model = load_dtype(&dir, WeightDtype::F32);
     assert_eq!(model.info.family, "qwen3");
 }
 

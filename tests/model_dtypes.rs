@@ -2,10 +2,9 @@
 
 use std::path::Path;
 
-use candle_core::DType;
-use unmask::model::{LoadOptions, load_model, parse_dtype};
+use unmask::model::{LoadOptions, WeightDtype, load_model};
 
-fn logits(dtype: DType) -> Vec<f32> {
+fn logits(dtype: WeightDtype) -> Vec<f32> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny-llada");
     let mut m = load_model(
         &dir,
@@ -15,7 +14,7 @@ fn logits(dtype: DType) -> Vec<f32> {
         },
     )
     .unwrap();
-    assert_eq!(m.info.dtype, unmask::model::dtype_name(dtype));
+    assert_eq!(m.info.dtype, dtype.name());
     let tokens: Vec<u32> = (0..12).map(|i| (i * 5 + 3) % 60).collect();
     let rows: Vec<u32> = (0..12).collect();
     m.denoiser.logits(&tokens, &rows).unwrap()
@@ -23,8 +22,8 @@ fn logits(dtype: DType) -> Vec<f32> {
 
 #[test]
 fn half_precision_tracks_f32() {
-    let reference = logits(DType::F32);
-    for dtype in [DType::BF16, DType::F16] {
+    let reference = logits(WeightDtype::F32);
+    for dtype in [WeightDtype::Bf16, WeightDtype::F16] {
         let other = logits(dtype);
         let max_diff = reference
             .iter()
@@ -45,10 +44,12 @@ fn half_precision_tracks_f32() {
 
 #[test]
 fn dtype_names_parse() {
-    assert_eq!(parse_dtype("bf16").unwrap(), DType::BF16);
+    assert_eq!("bf16".parse::<WeightDtype>().unwrap(), WeightDtype::Bf16);
     assert!(
-        parse_dtype("int4")
+        "int4"
+            .parse::<WeightDtype>()
             .unwrap_err()
+            .to_string()
             .contains("f32, bf16 or f16")
     );
 }

@@ -4,10 +4,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use unmask::generate::GenerateRequest;
-use unmask::model::{Denoiser, LoadOptions, ModelError, ModelSource, load_model};
+use unmask::model::{Denoiser, LoadOptions, ModelError, load_model};
 use unmask::sampler::SamplerParams;
 use unmask::trace::{RunOutcome, Trace};
-use unmask::worker::{WorkerCommand, WorkerEvent, WorkerHandle};
+use unmask::worker::{ModelRef, WorkerCommand, WorkerEvent, WorkerHandle};
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny-llada")
@@ -21,7 +21,7 @@ fn next(worker: &WorkerHandle) -> WorkerEvent {
 
 fn load(worker: &WorkerHandle) {
     assert!(worker.send(WorkerCommand::LoadModel {
-        source: ModelSource::Folder(fixture()).into(),
+        source: ModelRef::Folder(fixture()),
         options: LoadOptions::default(),
     }));
     loop {
@@ -228,7 +228,7 @@ fn a_bad_model_folder_is_reported_and_the_previous_model_kept() {
     let worker = WorkerHandle::spawn(None).unwrap();
     load(&worker);
     worker.send(WorkerCommand::LoadModel {
-        source: ModelSource::Folder("/nonexistent".into()).into(),
+        source: ModelRef::Folder("/nonexistent".into()),
         options: LoadOptions::default(),
     });
     loop {

@@ -219,7 +219,7 @@ fn shape_bench(args: &BenchArgs, shape: &str) -> Result<()> {
         bail!("unknown --shape {shape:?}: use one of {}", names.join(", "));
     };
     let spec = spec?;
-    let dtype = crate::model::parse_dtype(&args.model.dtype).map_err(anyhow::Error::msg)?;
+    let dtype = args.model.dtype.to_candle();
     let device = args.model.device.open()?;
     let t_init = Instant::now();
     let (net, weights) = match args.quant {
@@ -229,7 +229,7 @@ fn shape_bench(args: &BenchArgs, shape: &str) -> Result<()> {
         ),
         None => (
             random::random_transformer(&spec, dtype, &device)?,
-            args.model.dtype.clone(),
+            args.model.dtype.to_string(),
         ),
     };
     let n_params = spec.arch.n_params();

@@ -13,8 +13,10 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
 use crate::generate::{GenerateRequest, ResponsePiece, response_pieces};
-use crate::hub::{HubSettings, ModelRef};
-use crate::model::{DeviceChoice, LoadOptions, LoadedModel, load_model, parse_dtype};
+use crate::hub::ModelRef;
+use crate::model::{
+    DeviceChoice, LoadOptions, LoadedModel, OpenProgress, WeightDtype, load_model, open_model,
+};
 use crate::sampler::{Order, Remasking, SamplerParams, Schedule};
 use crate::trace::{RunOutcome, Trace};
 use crate::worker::{WorkerCommand, WorkerEvent, WorkerHandle};
@@ -140,7 +142,7 @@ pub struct TrainArgs {
     /// Override the preset's share of arithmetic examples (the rest is prose), 0 to 1.
     #[arg(long)]
     pub arith_fraction: Option<f32>,
-    /// Fewest operations of a training problem, 1 to 4 (default 2, the range; 1 adds
+    /// Fewest operations of a training problem, 1 to 4 (default 2, the standard range; 1 adds
     /// single-clause problems, which show the arithmetic with fewer copies of each number).
     #[arg(long)]
     pub min_ops: Option<usize>,
@@ -216,7 +218,7 @@ pub struct ModelArgs {
     pub model: Option<String>,
     /// Weight dtype: f32 (fastest on CPU), bf16, f16.
     #[arg(long, default_value = "f32")]
-    pub dtype: String,
+    pub dtype: WeightDtype,
     /// Where the model runs: cpu, or cuda[:N] / metal[:N] in a build with that feature.
     #[arg(long, default_value = "cpu")]
     pub device: DeviceChoice,
@@ -232,29 +234,22 @@ impl ModelArgs {
     }
 
     /// Load options from the flags.
-    pub fn options(&self) -> Result<LoadOptions> {
-        let dtype = parse_dtype(&self.dtype).map_err(anyhow::Error::msg)?;
-        Ok(LoadOptions {
-            dtype,
-            device: self.device.open()?,
-        })
+    pub fn options(&self) -> LoadOptions {
+        LoadOptions {
+            dtype: self.dtype,
+            device: self.device,
+        }
     }
 
     /// Load the model in this thread (downloading a hub model first, with a progress bar).
     pub fn load(&self) -> Result<(String, LoadedModel)> {
         let source = self.source()?;
-        let options = self.options()?;
-        let dir = match &source {
-            ModelRef::Folder(dir) => dir.clone(),
-            ModelRef::Hub(_) => {
-                let mut bar = download::DownloadBar::new();
-                source.resolve(&HubSettings::from_env()?, &mut |p| bar.progress(p))?
+        let mut bar = download::DownloadBar::new();
+        let model = open_model(&source, &self.options(), None, &mut |p| {
+            if let OpenProgress::Download(p) = p {
+                bar.progress(p)
             }
-        };
-        let mut model = load_model(&dir, &options)?;
-        if source.hub().is_some() {
-            model.info.id = source.to_string();
-        }
+        })?;
         Ok((source.to_string(), model))
     }
 }
@@ -466,7 +461,7 @@ fn generate_cmd(args: GenerateArgs) -> Result<()> {
     let worker = WorkerHandle::spawn(None).context("cannot start the worker thread")?;
     worker.send(WorkerCommand::LoadModel {
         source: args.model.source()?,
-        options: args.model.options()?,
+        options: args.model.options(),
     });
     let mut trace: Option<Trace> = None;
     let mut model_ready = false;

@@ -14,14 +14,12 @@ use std::path::{Path, PathBuf};
 
 use hf_hub::api::sync::{ApiBuilder, ApiError, ApiRepo};
 use hf_hub::{Cache, Repo, RepoType};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub use files::{NeededFiles, missing_files};
 
-use crate::model::ModelSource;
-
 /// A model repository on the hub.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HubRepo {
     /// `ORG/NAME`.
     pub id: String,
@@ -37,20 +35,12 @@ impl HubRepo {
 }
 
 /// What `--model` (or the app's model picker) names: a local folder or a hub repo.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ModelRef {
     /// A folder on this machine, or a `.gguf` file written by `unmask quantize`.
     Folder(PathBuf),
     /// A repo on the hub, downloaded into the cache on first use.
     Hub(HubRepo),
-}
-
-impl From<ModelSource> for ModelRef {
-    fn from(source: ModelSource) -> Self {
-        match source {
-            ModelSource::Folder(dir) => ModelRef::Folder(dir),
-        }
-    }
 }
 
 impl std::fmt::Display for ModelRef {

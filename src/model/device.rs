@@ -1,11 +1,15 @@
-//! Where tensors live: `--device cpu|cuda[:N]|metal[:N]`, and a clear error when the build lacks it.
+//! Where tensors live and in what precision: `--device cpu|cuda[:N]|metal[:N]` and `--dtype
+//! f32|bf16|f16` as plain, serialisable choices (they travel in worker commands), opened into
+//! candle's types only where a model is loaded, with a clear error when the build lacks a back-end.
 
-use candle_core::Device;
+use candle_core::{DType, Device};
+use serde::{Deserialize, Serialize};
 
 /// A device as the user names it on the command line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DeviceChoice {
     /// The CPU (always available).
+    #[default]
     Cpu,
     /// An NVIDIA GPU by ordinal (needs `--features cuda`).
     Cuda(usize),
@@ -100,6 +104,68 @@ impl std::str::FromStr for DeviceChoice {
     }
 }
 
+impl std::fmt::Display for DeviceChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+/// The precision weights are loaded in, as the user names it (`--dtype`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WeightDtype {
+    /// 32-bit floats: the fastest on the CPU.
+    #[default]
+    F32,
+    /// bfloat16: half the memory, for GPUs.
+    Bf16,
+    /// IEEE half precision.
+    F16,
+}
+
+/// A `--dtype` that is not one of the three.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown dtype {0:?}: use f32, bf16 or f16")]
+pub struct DtypeError(pub String);
+
+impl WeightDtype {
+    /// Every choice, in the order the help text lists them.
+    pub const ALL: [WeightDtype; 3] = [WeightDtype::F32, WeightDtype::Bf16, WeightDtype::F16];
+
+    /// The name as the user would type it (`f32`, `bf16`, `f16`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::F32 => "f32",
+            Self::Bf16 => "bf16",
+            Self::F16 => "f16",
+        }
+    }
+
+    /// candle's dtype.
+    pub fn to_candle(self) -> DType {
+        match self {
+            Self::F32 => DType::F32,
+            Self::Bf16 => DType::BF16,
+            Self::F16 => DType::F16,
+        }
+    }
+}
+
+impl std::str::FromStr for WeightDtype {
+    type Err = DtypeError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|d| d.name() == s.trim().to_ascii_lowercase())
+            .ok_or_else(|| DtypeError(s.to_string()))
+    }
+}
+
+impl std::fmt::Display for WeightDtype {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,6 +192,25 @@ mod tests {
     fn cuda_without_the_feature_says_how_to_rebuild() {
         let err = DeviceChoice::Cuda(0).open().unwrap_err().to_string();
         assert!(err.contains("--features cuda"), "{err}");
+    }
+
+    #[test]
+    fn dtypes_round_trip_through_their_names() {
+        for d in WeightDtype::ALL {
+            assert_eq!(d.name().parse::<WeightDtype>().unwrap(), d);
+            assert_eq!(d.to_string(), d.name());
+        }
+        assert_eq!(WeightDtype::Bf16.to_candle(), DType::BF16);
+        let err = "f8".parse::<WeightDtype>().unwrap_err().to_string();
+        assert!(err.contains("use f32, bf16 or f16"), "{err}");
+    }
+
+    #[test]
+    fn choices_are_plain_data() {
+        let json = serde_json::to_string(&(DeviceChoice::Cuda(1), WeightDtype::F16)).unwrap();
+        let back: (DeviceChoice, WeightDtype) = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, (DeviceChoice::Cuda(1), WeightDtype::F16));
+        assert_eq!(DeviceChoice::Metal(2).to_string(), "metal:2");
     }
 
     #[test]

@@ -4,18 +4,20 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+use candle_core::Device;
 use candle_core::safetensors::MmapedSafetensors;
-use candle_core::{DType, Device};
 use candle_nn::VarBuilder;
+use serde::{Deserialize, Serialize};
 use tokenizers::{AddedToken, Tokenizer};
 
 use super::config::LladaConfig;
+use super::device::{DeviceChoice, DeviceError, WeightDtype};
 use super::family::{Family, ModelSpec, SUPPORTED};
 use super::llada::llada_arch;
 pub use super::tokenizer_files::load_tokenizer;
 use super::tokenizer_files::{chat_template, chatml_template, config_token, read_tokenizer_config};
 use super::transformer::Transformer;
-use super::{Denoiser, ModelInfo, TransformerDenoiser, candle_reason, dtype_name};
+use super::{Denoiser, ModelInfo, TransformerDenoiser, candle_reason};
 
 /// Token names tried, in order, when config.json has no `mask_token_id`.
 pub const MASK_TOKEN_NAMES: [&str; 3] = ["<|mdm_mask|>", "<|mask|>", "[MASK]"];
@@ -31,22 +33,14 @@ pub const EOS_TOKEN_NAMES: [&str; 6] = [
 /// LLaDA-8B-Instruct's chat format.
 pub const LLADA_CHAT_TEMPLATE: &str = "<|startoftext|><|start_header_id|>user<|end_header_id|>\n\n{prompt}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n";
 
-/// How to load.
-#[derive(Clone, Debug)]
+/// How to load: plain data (it travels in `WorkerCommand::LoadModel`); the device is opened
+/// when the model loads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoadOptions {
     /// Weight dtype (f32 is fastest on CPU).
-    pub dtype: DType,
+    pub dtype: WeightDtype,
     /// Where the weights go.
-    pub device: Device,
-}
-
-impl Default for LoadOptions {
-    fn default() -> Self {
-        Self {
-            dtype: DType::F32,
-            device: Device::Cpu,
-        }
-    }
+    pub device: DeviceChoice,
 }
 
 /// A model ready to denoise.
@@ -62,6 +56,9 @@ pub struct LoadedModel {
 /// A model folder that cannot be used, with the file and the reason.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// The device asked for cannot be used (not built in, or it failed to open).
+    #[error(transparent)]
+    Device(#[from] DeviceError),
     /// The path is neither a folder nor a `.gguf` file.
     #[error("model {0} does not exist or is neither a folder nor a .gguf file")]
     NotAFolder(PathBuf),
@@ -292,17 +289,6 @@ pub(crate) fn check_tensors(
     Ok(())
 }
 
-/// Load from a [`super::ModelSource`] (a folder today; the hub later).
-pub fn load_model_with_progress_from(
-    source: &super::ModelSource,
-    opts: &LoadOptions,
-    progress: &mut dyn FnMut(&str, f32),
-) -> Result<LoadedModel, LoadError> {
-    match source {
-        super::ModelSource::Folder(dir) => load_model_with_progress(dir, opts, progress),
-    }
-}
-
 /// Load a model folder with default progress reporting (none).
 pub fn load_model(dir: &Path, opts: &LoadOptions) -> Result<LoadedModel, LoadError> {
     load_model_with_progress(dir, opts, &mut |_, _| {})
@@ -315,8 +301,9 @@ pub fn load_model_with_progress(
     opts: &LoadOptions,
     progress: &mut dyn FnMut(&str, f32),
 ) -> Result<LoadedModel, LoadError> {
+    let device = opts.device.open()?;
     if super::gguf::is_gguf_file(dir) {
-        return load_gguf(dir, opts, progress);
+        return load_gguf(dir, opts, &device, progress);
     }
     progress("reading config.json", 0.0);
     let spec = folder_spec(dir)?;
@@ -333,18 +320,19 @@ pub fn load_model_with_progress(
         reason: candle_reason(&reason),
     };
     // SAFETY: read-only mapping of files checked above.
-    let vb =
-        unsafe { VarBuilder::from_mmaped_safetensors(&weights.files, opts.dtype, &opts.device) }
-            .map_err(build)?;
+    let vb = unsafe {
+        VarBuilder::from_mmaped_safetensors(&weights.files, opts.dtype.to_candle(), &device)
+    }
+    .map_err(build)?;
     let net = Transformer::from_source_fused(&vb, &spec.arch).map_err(build)?;
     progress("ready", 1.0);
     let parts = Parts {
         spec,
         tokenizer,
         tokenizer_config,
-        dtype: dtype_name(opts.dtype).to_string(),
+        dtype: opts.dtype.name().to_string(),
     };
-    parts.finish(dir, net, &opts.device)
+    parts.finish(dir, net, opts.device)
 }
 
 /// A model folder's config.json, read as its family's spec (a missing folder or config.json is an
@@ -370,10 +358,11 @@ pub(crate) fn folder_spec(dir: &Path) -> Result<ModelSpec, LoadError> {
 fn load_gguf(
     path: &Path,
     opts: &LoadOptions,
+    device: &Device,
     progress: &mut dyn FnMut(&str, f32),
 ) -> Result<LoadedModel, LoadError> {
     progress("reading the GGUF file", 0.0);
-    let gguf = super::gguf::read_gguf(path, &opts.device)?;
+    let gguf = super::gguf::read_gguf(path, device)?;
     let family = Family::detect(path, &gguf.config)?;
     let spec = ModelSpec::parse(family, path, gguf.config)?;
     progress("checking weights", 0.6);
@@ -410,7 +399,7 @@ fn load_gguf(
         tokenizer_config: gguf.tokenizer_config,
         dtype: gguf.quant,
     };
-    parts.finish(path, net, &opts.device)
+    parts.finish(path, net, opts.device)
 }
 
 /// What a folder and a GGUF file both provide, turned into a [`LoadedModel`] the same way.
@@ -427,7 +416,7 @@ impl Parts {
         mut self,
         source: &Path,
         net: Transformer,
-        device: &Device,
+        device: DeviceChoice,
     ) -> Result<LoadedModel, LoadError> {
         let spec = &self.spec;
         let family = spec.family;
@@ -448,11 +437,7 @@ impl Parts {
             n_params: spec.arch.n_params(),
             shape: spec.shape(),
             dtype: self.dtype,
-            device: if device.is_cpu() {
-                "cpu".into()
-            } else {
-                format!("{device:?}")
-            },
+            device: device.name(),
             prompt_template,
         };
         Ok(LoadedModel {

@@ -12,20 +12,16 @@ pub mod gguf;
 pub mod kernels;
 pub mod llada;
 pub mod loading;
+pub mod open;
 pub mod random;
 pub mod tokenizer_files;
 pub mod tokens;
 pub mod transformer;
 
-pub use device::{DeviceChoice, DeviceError};
-pub use loading::{
-    LoadError, LoadOptions, LoadedModel, load_model, load_model_with_progress,
-    load_model_with_progress_from,
-};
+pub use device::{DeviceChoice, DeviceError, DtypeError, WeightDtype};
+pub use loading::{LoadError, LoadOptions, LoadedModel, load_model, load_model_with_progress};
+pub use open::{OpenError, OpenProgress, open_model};
 
-use std::path::PathBuf;
-
-use candle_core::DType;
 use serde::{Deserialize, Serialize};
 
 /// A model that fills masks: logits for any rows of a canvas, seen whole (bidirectionally).
@@ -96,26 +92,6 @@ pub fn candle_reason(e: &candle_core::Error) -> String {
     }
 }
 
-/// Parse `f32`, `bf16`, `f16`.
-pub fn parse_dtype(text: &str) -> Result<DType, String> {
-    match text {
-        "f32" => Ok(DType::F32),
-        "bf16" => Ok(DType::BF16),
-        "f16" => Ok(DType::F16),
-        other => Err(format!("unknown dtype {other:?}: use f32, bf16 or f16")),
-    }
-}
-
-/// The name `parse_dtype` accepts for a dtype.
-pub fn dtype_name(dtype: DType) -> &'static str {
-    match dtype {
-        DType::F32 => "f32",
-        DType::BF16 => "bf16",
-        DType::F16 => "f16",
-        _ => "other",
-    }
-}
-
 /// Refuse a canvas the network cannot take: too long, or holding an id past the logit rows.
 fn check_canvas(tokens: &[u32], max: usize, vocab: usize) -> Result<(), ModelError> {
     if tokens.len() > max {
@@ -158,20 +134,5 @@ impl Denoiser for TransformerDenoiser {
             net.logits_rows(tokens, rows)?
         };
         Ok(logits.flatten_all()?.to_vec1::<f32>()?)
-    }
-}
-
-/// Where a model comes from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ModelSource {
-    /// A local model folder.
-    Folder(PathBuf),
-}
-
-impl std::fmt::Display for ModelSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ModelSource::Folder(p) => write!(f, "{}", p.display()),
-        }
     }
 }

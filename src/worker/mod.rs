@@ -16,11 +16,12 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 
+use serde::{Deserialize, Serialize};
+
 use crate::generate::{GenerateRequest, Generation};
+use crate::hub::HubSettings;
 pub use crate::hub::ModelRef;
-use crate::hub::{DownloadProgress, HubSettings};
-pub use crate::model::ModelSource;
-use crate::model::{LoadOptions, LoadedModel, ModelInfo, load_model_with_progress_from};
+use crate::model::{LoadOptions, LoadedModel, ModelInfo, OpenProgress, open_model};
 use crate::trace::{RunOutcome, RunSummary, StepRecord, TokenTable, TraceHeader};
 
 /// Capacity of the command channel.
@@ -30,18 +31,21 @@ pub const EVENT_CAPACITY: usize = 4096;
 /// Shortest time between two download progress events (a download reports every few KB).
 pub const DOWNLOAD_PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
 
-/// What the UI (or CLI) asks the worker to do.
+/// What the UI (or CLI) asks the worker to do: plain data that could cross a socket, except
+/// [`WorkerCommand::Install`], which hands over a model already in memory (it is never serialised).
+#[derive(Serialize, Deserialize)]
 pub enum WorkerCommand {
     /// Load a model, replacing the current one (a hub model is downloaded first when the cache
     /// lacks any of its files; the hub settings come from the environment, see
     /// [`HubSettings::from_env`]).
     LoadModel {
-        /// Where from: a folder or a hub repo (`ModelSource::Folder(..).into()` for a folder).
+        /// Where from: a folder (or `.gguf` file) or a hub repo.
         source: ModelRef,
         /// dtype/device.
         options: LoadOptions,
     },
-    /// Use an already loaded model (tests, embedding).
+    /// Use an already loaded model (tests, embedding); in-process only.
+    #[serde(skip)]
     Install(Box<LoadedModel>),
     /// Start a run; `run_id` tags its events.
     Generate {
@@ -256,47 +260,28 @@ impl Worker {
                 w();
             }
         };
+        let settings = self.hub.clone();
         let result = catch_unwind(AssertUnwindSafe(|| -> Result<LoadedModel, String> {
-            let dir = match &source {
-                ModelRef::Folder(dir) => dir.clone(),
-                ModelRef::Hub(_) => {
-                    let settings = match &self.hub {
-                        Some(s) => s.clone(),
-                        None => HubSettings::from_env().map_err(|e| e.to_string())?,
-                    };
-                    let mut last: Option<(Instant, String)> = None;
-                    let mut on_download = |p: &DownloadProgress| {
-                        // Throttled, except at the start and end of each file.
-                        let due = match &last {
-                            Some((at, file)) => {
-                                *file != p.file
-                                    || p.file_bytes >= p.file_total_bytes
-                                    || at.elapsed() >= DOWNLOAD_PROGRESS_INTERVAL
-                            }
-                            None => true,
-                        };
-                        if due {
-                            last = Some((Instant::now(), p.file.clone()));
-                            report(p.describe(), p.fraction());
+            let mut last: Option<(Instant, String)> = None;
+            open_model(&source, &options, settings.as_ref(), &mut |p| match p {
+                OpenProgress::Stage { stage, fraction } => report(stage.to_string(), fraction),
+                OpenProgress::Download(p) => {
+                    // Throttled, except at the start and end of each file.
+                    let due = match &last {
+                        Some((at, file)) => {
+                            *file != p.file
+                                || p.file_bytes >= p.file_total_bytes
+                                || at.elapsed() >= DOWNLOAD_PROGRESS_INTERVAL
                         }
+                        None => true,
                     };
-                    report(format!("looking for {source} in the hub cache"), 0.0);
-                    source
-                        .resolve(&settings, &mut on_download)
-                        .map_err(|e| e.to_string())?
+                    if due {
+                        last = Some((Instant::now(), p.file.clone()));
+                        report(p.describe(), p.fraction());
+                    }
                 }
-            };
-            let mut model = load_model_with_progress_from(
-                &ModelSource::Folder(dir),
-                &options,
-                &mut |stage, fraction| report(stage.to_string(), fraction),
-            )
-            .map_err(|e| e.to_string())?;
-            if source.hub().is_some() {
-                // The hub id names the model in the UI and in traces, not the cache path.
-                model.info.id = source.to_string();
-            }
-            Ok(model)
+            })
+            .map_err(|e| e.to_string())
         }));
         match result {
             Ok(Ok(model)) => {
