@@ -263,3 +263,32 @@ fn dropping_the_handle_mid_run_stops_the_thread() {
     // Drop joins the thread: this test hangs if cancellation on drop is broken.
     drop(worker);
 }
+
+#[test]
+fn commands_are_plain_data_that_survive_a_wire_encoding() {
+    use unmask::model::{DeviceChoice, WeightDtype};
+    let commands = [
+        WorkerCommand::LoadModel {
+            source: ModelRef::parse("GSAI-ML/LLaDA-8B-Instruct@v2").unwrap(),
+            options: LoadOptions {
+                dtype: WeightDtype::Bf16,
+                device: DeviceChoice::Cuda(1),
+            },
+        },
+        WorkerCommand::Generate {
+            run_id: 7,
+            request: Box::new(GenerateRequest::plain("2+2=", 8, SamplerParams::default())),
+        },
+        WorkerCommand::Cancel,
+        WorkerCommand::Shutdown,
+    ];
+    for command in commands {
+        let bytes = postcard::to_allocvec(&command).unwrap();
+        let back: WorkerCommand = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(
+            postcard::to_allocvec(&back).unwrap(),
+            bytes,
+            "a command changed on its way through the encoding"
+        );
+    }
+}

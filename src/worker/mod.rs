@@ -44,9 +44,6 @@ pub enum WorkerCommand {
         /// dtype/device.
         options: LoadOptions,
     },
-    /// Use an already loaded model (tests, embedding); in-process only.
-    #[serde(skip)]
-    Install(Box<LoadedModel>),
     /// Start a run; `run_id` tags its events.
     Generate {
         /// Caller-chosen id.
@@ -58,6 +55,10 @@ pub enum WorkerCommand {
     Cancel,
     /// End the thread.
     Shutdown,
+    /// Use an already loaded model (tests, embedding); in-process only. Kept last: serde numbers
+    /// the variants it skips differently when writing and reading, so none may follow it.
+    #[serde(skip)]
+    Install(Box<LoadedModel>),
 }
 
 /// What the worker reports. Plain data: never tensors.
