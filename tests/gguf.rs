@@ -347,3 +347,56 @@ fn quantize_refuses_bad_sources_and_outputs() {
     assert!(e.contains("model.safetensors"), "{e}");
     assert!(!tmp.path().join("m.gguf").exists(), "no partial output");
 }
+
+#[test]
+fn hostile_headers_are_refused_without_a_panic_or_a_huge_allocation() {
+    let tmp = tempfile::tempdir().unwrap();
+    // An alignment of 0 made candle divide by zero.
+    let zero_align = tmp.path().join("align0.gguf");
+    let t = QTensor::quantize(&synthetic(&[4, 32], 1), GgmlDType::Q8_0).unwrap();
+    let align = gguf_file::Value::U32(0);
+    let mut f = std::fs::File::create(&zero_align).unwrap();
+    gguf_file::write(
+        &mut f,
+        &[("general.alignment", &align)],
+        &[("token_embd.weight", &t)],
+    )
+    .unwrap();
+    drop(f);
+    let e = gguf_error(&zero_align);
+    assert!(e.contains("general.alignment is 0"), "{e}");
+
+    // A tensor count of 2^62 in an otherwise good file.
+    let good = tmp.path().join("good.gguf");
+    quantize(&fixture_dir("tiny-llada"), &good, QuantType::Q8_0);
+    let mut bytes = std::fs::read(&good).unwrap();
+    bytes[8..16].copy_from_slice(&(1u64 << 62).to_le_bytes());
+    let lying = tmp.path().join("lying.gguf");
+    std::fs::write(&lying, &bytes).unwrap();
+    let e = gguf_error(&lying);
+    assert!(e.contains("claims") && e.contains("tensors"), "{e}");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    /// Any byte of a real header changed to any value: an error or a model, never a panic.
+    #[test]
+    fn a_changed_header_byte_never_panics(at in 0usize..2048, value in proptest::prelude::any::<u8>()) {
+        use std::sync::OnceLock;
+        static GOOD: OnceLock<(tempfile::TempDir, Vec<u8>)> = OnceLock::new();
+        let (tmp, bytes) = GOOD.get_or_init(|| {
+            let tmp = tempfile::tempdir().unwrap();
+            let good = tmp.path().join("good.gguf");
+            quantize(&fixture_dir("tiny-llada"), &good, QuantType::Q8_0);
+            let bytes = std::fs::read(&good).unwrap();
+            (tmp, bytes)
+        });
+        let mut changed = bytes.clone();
+        let at = at % changed.len();
+        changed[at] = value;
+        let path = tmp.path().join(format!("changed-{at}-{value}.gguf"));
+        std::fs::write(&path, &changed).unwrap();
+        let _ = load_model(&path, &LoadOptions::default());
+        std::fs::remove_file(&path).unwrap();
+    }
+}

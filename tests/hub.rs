@@ -649,3 +649,50 @@ fn reading_the_partial_file_needs_nothing_but_std() {
     );
     assert_eq!(&all[split..], &weights[100_000..]);
 }
+
+#[test]
+fn revisions_and_commits_that_could_leave_the_cache_are_refused() {
+    for good in ["v2", "main", "refs/pr/3", COMMIT, "release-1.0_b"] {
+        let parsed = ModelRef::parse(&format!("{REPO}@{good}")).unwrap();
+        assert_eq!(parsed.hub().unwrap().revision, good);
+    }
+    for bad in [
+        "../../../../x",
+        "..",
+        "a/b",
+        "refs/pr/../../x",
+        "v1 v2",
+        ".hidden",
+        "x\\y",
+    ] {
+        let e = ModelRef::parse(&format!("{REPO}@{bad}")).unwrap_err();
+        assert!(matches!(e, HubError::BadRevision(_)), "{bad}: {e}");
+        assert!(e.to_string().contains("not a branch, tag or commit"), "{e}");
+    }
+
+    // A repo that arrives as plain data (a deserialised command) is checked as well, offline
+    // and before any folder is looked at.
+    let tmp = tempfile::tempdir().unwrap();
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    for (name, bytes) in repo_files(&fixture("tiny-llada")) {
+        std::fs::write(outside.join(name), bytes).unwrap();
+    }
+    let cache = tmp.path().join("cache");
+    let mut offline = settings(&cache, &dead_url());
+    offline.offline = true;
+    let hostile = HubRepo {
+        id: REPO.into(),
+        revision: "../../outside".into(),
+    };
+    let e = hub::fetch(&offline, &hostile, &mut |_| {}).unwrap_err();
+    assert!(matches!(e, HubError::BadRevision(_)), "{e}");
+
+    // A refs/ file that holds a path instead of a commit is never followed.
+    let repo_dir = offline.repo_dir(&repo());
+    std::fs::create_dir_all(repo_dir.join("refs")).unwrap();
+    std::fs::create_dir_all(repo_dir.join("snapshots")).unwrap();
+    std::fs::write(repo_dir.join("refs/main"), "../../../outside").unwrap();
+    let e = hub::fetch(&offline, &repo(), &mut |_| {}).unwrap_err();
+    assert!(matches!(e, HubError::Unavailable { .. }), "{e}");
+}

@@ -183,3 +183,58 @@ fn sharded_index_naming_a_missing_shard() {
     let msg = error_of(&dir);
     assert!(msg.contains("model-00002-of-00002.safetensors"), "{msg}");
 }
+
+#[test]
+fn sharded_index_pointing_outside_the_folder_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny-llada-sharded");
+    let dir = tmp.path().join("m");
+    std::fs::create_dir(&dir).unwrap();
+    // The second shard sits outside the model folder, where a hostile index could point.
+    for f in [
+        "config.json",
+        "tokenizer.json",
+        "model-00001-of-00002.safetensors",
+    ] {
+        std::fs::copy(src.join(f), dir.join(f)).unwrap();
+    }
+    let outside = "model-00002-of-00002.safetensors";
+    std::fs::copy(src.join(outside), tmp.path().join(outside)).unwrap();
+    let index = std::fs::read_to_string(src.join("model.safetensors.index.json")).unwrap();
+    for shard in [
+        format!("../{outside}"),
+        tmp.path().join(outside).display().to_string(),
+    ] {
+        let hostile = index.replace(&format!("\"{outside}\""), &format!("{shard:?}"));
+        assert_ne!(hostile, index);
+        std::fs::write(dir.join("model.safetensors.index.json"), hostile).unwrap();
+        let msg = error_of(&dir);
+        assert!(
+            msg.contains("outside the model folder") && msg.contains(outside),
+            "{msg}"
+        );
+    }
+}
+
+#[test]
+fn sizes_no_model_can_have_are_refused_before_anything_is_sized_by_them() {
+    for (key, value) in [
+        ("max_sequence_length", serde_json::json!(u64::MAX)),
+        ("n_layers", serde_json::json!(1_000_000_000u64)),
+        ("vocab_size", serde_json::json!(1u64 << 40)),
+        ("mlp_hidden_size", serde_json::json!(1u64 << 40)),
+    ] {
+        let (_t, dir) = fixture_copy();
+        edit_config(&dir, |v| {
+            v[key] = value.clone();
+            if key == "vocab_size" {
+                v["embedding_size"] = value.clone();
+            }
+        });
+        let msg = error_of(&dir);
+        assert!(
+            msg.contains("config.json") && msg.contains("more than any model Unmask can run"),
+            "{key}: {msg}"
+        );
+    }
+}

@@ -95,7 +95,7 @@ pub fn shards_of_index(path: &Path) -> Result<Vec<String>, HubError> {
             .as_str()
             .ok_or_else(|| bad(format!("weight_map entry for {tensor} is not a file name")))?;
         // A shard name is a plain file name inside the repo, never a path out of it.
-        if file.is_empty() || file.contains(['/', '\\']) || file.starts_with('.') {
+        if !crate::model::loading::is_plain_file_name(file) {
             return Err(bad(format!("weight_map names an odd shard {file:?}")));
         }
         if !shards.iter().any(|s| s == file) {

@@ -74,6 +74,30 @@ pub fn is_hub_id(text: &str) -> bool {
     part_ok(org) && part_ok(name)
 }
 
+/// Whether `text` is a revision that can name a file in the cache: a branch or tag of letters,
+/// digits, `-`, `_` and `.` (not starting with `.`, no `..`), or a pull request `refs/pr/N`.
+/// Anything else (separators, `..`, whitespace) could step outside `models--ORG--NAME/`.
+pub fn is_revision(text: &str) -> bool {
+    if let Some(n) = text.strip_prefix("refs/pr/") {
+        return !n.is_empty() && n.len() <= 10 && n.bytes().all(|b| b.is_ascii_digit());
+    }
+    !text.is_empty()
+        && text.len() <= 128
+        && !text.starts_with(['.', '-'])
+        && !text.contains("..")
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// Whether `text` is a commit hash as the hub writes them (40 lowercase hex digits).
+pub fn is_commit(text: &str) -> bool {
+    text.len() == 40
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 impl ModelRef {
     /// Read a `--model` argument: an existing folder (or `.gguf` file made by `unmask quantize`)
     /// always wins; otherwise `ORG/NAME` (optionally
@@ -85,8 +109,8 @@ impl ModelRef {
             return Ok(ModelRef::Folder(path.to_path_buf()));
         }
         let (id, revision) = match trimmed.split_once('@') {
-            Some((id, rev)) if !rev.is_empty() && !rev.contains(char::is_whitespace) => (id, rev),
-            Some(_) => return Err(HubError::NotAModel(arg.to_string())),
+            Some((id, rev)) if is_revision(rev) => (id, rev),
+            Some((_, rev)) => return Err(HubError::BadRevision(rev.to_string())),
             None => (trimmed, DEFAULT_REVISION),
         };
         if is_hub_id(id) {
@@ -265,6 +289,21 @@ pub enum HubError {
         "model {0:?} does not exist as a folder and is not a hub id of the form ORG/NAME (e.g. GSAI-ML/LLaDA-8B-Instruct)"
     )]
     NotAModel(String),
+    /// `ORG/NAME@REV` with a revision that could name a path outside the cache.
+    #[error(
+        "revision {0:?} is not a branch, tag or commit name (letters, digits, '-', '_', '.'; or refs/pr/N)"
+    )]
+    BadRevision(String),
+    /// The cache or the hub named a commit that is not a commit hash.
+    #[error(
+        "{what} names the commit {commit:?}, which is not a 40-digit hex hash: refusing to use it"
+    )]
+    BadCommit {
+        /// Where the name came from (the cache's `refs/` file, the hub's answer).
+        what: String,
+        /// The text found.
+        commit: String,
+    },
     /// The path exists but is a file.
     #[error(
         "{0} is a file, not a model folder (a folder holds config.json, the weights and the tokenizer) nor a .gguf file made by `unmask quantize`"
@@ -364,7 +403,10 @@ fn snapshot_candidates(settings: &HubSettings, repo: &HubRepo) -> Vec<PathBuf> {
     let snapshots = repo_dir.join("snapshots");
     let mut out = Vec::new();
     if let Ok(hash) = std::fs::read_to_string(repo_dir.join("refs").join(&repo.revision)) {
-        out.push(snapshots.join(hash.trim()));
+        // A refs file holding anything but a commit hash is ignored, never followed as a path.
+        if is_commit(hash.trim()) {
+            out.push(snapshots.join(hash.trim()));
+        }
     }
     out.push(snapshots.join(&repo.revision));
     if let Ok(entries) = std::fs::read_dir(&snapshots) {
@@ -408,6 +450,14 @@ pub fn fetch(
     repo: &HubRepo,
     progress: &mut dyn FnMut(&DownloadProgress),
 ) -> Result<PathBuf, HubError> {
+    // Checked here too, not only in `ModelRef::parse`: a repo can also arrive as plain data
+    // (a deserialised command), and both name folders in the cache.
+    if !is_hub_id(&repo.id) {
+        return Err(HubError::NotAModel(repo.id.clone()));
+    }
+    if !is_revision(&repo.revision) {
+        return Err(HubError::BadRevision(repo.revision.clone()));
+    }
     if let Some(dir) = cached_snapshot(settings, repo) {
         return Ok(dir);
     }
@@ -482,6 +532,12 @@ pub fn download(
     let plan = files::plan_from_listing(&repo.id, |f| sizes.contains_key(f))?;
 
     // The snapshot folder for this commit, where already fetched files are found.
+    if let Some(sha) = listing.sha.as_deref().filter(|sha| !is_commit(sha)) {
+        return Err(HubError::BadCommit {
+            what: format!("the hub's answer for {}", repo.id),
+            commit: sha.to_string(),
+        });
+    }
     let snapshot = listing
         .sha
         .as_deref()

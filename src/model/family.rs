@@ -121,6 +121,41 @@ pub struct ModelSpec {
     pub prompt_template: Option<String>,
 }
 
+/// The largest value each size in a config may take: well above every released model (LLaDA-8B:
+/// 32 layers, d_model 4096, vocab 126 464, 4 096 positions; Qwen3: 40 960 positions), and small
+/// enough that nothing sized by them (tensor lists, RoPE tables, parameter counts) can exhaust
+/// memory or overflow before the weights are checked.
+pub const ARCH_LIMITS: [(&str, usize); 7] = [
+    ("layers", 1 << 10),
+    ("hidden size", 1 << 16),
+    ("attention heads", 1 << 10),
+    ("head size", 1 << 12),
+    ("feed-forward size", 1 << 20),
+    ("vocabulary", 1 << 22),
+    ("context length", 1 << 20),
+];
+
+/// Refuse a config whose sizes cannot describe a real model (see [`ARCH_LIMITS`]).
+fn check_limits(arch: &Arch) -> Result<(), String> {
+    let values = [
+        arch.n_layers,
+        arch.d_model,
+        arch.n_heads.max(arch.n_kv_heads),
+        arch.head_dim,
+        arch.ffn,
+        arch.rows,
+        arch.max_len,
+    ];
+    for ((what, limit), value) in ARCH_LIMITS.iter().zip(values) {
+        if value > *limit {
+            return Err(format!(
+                "its {what} is {value}, more than any model Unmask can run (at most {limit})"
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl ModelSpec {
     /// Parse config.json as the keys of `family`; the error names the file and the key.
     pub fn parse(
@@ -135,9 +170,11 @@ impl ModelSpec {
         if family == Family::Llada {
             let cfg: LladaConfig = serde_json::from_value(json).map_err(|e| bad(e.to_string()))?;
             cfg.validate().map_err(bad)?;
+            let arch = llada_arch(&cfg);
+            check_limits(&arch).map_err(bad)?;
             return Ok(ModelSpec {
                 family,
-                arch: llada_arch(&cfg),
+                arch,
                 mask_token_id: cfg.mask_token_id,
                 eos_token_ids: cfg.eos_token_id.into_iter().collect(),
                 prompt_template: cfg.unmask_prompt_template,
@@ -172,6 +209,7 @@ impl ModelSpec {
             shift_logits: family == Family::Dream,
             block_size: cfg.unmask_block_size,
         };
+        check_limits(&arch).map_err(bad)?;
         Ok(ModelSpec {
             family,
             arch,

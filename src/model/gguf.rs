@@ -388,8 +388,14 @@ pub fn read_gguf(path: &Path, device: &Device) -> std::result::Result<GgufModel,
         path: path.to_path_buf(),
         reason,
     };
-    let file = std::fs::File::open(path).map_err(|e| bad(format!("cannot open: {e}")))?;
-    let mut reader = BufReader::new(file);
+    let open = || std::fs::File::open(path).map_err(|e| bad(format!("cannot open: {e}")));
+    let file_len = open()?
+        .metadata()
+        .map_err(|e| bad(format!("cannot open: {e}")))?
+        .len();
+    // The header's counts are checked against the file before candle sizes anything by them.
+    super::gguf_check::check_gguf(&mut BufReader::new(open()?), file_len).map_err(bad)?;
+    let mut reader = BufReader::new(open()?);
     let content = gguf_file::Content::read(&mut reader).map_err(|e| {
         bad(format!(
             "not a readable GGUF file (truncated or corrupt?): {}",

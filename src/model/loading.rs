@@ -183,6 +183,16 @@ pub(crate) fn read_json(path: &Path) -> Result<serde_json::Value, LoadError> {
     })
 }
 
+/// Whether `name` is a plain file name (no folder part, not hidden, not `..`): the only kind of
+/// name a model's own files (an index's shards) may use, so that no file outside the model's
+/// folder is ever read through one.
+pub fn is_plain_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && !name.contains(['/', '\\', '\0'])
+        && !name.contains(':')
+}
+
 pub(crate) fn find_weights(dir: &Path) -> Result<WeightFiles, LoadError> {
     let single = dir.join("model.safetensors");
     let index = dir.join("model.safetensors.index.json");
@@ -219,6 +229,14 @@ pub(crate) fn find_weights(dir: &Path) -> Result<WeightFiles, LoadError> {
             path: index.clone(),
             reason: format!("weight_map entry for {name} is not a file name"),
         })?;
+        if !is_plain_file_name(file) {
+            return Err(LoadError::BadConfig {
+                path: index.clone(),
+                reason: format!(
+                    "weight_map names the shard {file:?} outside the model folder: shards must be plain file names beside the index"
+                ),
+            });
+        }
         let path = dir.join(file);
         if !files.contains(&path) {
             if !path.is_file() {

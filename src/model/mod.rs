@@ -9,6 +9,7 @@ pub mod config;
 pub mod device;
 pub mod family;
 pub mod gguf;
+pub mod gguf_check;
 pub mod kernels;
 pub mod llada;
 pub mod loading;
