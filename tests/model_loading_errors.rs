@@ -238,3 +238,49 @@ fn sizes_no_model_can_have_are_refused_before_anything_is_sized_by_them() {
         );
     }
 }
+
+#[test]
+fn a_recommended_decoding_is_read_and_a_bad_one_is_refused_naming_the_key() {
+    use unmask::model::config::RecommendedDecoding;
+    let (_t, dir) = fixture_copy();
+    edit_config(&dir, |v| {
+        v["unmask_recommended_decoding"] = serde_json::json!({"threshold": 0.99});
+    });
+    let info = load_model(&dir, &LoadOptions::default()).unwrap().info;
+    let recommended = info.recommended_decoding.unwrap();
+    assert_eq!(
+        recommended,
+        RecommendedDecoding {
+            threshold: Some(0.99),
+            ..RecommendedDecoding::default()
+        }
+    );
+    assert_eq!(recommended.describe(), "threshold 0.99");
+
+    for bad in [
+        serde_json::json!({"threshold": 1.5}),
+        serde_json::json!({"threshold": 0.9, "steps": 10}),
+        serde_json::json!({}),
+        serde_json::json!({"steps": 0}),
+        serde_json::json!({"thresold": 0.9}),
+    ] {
+        let (_t, dir) = fixture_copy();
+        edit_config(&dir, |v| v["unmask_recommended_decoding"] = bad.clone());
+        let msg = error_of(&dir);
+        assert!(
+            msg.contains("config.json") && msg.contains("unmask_recommended_decoding")
+                || msg.contains("thresold"),
+            "{bad}: {msg}"
+        );
+    }
+}
+
+#[test]
+fn the_embedded_model_recommends_its_most_accurate_threshold() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/model");
+    let info = load_model(&dir, &LoadOptions::default()).unwrap().info;
+    assert_eq!(
+        info.recommended_decoding.map(|r| r.describe()).as_deref(),
+        Some("threshold 0.99")
+    );
+}

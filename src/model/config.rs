@@ -2,6 +2,73 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::sampler::SamplerParams;
+
+/// The decoding a model folder recommends for itself: `"unmask_recommended_decoding"` in
+/// config.json, e.g. `{"threshold": 0.99}` (an Unmask extension key, like
+/// `unmask_prompt_template`). Exactly one schedule: a confidence `threshold`, a confidence-aware
+/// `factor`, or a fixed number of `steps`. The app opens the model at it, and `unmask generate` /
+/// `unmask eval` use it when no decoding flag is given.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecommendedDecoding {
+    /// Commit every cell at least this sure, 0 < τ ≤ 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f32>,
+    /// Fast-dLLM's factor f > 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factor: Option<f32>,
+    /// A fixed number of denoising steps (the quota schedule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steps: Option<usize>,
+}
+
+impl RecommendedDecoding {
+    /// Exactly one schedule, each in its range; the message names the key.
+    pub fn validate(&self) -> Result<(), String> {
+        let set = [
+            self.threshold.is_some(),
+            self.factor.is_some(),
+            self.steps.is_some(),
+        ];
+        if set.iter().filter(|s| **s).count() != 1 {
+            return Err(
+                "unmask_recommended_decoding must name exactly one of threshold, factor or steps"
+                    .into(),
+            );
+        }
+        match (self.threshold, self.factor, self.steps) {
+            (Some(t), _, _) if !(t > 0.0 && t <= 1.0) => Err(format!(
+                "unmask_recommended_decoding: threshold {t} is not in (0, 1]"
+            )),
+            (_, Some(f), _) if !(f > 0.0 && f.is_finite()) => Err(format!(
+                "unmask_recommended_decoding: factor {f} is not positive"
+            )),
+            (_, _, Some(0)) => Err("unmask_recommended_decoding: steps must be positive".into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// `params` with this schedule instead of theirs (the other parameters kept).
+    pub fn apply(&self, params: &mut SamplerParams) {
+        params.threshold = self.threshold;
+        params.factor = self.factor;
+        if let Some(steps) = self.steps {
+            params.steps = steps;
+        }
+    }
+
+    /// A few words for the UI and the CLI ("threshold 0.99", "factor 1", "60 steps").
+    pub fn describe(&self) -> String {
+        match (self.threshold, self.factor, self.steps) {
+            (Some(t), _, _) => format!("threshold {t}"),
+            (_, Some(f), _) => format!("factor {f}"),
+            (_, _, Some(n)) => format!("{n} steps"),
+            _ => "the default decoding".into(),
+        }
+    }
+}
+
 fn default_rope_theta() -> f64 {
     10_000.0
 }
@@ -63,6 +130,9 @@ pub struct LladaConfig {
     /// Prompt format with a `{prompt}` placeholder (an Unmask extension key).
     #[serde(default)]
     pub unmask_prompt_template: Option<String>,
+    /// The decoding this model is best watched with (an Unmask extension key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unmask_recommended_decoding: Option<RecommendedDecoding>,
     /// OLMo option: scale logits by 1/sqrt(d_model) (unsupported when true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scale_logits: Option<bool>,
@@ -248,6 +318,9 @@ pub struct QwenConfig {
     /// Prompt format with a `{prompt}` placeholder (an Unmask extension key).
     #[serde(default)]
     pub unmask_prompt_template: Option<String>,
+    /// The decoding this model is best watched with (an Unmask extension key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unmask_recommended_decoding: Option<RecommendedDecoding>,
     /// Unmask extension key: run a plain `qwen2` / `qwen3` (causal LM) config as a bidirectional
     /// denoiser. Without it such a config is refused, because its weights were trained causally.
     #[serde(default)]

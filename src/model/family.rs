@@ -20,7 +20,7 @@
 
 use std::path::Path;
 
-use super::config::{LladaConfig, QwenConfig};
+use super::config::{LladaConfig, QwenConfig, RecommendedDecoding};
 use super::llada::llada_arch;
 use super::loading::LoadError;
 use super::transformer::{Arch, QWEN2_NAMES, QWEN3_NAMES};
@@ -119,6 +119,8 @@ pub struct ModelSpec {
     pub eos_token_ids: Vec<u32>,
     /// `unmask_prompt_template`, when config.json has it.
     pub prompt_template: Option<String>,
+    /// `unmask_recommended_decoding`, when config.json has it.
+    pub recommended_decoding: Option<RecommendedDecoding>,
 }
 
 /// The largest value each size in a config may take: well above every released model (LLaDA-8B:
@@ -156,6 +158,10 @@ fn check_limits(arch: &Arch) -> Result<(), String> {
     Ok(())
 }
 
+fn check_recommendation(recommended: Option<&RecommendedDecoding>) -> Result<(), String> {
+    recommended.map_or(Ok(()), RecommendedDecoding::validate)
+}
+
 impl ModelSpec {
     /// Parse config.json as the keys of `family`; the error names the file and the key.
     pub fn parse(
@@ -170,6 +176,7 @@ impl ModelSpec {
         if family == Family::Llada {
             let cfg: LladaConfig = serde_json::from_value(json).map_err(|e| bad(e.to_string()))?;
             cfg.validate().map_err(bad)?;
+            check_recommendation(cfg.unmask_recommended_decoding.as_ref()).map_err(bad)?;
             let arch = llada_arch(&cfg);
             check_limits(&arch).map_err(bad)?;
             return Ok(ModelSpec {
@@ -178,10 +185,12 @@ impl ModelSpec {
                 mask_token_id: cfg.mask_token_id,
                 eos_token_ids: cfg.eos_token_id.into_iter().collect(),
                 prompt_template: cfg.unmask_prompt_template,
+                recommended_decoding: cfg.unmask_recommended_decoding,
             });
         }
         let cfg: QwenConfig = serde_json::from_value(json).map_err(|e| bad(e.to_string()))?;
         cfg.validate().map_err(bad)?;
+        check_recommendation(cfg.unmask_recommended_decoding.as_ref()).map_err(bad)?;
         let (names, qkv_bias, o_bias) = match family {
             // Qwen2 (and Dream) always put a bias on q/k/v and none on o.
             Family::Dream | Family::Qwen2 => (QWEN2_NAMES, true, false),
@@ -216,6 +225,7 @@ impl ModelSpec {
             mask_token_id: cfg.mask_token_id,
             eos_token_ids: cfg.eos_token_id.map(|e| e.ids()).unwrap_or_default(),
             prompt_template: cfg.unmask_prompt_template,
+            recommended_decoding: cfg.unmask_recommended_decoding,
         })
     }
 

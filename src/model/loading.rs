@@ -457,6 +457,7 @@ impl Parts {
             dtype: self.dtype,
             device: device.name(),
             prompt_template,
+            recommended_decoding: spec.recommended_decoding.clone(),
         };
         Ok(LoadedModel {
             denoiser: Box::new(TransformerDenoiser { net }),

@@ -82,6 +82,8 @@ pub struct ModelInfo {
     pub device: String,
     /// Prompt format with a `{prompt}` placeholder.
     pub prompt_template: String,
+    /// The decoding its folder recommends (`unmask_recommended_decoding` in config.json).
+    pub recommended_decoding: Option<config::RecommendedDecoding>,
 }
 
 /// candle's message without the backtrace it carries when `RUST_BACKTRACE` is set, so errors

@@ -280,6 +280,7 @@ impl TrainParams {
             mask_token_id: Some(mask_id),
             eos_token_id: Some(eos_id),
             unmask_prompt_template: Some(prompt_template.into()),
+            unmask_recommended_decoding: None,
             scale_logits: None,
             alibi: None,
             attention_layer_norm: None,
