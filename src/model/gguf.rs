@@ -394,7 +394,11 @@ pub fn read_gguf(path: &Path, device: &Device) -> std::result::Result<GgufModel,
         .map_err(|e| bad(format!("cannot open: {e}")))?
         .len();
     // The header's counts are checked against the file before candle sizes anything by them.
-    super::gguf_check::check_gguf(&mut BufReader::new(open()?), file_len).map_err(bad)?;
+    super::gguf_check::check_gguf(&mut BufReader::new(open()?), file_len).map_err(|reason| {
+        bad(format!(
+            "not a readable GGUF file (truncated or corrupt?): {reason}"
+        ))
+    })?;
     let mut reader = BufReader::new(open()?);
     let content = gguf_file::Content::read(&mut reader).map_err(|e| {
         bad(format!(
