@@ -1,13 +1,14 @@
 //! Flags shared by several subcommands: which model to load ([`ModelArgs`]) and how to decode
 //! ([`SamplerArgs`]).
 
-use std::path::{Path, PathBuf};
-
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 
 use crate::hub::ModelRef;
-use crate::model::{DeviceChoice, LoadOptions, LoadedModel, OpenProgress, WeightDtype, open_model};
+use crate::model::{
+    DeviceChoice, LoadOptions, LoadedModel, OpenProgress, WeightDtype, default_model_dir,
+    open_model,
+};
 use crate::sampler::{Order, Remasking, SamplerParams, Schedule};
 
 use super::download;
@@ -58,24 +59,6 @@ impl ModelArgs {
         })?;
         Ok((source.to_string(), model))
     }
-}
-
-/// The embedded model shipped in `assets/model`.
-pub fn default_model_dir() -> Result<PathBuf> {
-    let candidates = [
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/model"),
-        PathBuf::from("assets/model"),
-    ];
-    candidates
-        .iter()
-        .find(|p| p.join("config.json").is_file())
-        .cloned()
-        .with_context(|| {
-            format!(
-                "the embedded model is missing from {}: restore assets/model from git, or pass --model DIR",
-                candidates[0].display()
-            )
-        })
 }
 
 /// Threshold used when no schedule flag is given: parallel decoding, Fast-dLLM's default.

@@ -5,9 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 
-use crate::model::{LoadOptions, load_model};
-
-use super::default_model_dir;
+use crate::model::{LoadOptions, default_model_dir, load_model};
 
 /// `unmask inspect`.
 #[derive(Debug, Args)]
