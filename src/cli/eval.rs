@@ -5,8 +5,6 @@ use std::path::Path;
 use anyhow::{Result, bail};
 use clap::Args;
 
-use crate::sampler::SamplerParams;
-
 use super::{ModelArgs, SamplerArgs};
 
 /// `unmask eval`.
@@ -49,7 +47,7 @@ pub struct EvalArgs {
 
 /// Run `unmask eval`.
 pub fn eval_cmd(args: EvalArgs) -> Result<()> {
-    use crate::eval::{ArithEvalParams, eval_arith, eval_prose, parse_layout, table_orders};
+    use crate::eval::{ArithEvalParams, EvalMatrix, eval_arith, eval_prose, parse_layout};
     if !(2..=4).contains(&args.ops) {
         bail!("--ops must be 2, 3 or 4 (the problems the model is trained on)");
     }
@@ -57,46 +55,17 @@ pub fn eval_cmd(args: EvalArgs) -> Result<()> {
     let base = args
         .sampler
         .params(crate::data::arith::REASONING_SPAN_LEN + crate::data::arith::ANSWER_SPAN_LEN)?;
-    let settings: Vec<(crate::data::Layout, SamplerParams)> = if args.table {
-        let mut v = Vec::new();
-        for layout in [
-            crate::data::Layout::ReasoningFirst,
-            crate::data::Layout::AnswerFirst,
-        ] {
-            for order in table_orders() {
-                v.push((
-                    layout,
-                    SamplerParams {
-                        order,
-                        ..base.clone()
-                    },
-                ));
-            }
-        }
-        v
+    let matrix = if args.table {
+        EvalMatrix::Table
     } else {
         let layout = parse_layout(&args.layout).map_err(anyhow::Error::msg)?;
         if args.thresholds.is_empty() {
-            vec![(layout, base.clone())]
+            EvalMatrix::Single(layout)
         } else {
-            if let Some(t) = args.thresholds.iter().find(|t| !(**t > 0.0 && **t <= 1.0)) {
-                bail!(
-                    "--thresholds: {t} is not a threshold (each must be greater than 0 and at most 1)"
-                );
-            }
-            args.thresholds
-                .iter()
-                .map(|&t| {
-                    let params = SamplerParams {
-                        threshold: Some(t),
-                        factor: None,
-                        ..base.clone()
-                    };
-                    (layout, params)
-                })
-                .collect()
+            EvalMatrix::Thresholds(layout, args.thresholds.clone())
         }
     };
+    let settings = matrix.rows(&base)?;
     println!(
         "{} held-out {}-operation problems, model {model_id}",
         args.n, args.ops
