@@ -117,7 +117,11 @@ mod tests {
         );
         let bad = EvalMatrix::Thresholds(Layout::AnswerFirst, vec![0.5, 0.0]);
         assert_eq!(bad.rows(&base()), Err(BadThreshold(0.0)));
-        assert!(BadThreshold(1.5).to_string().starts_with("--thresholds: 1.5 is not"));
+        assert!(
+            BadThreshold(1.5)
+                .to_string()
+                .starts_with("--thresholds: 1.5 is not")
+        );
     }
 
     #[test]
