@@ -9,7 +9,9 @@ use crate::model::{
     DeviceChoice, LoadOptions, LoadedModel, OpenProgress, WeightDtype, default_model_dir,
     open_model,
 };
-use crate::sampler::{Order, Remasking, SamplerParams, Schedule};
+use crate::sampler::{
+    DEFAULT_THRESHOLD, DREAM_EPS, Remasking, SamplerParams, SamplerSettings, ScheduleKind,
+};
 
 use super::download;
 
@@ -61,9 +63,6 @@ impl ModelArgs {
     }
 }
 
-/// Threshold used when no schedule flag is given: parallel decoding, Fast-dLLM's default.
-pub const DEFAULT_THRESHOLD: f32 = 0.9;
-
 /// Sampler flags (shared by generate, bench and eval).
 #[derive(Debug, Args, Clone)]
 pub struct SamplerArgs {
@@ -74,11 +73,11 @@ pub struct SamplerArgs {
     #[arg(long)]
     pub block_length: Option<usize>,
     /// How many tokens to commit per step: quota (LLaDA) or timestep (Dream).
-    #[arg(long, default_value = "quota", value_parser = ["quota", "timestep"])]
-    pub schedule: String,
+    #[arg(long, value_enum, default_value_t = ScheduleKind::Quota)]
+    pub schedule: ScheduleKind,
     /// Which masks to commit first.
-    #[arg(long, default_value = "low-confidence", value_parser = ["low-confidence", "random", "margin", "entropy"])]
-    pub remasking: String,
+    #[arg(long, value_enum, default_value_t = Remasking::LowConfidence)]
+    pub remasking: Remasking,
     /// Confidence threshold τ: commit every mask at least this sure (Fast-dLLM); at least one per step.
     /// This is the default (τ = 0.9) unless --steps or --factor is given.
     #[arg(long)]
@@ -122,25 +121,16 @@ pub struct SamplerArgs {
 }
 
 impl SamplerArgs {
-    /// Turn flags into params; `gen_masks` is the number of masks in the canvas (default steps).
-    pub fn params(&self, gen_masks: usize) -> Result<SamplerParams> {
-        let schedule = match self.schedule.as_str() {
-            "timestep" => Schedule::Timestep { eps: 1e-3 },
-            _ => Schedule::Quota,
-        };
-        let remasking = match self.remasking.as_str() {
-            "random" => Remasking::Random,
-            "margin" => Remasking::Margin,
-            "entropy" => Remasking::Entropy,
-            _ => Remasking::LowConfidence,
-        };
+    /// The flags as settings: no count rule given (no --threshold, --steps or --factor) means
+    /// the default threshold; --schedule timestep is Dream's grid with its eps.
+    pub fn settings(&self) -> SamplerSettings {
         let default_threshold =
             (self.steps.is_none() && self.factor.is_none()).then_some(DEFAULT_THRESHOLD);
-        Ok(SamplerParams {
-            steps: self.steps.unwrap_or(gen_masks.max(1)),
+        SamplerSettings {
+            steps: self.steps,
             block_length: self.block_length,
-            schedule,
-            remasking,
+            schedule: self.schedule.with_eps(DREAM_EPS),
+            remasking: self.remasking,
             threshold: self.threshold.or(default_threshold),
             factor: self.factor,
             temperature: self.temperature,
@@ -148,12 +138,17 @@ impl SamplerArgs {
             top_k: self.top_k,
             alg_temp: self.alg_temp,
             cfg_scale: self.cfg,
-            order: Order::parse(&self.order).map_err(anyhow::Error::msg)?,
+            order: self.order.clone(),
             seed: self.seed,
             suppress_eos: self.suppress_eos,
             stop_at_eos: self.stop_at_eos,
             eos_last: self.eos_last,
-            ..SamplerParams::default()
-        })
+            ..SamplerSettings::default()
+        }
+    }
+
+    /// Turn flags into params; `gen_masks` is the number of masks in the canvas (default steps).
+    pub fn params(&self, gen_masks: usize) -> Result<SamplerParams> {
+        Ok(self.settings().params(gen_masks)?)
     }
 }

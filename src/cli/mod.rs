@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 
-pub use args::{DEFAULT_THRESHOLD, ModelArgs, SamplerArgs};
+pub use args::{ModelArgs, SamplerArgs};
 pub use generate::template_masks;
 
 /// Watch masked-diffusion language models write text.

@@ -1,17 +1,23 @@
 //! The controls panel: prompt, canvas template, every sampler parameter (with tooltips), presets.
 //!
 //! [`ControlsState`] holds what the user typed and picked, in widget-friendly form (a value plus
-//! "0 = off" instead of `Option`s, an order as text); [`ControlsState::request`] turns it into a
-//! validated [`GenerateRequest`] with the same meaning as the CLI's flags (no schedule given =
-//! Fast-dLLM threshold 0.9). Validation reuses the engine's own checks by building the sampler on
-//! a stand-in canvas of the template, so the panel and the worker never disagree.
+//! "0 = off" instead of `Option`s, an order as text); [`ControlsState::settings`] turns it into the
+//! sampler's [`SamplerSettings`], which the CLI's flags also fill, and [`ControlsState::request`]
+//! into a validated [`GenerateRequest`]. Defaults, presets ([`Preset`]) and the labels of each
+//! choice come from `sampler`. Validation reuses the engine's own checks by building the sampler on
+//! a stand-in canvas of the template, so the panel and the worker never disagree. The parameter
+//! grids are in `controls/parameters.rs`, the tooltips in `controls/tips.rs`.
 
 use egui::AtomExt as _;
 use serde::{Deserialize, Serialize};
 
 use crate::canvas::{Canvas, TemplatePart, parse_template};
 use crate::generate::GenerateRequest;
-use crate::sampler::{Order, Remasking, Sampler, SamplerParams, Schedule};
+use crate::sampler::presets::REASONING_FIRST_TEMPLATE;
+use crate::sampler::{
+    CountRule, DEFAULT_THRESHOLD, DEFAULT_TRACE_TOP_K, DREAM_EPS, Order, Preset, Remasking,
+    Sampler, SamplerParams, SamplerSettings, Schedule, ScheduleKind,
+};
 
 mod parameters;
 mod tips;
@@ -27,26 +33,6 @@ pub enum ControlsAction {
     Generate,
     /// Cancel the running one.
     Cancel,
-}
-
-/// How many tokens each step commits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum CountRule {
-    /// Fast-dLLM: every mask whose confidence reaches `threshold` (at least one per step).
-    Threshold,
-    /// Fast-dLLM factor: the longest run of candidates with `c_r ≥ 1 − f/(r+1)`.
-    Factor,
-    /// A fixed number of steps, split by `schedule`.
-    Steps,
-}
-
-/// How a fixed number of steps is turned into tokens per step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ScheduleKind {
-    /// LLaDA: the same number every step (the first steps one more).
-    Quota,
-    /// Dream: follow the time grid `1 → eps`.
-    Timestep,
 }
 
 /// Everything the controls edit (persisted).
@@ -127,58 +113,14 @@ impl Default for ControlsState {
             top_k: 0,
             alg_temp: 0.0,
             cfg_scale: 0.0,
-            order: "free".into(),
+            order: Order::Free.to_string(),
             seed: 0,
-            trace_top_k: 5,
+            trace_top_k: DEFAULT_TRACE_TOP_K,
             suppress_eos: false,
             stop_at_eos: false,
             eos_last: false,
         }
     }
-}
-
-/// The CLI's default decoding: Fast-dLLM threshold τ = 0.9 (see `cli::DEFAULT_THRESHOLD`).
-pub const DEFAULT_THRESHOLD: f32 = 0.9;
-/// Final time of Dream's time grid.
-pub const DREAM_EPS: f32 = 1e-3;
-/// The answer-first layout the embedded model is trained on.
-pub const ANSWER_FIRST_TEMPLATE: &str = "Answer: {answer:4}\n{reasoning:56}";
-/// The reasoning-first layout the embedded model is trained on.
-pub const REASONING_FIRST_TEMPLATE: &str = "{reasoning:56}\nAnswer: {answer:4}";
-
-/// The preset names, in the order the presets row shows them.
-pub const PRESETS: &[&str] = &[
-    "LLaDA (1 token/step)",
-    "Fast-dLLM threshold 0.9",
-    "Dream entropy",
-    "Left-to-right (AR-like)",
-    "Answer first",
-    "Reasoning first",
-];
-
-/// What preset `name` sets (its tooltip), or `None` for an unknown name.
-pub fn preset_description(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "LLaDA (1 token/step)" => {
-            "LLaDA's sampler: one token per step (steps = masks, quota schedule), the most confident mask first, anywhere (free order, one block), greedy (temperature 0, no top-p/top-k/alg-temp)."
-        }
-        "Fast-dLLM threshold 0.9" => {
-            "Fast-dLLM: each step writes every mask the model is at least 90% sure of (at least one), most confident first, free order, one block, greedy."
-        }
-        "Dream entropy" => {
-            "Dream's sampler: timestep schedule (eps 0.001) with one step per mask, the lowest-entropy masks first, temperature 0.2, top-p 0.95, free order, one block."
-        }
-        "Left-to-right (AR-like)" => {
-            "Like an autoregressive model: one token per step, always the leftmost mask (quota schedule, greedy, one block)."
-        }
-        "Answer first" => {
-            "Template with the answer before the reasoning, and the order regions:answer,reasoning: the model commits to an answer before it explains."
-        }
-        "Reasoning first" => {
-            "Template with the reasoning before the answer, and the order regions:reasoning,answer: the model works it out before it answers."
-        }
-        _ => return None,
-    })
 }
 
 /// Error text of the engine's parameter checks, reworded for the window (no CLI `--` prefixes).
@@ -237,19 +179,12 @@ impl ControlsState {
         Ok(regions)
     }
 
-    /// The sampler parameters for a canvas with `masks` masked cells (not yet validated).
-    pub fn params(&self, masks: usize) -> Result<SamplerParams, String> {
-        Ok(SamplerParams {
-            steps: if self.steps_one_per_mask {
-                masks.max(1)
-            } else {
-                self.steps
-            },
+    /// The sampler settings these widgets show (a zero that means off becomes `None`).
+    pub fn settings(&self) -> SamplerSettings {
+        SamplerSettings {
+            steps: (!self.steps_one_per_mask).then_some(self.steps),
             block_length: (self.block_length > 0).then_some(self.block_length),
-            schedule: match self.schedule {
-                ScheduleKind::Quota => Schedule::Quota,
-                ScheduleKind::Timestep => Schedule::Timestep { eps: self.eps },
-            },
+            schedule: self.schedule.with_eps(self.eps),
             remasking: self.remasking,
             threshold: (self.count_rule == CountRule::Threshold).then_some(self.threshold),
             factor: (self.count_rule == CountRule::Factor).then_some(self.factor),
@@ -258,13 +193,53 @@ impl ControlsState {
             top_k: (self.top_k > 0).then_some(self.top_k),
             alg_temp: (self.alg_temp > 0.0).then_some(self.alg_temp),
             cfg_scale: self.cfg_scale,
-            order: Order::parse(&self.order).map_err(|e| format!("order: {e}"))?,
+            order: self.order.clone(),
             seed: self.seed,
             trace_top_k: self.trace_top_k,
             suppress_eos: self.suppress_eos,
             stop_at_eos: self.stop_at_eos,
             eos_last: self.eos_last,
-        })
+        }
+    }
+
+    /// Show `s` in the widgets, keeping the values of those it leaves unused (the factor while
+    /// the threshold rule is on, the step count while steps are one per mask, Dream's eps while
+    /// the schedule is quota).
+    pub fn set_settings(&mut self, s: &SamplerSettings) {
+        self.count_rule = s.count_rule();
+        match (s.threshold, s.factor) {
+            (Some(t), _) => self.threshold = t,
+            (None, Some(f)) => self.factor = f,
+            (None, None) => {}
+        }
+        self.steps_one_per_mask = s.steps.is_none();
+        if let Some(steps) = s.steps {
+            self.steps = steps;
+        }
+        self.schedule = s.schedule.kind();
+        if let Schedule::Timestep { eps } = s.schedule {
+            self.eps = eps;
+        }
+        self.block_length = s.block_length.unwrap_or(0);
+        self.remasking = s.remasking;
+        self.temperature = s.temperature;
+        self.top_p = s.top_p.unwrap_or(1.0);
+        self.top_k = s.top_k.unwrap_or(0);
+        self.alg_temp = s.alg_temp.unwrap_or(0.0);
+        self.cfg_scale = s.cfg_scale;
+        self.order = s.order.clone();
+        self.seed = s.seed;
+        self.trace_top_k = s.trace_top_k;
+        self.suppress_eos = s.suppress_eos;
+        self.stop_at_eos = s.stop_at_eos;
+        self.eos_last = s.eos_last;
+    }
+
+    /// The sampler parameters for a canvas with `masks` masked cells (not yet validated).
+    pub fn params(&self, masks: usize) -> Result<SamplerParams, String> {
+        self.settings()
+            .params(masks)
+            .map_err(|e| format!("order: {e}"))
     }
 
     /// The request these controls describe, or a one-line reason it is invalid.
@@ -303,112 +278,28 @@ impl ControlsState {
         self.prompt = prompt.to_string();
         self.template = template.to_string();
         self.use_template = true;
-        self.count_rule = match (params.threshold, params.factor) {
-            (Some(t), _) => {
-                self.threshold = t;
-                CountRule::Threshold
-            }
-            (None, Some(f)) => {
-                self.factor = f;
-                CountRule::Factor
-            }
-            (None, None) => CountRule::Steps,
-        };
         let masks = parse_template(template).map(|p| mask_count(&p)).ok();
-        self.steps_one_per_mask = masks == Some(params.steps);
+        self.set_settings(&SamplerSettings::from_params(params, masks));
+        // The run's step count, also when it was one step per mask.
         self.steps = params.steps;
-        match params.schedule {
-            Schedule::Quota => self.schedule = ScheduleKind::Quota,
-            Schedule::Timestep { eps } => {
-                self.schedule = ScheduleKind::Timestep;
-                self.eps = eps;
-            }
+    }
+
+    /// Apply `preset`: its decoding settings, and its template if it has one.
+    pub fn apply_preset(&mut self, preset: Preset) {
+        let mut settings = self.settings();
+        preset.apply(&mut settings);
+        self.set_settings(&settings);
+        if let Some(template) = preset.template() {
+            self.use_template = true;
+            self.template = template.into();
         }
-        self.block_length = params.block_length.unwrap_or(0);
-        self.remasking = params.remasking;
-        self.temperature = params.temperature;
-        self.top_p = params.top_p.unwrap_or(1.0);
-        self.top_k = params.top_k.unwrap_or(0);
-        self.alg_temp = params.alg_temp.unwrap_or(0.0);
-        self.cfg_scale = params.cfg_scale;
-        self.order = params.order.to_string();
-        self.seed = params.seed;
-        self.trace_top_k = params.trace_top_k;
-        self.suppress_eos = params.suppress_eos;
-        self.stop_at_eos = params.stop_at_eos;
-        self.eos_last = params.eos_last;
     }
 
-    /// Greedy decoding: temperature 0, no top-p, top-k or position sampling.
-    fn set_greedy(&mut self) {
-        self.temperature = 0.0;
-        self.top_p = 1.0;
-        self.top_k = 0;
-        self.alg_temp = 0.0;
-    }
-
-    /// Apply preset `name` (one of [`PRESETS`]); false (and nothing changed) for an unknown
-    /// name. Each preset sets exactly what [`preset_description`] says.
-    pub fn apply_preset(&mut self, name: &str) -> bool {
-        match name {
-            "LLaDA (1 token/step)" => {
-                self.count_rule = CountRule::Steps;
-                self.steps_one_per_mask = true;
-                self.schedule = ScheduleKind::Quota;
-                self.remasking = Remasking::LowConfidence;
-                self.order = "free".into();
-                self.block_length = 0;
-                self.set_greedy();
-            }
-            "Fast-dLLM threshold 0.9" => {
-                self.count_rule = CountRule::Threshold;
-                self.threshold = 0.9;
-                self.remasking = Remasking::LowConfidence;
-                self.order = "free".into();
-                self.block_length = 0;
-                self.set_greedy();
-            }
-            "Dream entropy" => {
-                self.count_rule = CountRule::Steps;
-                self.steps_one_per_mask = true;
-                self.schedule = ScheduleKind::Timestep;
-                self.eps = DREAM_EPS;
-                self.remasking = Remasking::Entropy;
-                self.order = "free".into();
-                self.block_length = 0;
-                self.temperature = 0.2;
-                self.top_p = 0.95;
-                self.top_k = 0;
-                self.alg_temp = 0.0;
-            }
-            "Left-to-right (AR-like)" => {
-                self.count_rule = CountRule::Steps;
-                self.steps_one_per_mask = true;
-                self.schedule = ScheduleKind::Quota;
-                self.remasking = Remasking::LowConfidence;
-                self.order = "left-to-right".into();
-                self.block_length = 0;
-                self.set_greedy();
-            }
-            "Answer first" => {
-                self.use_template = true;
-                self.template = ANSWER_FIRST_TEMPLATE.into();
-                self.order = "regions:answer,reasoning".into();
-            }
-            "Reasoning first" => {
-                self.use_template = true;
-                self.template = REASONING_FIRST_TEMPLATE.into();
-                self.order = "regions:reasoning,answer".into();
-            }
-            _ => return false,
-        }
-        true
-    }
-
-    /// Whether the current settings are what preset `name` sets (the presets row highlights it).
-    pub fn matches_preset(&self, name: &str) -> bool {
+    /// Whether the current settings are what `preset` sets (the presets row highlights it).
+    pub fn matches_preset(&self, preset: Preset) -> bool {
         let mut applied = self.clone();
-        applied.apply_preset(name) && applied == *self
+        applied.apply_preset(preset);
+        applied == *self
     }
 }
 
@@ -552,11 +443,11 @@ fn template_ui(ui: &mut egui::Ui, state: &mut ControlsState, full: f32) {
 fn presets_ui(ui: &mut egui::Ui, state: &mut ControlsState) {
     ui.label(egui::RichText::new("Presets").strong());
     ui.horizontal_wrapped(|ui| {
-        for &name in PRESETS {
-            let on = state.matches_preset(name);
-            let tip = preset_description(name).unwrap_or_default();
-            if ui.selectable_label(on, name).on_hover_text(tip).clicked() {
-                state.apply_preset(name);
+        for preset in Preset::ALL {
+            let on = state.matches_preset(preset);
+            let label = ui.selectable_label(on, preset.label());
+            if label.on_hover_text(preset.description()).clicked() {
+                state.apply_preset(preset);
             }
         }
     });
@@ -564,20 +455,6 @@ fn presets_ui(ui: &mut egui::Ui, state: &mut ControlsState) {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn preset_templates_are_the_layouts_the_embedded_model_was_trained_on() {
-        use crate::data::arith::Layout;
-        assert_eq!(
-            super::REASONING_FIRST_TEMPLATE,
-            Layout::ReasoningFirst.template()
-        );
-        assert_eq!(super::ANSWER_FIRST_TEMPLATE, Layout::AnswerFirst.template());
-        assert_eq!(
-            crate::generate::DEFAULT_TEMPLATE,
-            super::REASONING_FIRST_TEMPLATE
-        );
-    }
-
     use super::*;
 
     #[test]
@@ -595,23 +472,68 @@ mod tests {
     }
 
     #[test]
+    fn default_controls_are_the_samplers_default_settings() {
+        assert_eq!(
+            ControlsState::default().settings(),
+            SamplerSettings::default()
+        );
+    }
+
+    #[test]
+    fn showing_the_settings_again_changes_nothing() {
+        let mut states = vec![
+            ControlsState::default(),
+            ControlsState {
+                count_rule: CountRule::Factor,
+                factor: 2.5,
+                threshold: 0.3,
+                steps_one_per_mask: false,
+                steps: 3,
+                schedule: ScheduleKind::Timestep,
+                eps: 0.2,
+                block_length: 4,
+                remasking: Remasking::Random,
+                top_p: 0.5,
+                top_k: 7,
+                alg_temp: 0.3,
+                order: "regions: y , x".into(),
+                ..ControlsState::default()
+            },
+        ];
+        for preset in Preset::ALL {
+            let mut s = states[1].clone();
+            s.apply_preset(preset);
+            states.push(s);
+        }
+        for s in states {
+            let mut shown = ControlsState {
+                threshold: 0.1,
+                factor: 9.0,
+                steps: 99,
+                eps: 0.4,
+                ..s.clone()
+            };
+            shown.set_settings(&s.settings());
+            let kept = |x: &ControlsState| (x.count_rule, x.steps_one_per_mask, x.schedule);
+            assert_eq!(kept(&shown), kept(&s));
+            assert_eq!(shown.settings(), s.settings());
+        }
+    }
+
+    #[test]
     fn every_preset_is_known_described_and_valid() {
-        for &name in PRESETS {
+        for name in Preset::ALL {
             let mut s = ControlsState::default();
-            assert!(s.apply_preset(name), "{name}");
-            assert!(preset_description(name).is_some(), "{name}");
+            s.apply_preset(name);
             assert!(s.matches_preset(name), "{name}");
             s.request().unwrap_or_else(|e| panic!("{name}: {e}"));
         }
-        let mut s = ControlsState::default();
-        assert!(!s.apply_preset("Turbo"));
-        assert_eq!(s, ControlsState::default());
     }
 
     #[test]
     fn one_step_per_mask_counts_the_template() {
         let mut s = ControlsState::default();
-        s.apply_preset("LLaDA (1 token/step)");
+        s.apply_preset(Preset::Llada);
         let req = s.request().unwrap();
         assert_eq!(req.params.steps, 60);
         assert_eq!(req.params.threshold, None);
@@ -735,7 +657,7 @@ mod tests {
 
     #[test]
     fn settings_of_a_run_round_trip() {
-        for &name in PRESETS {
+        for name in Preset::ALL {
             let mut s = ControlsState::default();
             s.apply_preset(name);
             s.seed = 42;
@@ -752,7 +674,7 @@ mod tests {
     #[test]
     fn state_survives_serde_and_missing_fields_take_defaults() {
         let mut s = ControlsState::default();
-        s.apply_preset("Dream entropy");
+        s.apply_preset(Preset::DreamEntropy);
         let json = serde_json::to_string(&s).unwrap();
         let back: ControlsState = serde_json::from_str(&json).unwrap();
         assert_eq!(back, s);

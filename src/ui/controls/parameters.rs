@@ -1,9 +1,9 @@
 //! The two parameter grids of the controls: decoding (how many tokens per step, which first,
 //! where) and sampling (token choice, guidance, seed, end of sequence, what the trace keeps).
 
-use crate::sampler::Remasking;
+use crate::sampler::{CountRule, Order, OrderKind, Remasking, ScheduleKind};
 
-use super::{ControlsState, CountRule, ScheduleKind, tips};
+use super::{ControlsState, tips};
 
 /// A grid row: a label with a tooltip.
 pub(super) fn row_label(ui: &mut egui::Ui, text: &str, tip: &str) {
@@ -24,31 +24,6 @@ fn off_at_zero(
     }
 }
 
-fn remasking_label(r: Remasking) -> &'static str {
-    match r {
-        Remasking::LowConfidence => "most confident",
-        Remasking::Random => "random",
-        Remasking::Margin => "largest margin",
-        Remasking::Entropy => "lowest entropy",
-    }
-}
-
-fn count_rule_label(c: CountRule) -> &'static str {
-    match c {
-        CountRule::Threshold => "confidence threshold",
-        CountRule::Factor => "factor (Fast-dLLM)",
-        CountRule::Steps => "fixed number of steps",
-    }
-}
-
-/// The three kinds of order the combo box offers.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum OrderKind {
-    Free,
-    LeftToRight,
-    Regions,
-}
-
 /// How many tokens per step, which first, and where.
 pub(super) fn decoding_ui(ui: &mut egui::Ui, state: &mut ControlsState) {
     egui::Grid::new("unmask.controls.decoding.grid")
@@ -57,10 +32,10 @@ pub(super) fn decoding_ui(ui: &mut egui::Ui, state: &mut ControlsState) {
         .show(ui, |ui| {
             row_label(ui, "Tokens per step", tips::COUNT_RULE);
             egui::ComboBox::from_id_salt("unmask.controls.count_rule")
-                .selected_text(count_rule_label(state.count_rule))
+                .selected_text(state.count_rule.label())
                 .show_ui(ui, |ui| {
-                    for c in [CountRule::Threshold, CountRule::Factor, CountRule::Steps] {
-                        ui.selectable_value(&mut state.count_rule, c, count_rule_label(c));
+                    for c in CountRule::ALL {
+                        ui.selectable_value(&mut state.count_rule, c, c.label());
                     }
                 })
                 .response
@@ -105,14 +80,10 @@ pub(super) fn decoding_ui(ui: &mut egui::Ui, state: &mut ControlsState) {
 
                     row_label(ui, "Schedule", tips::SCHEDULE);
                     ui.horizontal(|ui| {
-                        ui.radio_value(&mut state.schedule, ScheduleKind::Quota, "quota (LLaDA)")
-                            .on_hover_text(tips::SCHEDULE);
-                        ui.radio_value(
-                            &mut state.schedule,
-                            ScheduleKind::Timestep,
-                            "timestep (Dream)",
-                        )
-                        .on_hover_text(tips::SCHEDULE);
+                        for kind in ScheduleKind::ALL {
+                            ui.radio_value(&mut state.schedule, kind, kind.label())
+                                .on_hover_text(tips::SCHEDULE);
+                        }
                     });
                     ui.end_row();
                     if state.schedule == ScheduleKind::Timestep {
@@ -131,15 +102,10 @@ pub(super) fn decoding_ui(ui: &mut egui::Ui, state: &mut ControlsState) {
 
             row_label(ui, "Write first", tips::REMASKING);
             egui::ComboBox::from_id_salt("unmask.controls.remasking")
-                .selected_text(remasking_label(state.remasking))
+                .selected_text(state.remasking.label())
                 .show_ui(ui, |ui| {
-                    for r in [
-                        Remasking::LowConfidence,
-                        Remasking::Random,
-                        Remasking::Margin,
-                        Remasking::Entropy,
-                    ] {
-                        ui.selectable_value(&mut state.remasking, r, remasking_label(r));
+                    for r in Remasking::ALL {
+                        ui.selectable_value(&mut state.remasking, r, r.label());
                     }
                 })
                 .response
@@ -161,46 +127,34 @@ pub(super) fn decoding_ui(ui: &mut egui::Ui, state: &mut ControlsState) {
 
 /// The order combo box and, for region orders, the region list with the template's regions.
 fn order_rows(ui: &mut egui::Ui, state: &mut ControlsState) {
-    let trimmed = state.order.trim();
-    let kind = if trimmed.starts_with("regions:") {
-        OrderKind::Regions
-    } else if trimmed == "left-to-right" || trimmed == "ltr" {
-        OrderKind::LeftToRight
-    } else {
-        OrderKind::Free
-    };
-    let label = |k: OrderKind| match k {
-        OrderKind::Free => "free",
-        OrderKind::LeftToRight => "left to right",
-        OrderKind::Regions => "region by region",
-    };
+    let kind = OrderKind::of_text(&state.order);
     row_label(ui, "Order", tips::ORDER);
     let mut chosen = kind;
     egui::ComboBox::from_id_salt("unmask.controls.order")
-        .selected_text(label(kind))
+        .selected_text(kind.label())
         .show_ui(ui, |ui| {
-            for k in [OrderKind::Free, OrderKind::LeftToRight, OrderKind::Regions] {
-                ui.selectable_value(&mut chosen, k, label(k));
+            for k in OrderKind::ALL {
+                ui.selectable_value(&mut chosen, k, k.label());
             }
         })
         .response
         .on_hover_text(tips::ORDER);
     ui.end_row();
     if chosen != kind {
-        state.order = match chosen {
-            OrderKind::Free => "free".into(),
-            OrderKind::LeftToRight => "left-to-right".into(),
-            OrderKind::Regions => {
-                let names: Vec<String> = state
+        let order = match chosen {
+            OrderKind::Free => Order::Free,
+            OrderKind::LeftToRight => Order::LeftToRight,
+            OrderKind::Regions => Order::Regions(
+                state
                     .template_regions()
                     .unwrap_or_default()
                     .into_iter()
                     .filter(|r| !r.name.is_empty())
                     .map(|r| r.name)
-                    .collect();
-                format!("regions:{}", names.join(","))
-            }
+                    .collect(),
+            ),
         };
+        state.order = order.to_string();
     }
     if chosen == OrderKind::Regions {
         row_label(ui, "Regions", tips::REGIONS);
