@@ -95,8 +95,8 @@ fn main() -> eframe::Result {
         controls.template = "Answer: {answer:4".into();
     }
     if has("--steps") {
-        controls.apply_preset("Dream entropy");
-        controls.apply_preset("Answer first");
+        controls.apply_preset(unmask::sampler::Preset::DreamEntropy);
+        controls.apply_preset(unmask::sampler::Preset::AnswerFirst);
     }
     let demo = Demo {
         panel_width: if has("--narrow") { 330.0 } else { 420.0 },

@@ -369,7 +369,7 @@ fn the_model_picker_lists_the_presets_and_loads_the_embedded_model() {
     let ModelStatus::Ready(info) = h.state().model_status() else {
         unreachable!()
     };
-    let embedded = unmask::cli::default_model_dir().unwrap();
+    let embedded = unmask::model::default_model_dir().unwrap();
     assert_eq!(Path::new(&info.id), embedded.as_path());
     assert!(h.state().banners().is_empty(), "{:?}", h.state().banners());
 }

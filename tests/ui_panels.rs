@@ -3,13 +3,11 @@
 use egui::{Event, Modifiers, PointerButton, Pos2, Vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
-use unmask::sampler::{Order, Remasking, Schedule};
+use unmask::sampler::presets::{ANSWER_FIRST_TEMPLATE, REASONING_FIRST_TEMPLATE};
+use unmask::sampler::{CountRule, Order, Preset, Remasking, Schedule, ScheduleKind};
 use unmask::trace::Trace;
 use unmask::trace::synthetic::synthetic_trace;
-use unmask::ui::controls::{
-    ANSWER_FIRST_TEMPLATE, ControlsAction, ControlsState, CountRule, PRESETS,
-    REASONING_FIRST_TEMPLATE, ScheduleKind, controls_ui,
-};
+use unmask::ui::controls::{ControlsAction, ControlsState, controls_ui};
 use unmask::ui::plots::{PlotAxis, PlotRun, frame_at_x, plots_ui};
 use unmask::ui::theme::{ColorMode, legend_ui};
 
@@ -75,8 +73,8 @@ fn click_preset(name: &str, start: ControlsState) -> ControlsState {
 fn every_preset_button_exists() {
     let mut h = controls_harness(ControlsState::default(), false);
     h.run();
-    for &name in PRESETS {
-        h.get_by_label(name);
+    for preset in Preset::ALL {
+        h.get_by_label(preset.label());
     }
 }
 

@@ -193,7 +193,7 @@ fn describe(s: &SamplerArgs) -> String {
         (_, _, Some(n)) => format!("{n} steps {}, {}", s.schedule, s.remasking),
         _ => format!(
             "threshold {} (default), {}",
-            super::DEFAULT_THRESHOLD,
+            crate::sampler::DEFAULT_THRESHOLD,
             s.remasking
         ),
     }
@@ -272,7 +272,11 @@ fn shape_bench(args: &BenchArgs, shape: &str) -> Result<()> {
     for &gen_length in &args.gen_lengths {
         let settings = [
             ("one token per step", Some(gen_length), None),
-            ("threshold 0.9", None, Some(super::DEFAULT_THRESHOLD)),
+            (
+                "threshold 0.9",
+                None,
+                Some(crate::sampler::DEFAULT_THRESHOLD),
+            ),
         ];
         for (label, steps, threshold) in settings {
             let sampler_args = SamplerArgs {

@@ -1,6 +1,7 @@
 //! `unmask eval`: what a model can do, honestly measured on held-out arithmetic problems (exact
 //! match of the answer region) and held-out prose (masked-token accuracy vs a unigram baseline).
 
+pub mod matrix;
 pub mod misses;
 
 use std::collections::{BTreeMap, HashMap};
@@ -16,8 +17,9 @@ use crate::data::arith::{
 use crate::data::{Corpus, SpecialIds, prose::held_out_prose_example};
 use crate::generate::{GenerateRequest, RunError, generate};
 use crate::model::LoadedModel;
-use crate::sampler::{Order, SamplerParams};
+use crate::sampler::SamplerParams;
 use crate::trace::Trace;
+pub use matrix::{BadThreshold, EvalMatrix, table_orders};
 pub use misses::{Miss, MissKind, classify};
 
 /// One arithmetic evaluation setting.
@@ -283,15 +285,4 @@ pub fn decoding_name(p: &SamplerParams) -> String {
         (_, Some(f)) => format!("factor {f}"),
         _ => format!("{} steps", p.steps),
     }
-}
-
-/// The orders of the teaching table: region orders both ways, strictly left to right (the order
-/// of the layout), then free.
-pub fn table_orders() -> Vec<Order> {
-    vec![
-        Order::Regions(vec!["reasoning".into(), "answer".into()]),
-        Order::Regions(vec!["answer".into(), "reasoning".into()]),
-        Order::LeftToRight,
-        Order::Free,
-    ]
 }

@@ -23,6 +23,8 @@ pub use device::{DeviceChoice, DeviceError, DtypeError, WeightDtype};
 pub use loading::{LoadError, LoadOptions, LoadedModel, load_model, load_model_with_progress};
 pub use open::{OpenError, OpenProgress, open_model};
 
+use std::path::{Path, PathBuf};
+
 use serde::{Deserialize, Serialize};
 
 /// A model that fills masks: logits for any rows of a canvas, seen whole (bidirectionally).
@@ -84,6 +86,27 @@ pub struct ModelInfo {
     pub prompt_template: String,
     /// The decoding its folder recommends (`unmask_recommended_decoding` in config.json).
     pub recommended_decoding: Option<config::RecommendedDecoding>,
+}
+
+/// The embedded model is not where the build put it.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the embedded model is missing from {}: restore assets/model from git, or pass --model DIR",
+    .0.display()
+)]
+pub struct EmbeddedModelMissing(pub PathBuf);
+
+/// The embedded model shipped in `assets/model`: beside the crate's manifest, else under the
+/// working directory.
+pub fn default_model_dir() -> Result<PathBuf, EmbeddedModelMissing> {
+    let candidates = [
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/model"),
+        PathBuf::from("assets/model"),
+    ];
+    match candidates.iter().find(|p| p.join("config.json").is_file()) {
+        Some(dir) => Ok(dir.clone()),
+        None => Err(EmbeddedModelMissing(candidates[0].clone())),
+    }
 }
 
 /// candle's message without the backtrace it carries when `RUST_BACKTRACE` is set, so errors

@@ -4,7 +4,9 @@
 //! each step picks which still-masked positions of the current stage to commit, and with what token.
 
 //!
-//! Modules: `params` (the knobs), `validate` (checking them once), `stages` (blocks and regions),
+//! Modules: `params` (the knobs), `settings` (the knobs as a person sets them, the shared defaults
+//! and the one builder of params), `names` (command-line names and app labels of the choices),
+//! `presets` (the app's presets), `validate` (checking params once), `stages` (blocks and regions),
 //! `schedule` (how many to commit per step), `distribution` (filtering, candidate token and scores of
 //! one position), `select` (which positions), `guidance` (CFG), `rng` (the seeded stream), `decode`
 //! (the `Sampler` that drives a step), `error`.
@@ -13,18 +15,27 @@ mod decode;
 mod distribution;
 mod error;
 mod guidance;
+mod names;
 pub mod params;
+pub mod presets;
 mod rng;
 mod schedule;
 mod select;
+pub mod settings;
 mod stages;
 mod validate;
 
 pub use decode::Sampler;
 pub use error::SamplerError;
 pub use guidance::cfg_combine;
+pub use names::ParseNameError;
 pub use params::{Order, ParamsError, Remasking, SamplerParams, Schedule};
+pub use presets::Preset;
 pub use schedule::{dream_counts, factor_count, llada_quota, split_steps, threshold_count};
+pub use settings::{
+    CountRule, DEFAULT_THRESHOLD, DEFAULT_TRACE_TOP_K, DREAM_EPS, OrderKind, SamplerSettings,
+    ScheduleKind,
+};
 
 use serde::{Deserialize, Serialize};
 

@@ -101,7 +101,7 @@ impl Default for SamplerParams {
             cfg_scale: 0.0,
             order: Order::Free,
             seed: 0,
-            trace_top_k: 5,
+            trace_top_k: super::settings::DEFAULT_TRACE_TOP_K,
             suppress_eos: false,
             stop_at_eos: false,
             eos_last: false,

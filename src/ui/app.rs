@@ -294,7 +294,7 @@ impl UnmaskApp {
         if options.load_model {
             match options.model.clone() {
                 Some(source) => app.load_source(source),
-                None => match crate::cli::default_model_dir() {
+                None => match crate::model::default_model_dir() {
                     Ok(dir) => app.load_model(dir),
                     Err(e) => {
                         let text = format!(
@@ -1038,7 +1038,7 @@ impl UnmaskApp {
             PickerAction::PickFolder => self.files.pick_model_folder(),
             PickerAction::PickGguf => self.files.pick_model_file(),
             PickerAction::Load(source) => self.load_source(source),
-            PickerAction::LoadEmbedded => match crate::cli::default_model_dir() {
+            PickerAction::LoadEmbedded => match crate::model::default_model_dir() {
                 Ok(dir) => self.load_model(dir),
                 Err(e) => self.banner(format!("{e:#}"), None),
             },
@@ -1109,7 +1109,7 @@ impl UnmaskApp {
                 }
             }
         });
-        if let Ok(dir) = crate::cli::default_model_dir()
+        if let Ok(dir) = crate::model::default_model_dir()
             && ui.button("Load the embedded model").clicked()
         {
             self.load_model(dir);
@@ -1828,7 +1828,7 @@ pub fn run_app(options: AppOptions) -> Result<(), String> {
 /// A short name for a model: "embedded model" for the one in assets/model, else its folder name.
 fn model_display_name(id: &str) -> String {
     let path = Path::new(id);
-    let embedded = crate::cli::default_model_dir()
+    let embedded = crate::model::default_model_dir()
         .ok()
         .and_then(|d| d.canonicalize().ok())
         .is_some_and(|d| path.canonicalize().is_ok_and(|p| p == d));

@@ -1,17 +1,28 @@
 //! The controls panel: prompt, canvas template, every sampler parameter (with tooltips), presets.
 //!
 //! [`ControlsState`] holds what the user typed and picked, in widget-friendly form (a value plus
-//! "0 = off" instead of `Option`s, an order as text); [`ControlsState::request`] turns it into a
-//! validated [`GenerateRequest`] with the same meaning as the CLI's flags (no schedule given =
-//! Fast-dLLM threshold 0.9). Validation reuses the engine's own checks by building the sampler on
-//! a stand-in canvas of the template, so the panel and the worker never disagree.
+//! "0 = off" instead of `Option`s, an order as text); [`ControlsState::settings`] turns it into the
+//! sampler's [`SamplerSettings`], which the CLI's flags also fill, and [`ControlsState::request`]
+//! into a validated [`GenerateRequest`]. Defaults, presets ([`Preset`]) and the labels of each
+//! choice come from `sampler`. Validation reuses the engine's own checks by building the sampler on
+//! a stand-in canvas of the template, so the panel and the worker never disagree. The parameter
+//! grids are in `controls/parameters.rs`, the tooltips in `controls/tips.rs`.
 
 use egui::AtomExt as _;
 use serde::{Deserialize, Serialize};
 
 use crate::canvas::{Canvas, TemplatePart, parse_template};
 use crate::generate::GenerateRequest;
-use crate::sampler::{Order, Remasking, Sampler, SamplerParams, Schedule};
+use crate::sampler::presets::REASONING_FIRST_TEMPLATE;
+use crate::sampler::{
+    CountRule, DEFAULT_THRESHOLD, DEFAULT_TRACE_TOP_K, DREAM_EPS, Order, Preset, Remasking,
+    Sampler, SamplerParams, SamplerSettings, Schedule, ScheduleKind,
+};
+
+mod parameters;
+mod tips;
+
+use parameters::{decoding_ui, row_label, sampling_ui};
 
 /// What the user asked for in the controls this frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,26 +33,6 @@ pub enum ControlsAction {
     Generate,
     /// Cancel the running one.
     Cancel,
-}
-
-/// How many tokens each step commits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum CountRule {
-    /// Fast-dLLM: every mask whose confidence reaches `threshold` (at least one per step).
-    Threshold,
-    /// Fast-dLLM factor: the longest run of candidates with `c_r ≥ 1 − f/(r+1)`.
-    Factor,
-    /// A fixed number of steps, split by `schedule`.
-    Steps,
-}
-
-/// How a fixed number of steps is turned into tokens per step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ScheduleKind {
-    /// LLaDA: the same number every step (the first steps one more).
-    Quota,
-    /// Dream: follow the time grid `1 → eps`.
-    Timestep,
 }
 
 /// Everything the controls edit (persisted).
@@ -122,58 +113,14 @@ impl Default for ControlsState {
             top_k: 0,
             alg_temp: 0.0,
             cfg_scale: 0.0,
-            order: "free".into(),
+            order: Order::Free.to_string(),
             seed: 0,
-            trace_top_k: 5,
+            trace_top_k: DEFAULT_TRACE_TOP_K,
             suppress_eos: false,
             stop_at_eos: false,
             eos_last: false,
         }
     }
-}
-
-/// The CLI's default decoding: Fast-dLLM threshold τ = 0.9 (see `cli::DEFAULT_THRESHOLD`).
-pub const DEFAULT_THRESHOLD: f32 = 0.9;
-/// Final time of Dream's time grid.
-pub const DREAM_EPS: f32 = 1e-3;
-/// The answer-first layout the embedded model is trained on.
-pub const ANSWER_FIRST_TEMPLATE: &str = "Answer: {answer:4}\n{reasoning:56}";
-/// The reasoning-first layout the embedded model is trained on.
-pub const REASONING_FIRST_TEMPLATE: &str = "{reasoning:56}\nAnswer: {answer:4}";
-
-/// The preset names, in the order the presets row shows them.
-pub const PRESETS: &[&str] = &[
-    "LLaDA (1 token/step)",
-    "Fast-dLLM threshold 0.9",
-    "Dream entropy",
-    "Left-to-right (AR-like)",
-    "Answer first",
-    "Reasoning first",
-];
-
-/// What preset `name` sets (its tooltip), or `None` for an unknown name.
-pub fn preset_description(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "LLaDA (1 token/step)" => {
-            "LLaDA's sampler: one token per step (steps = masks, quota schedule), the most confident mask first, anywhere (free order, one block), greedy (temperature 0, no top-p/top-k/alg-temp)."
-        }
-        "Fast-dLLM threshold 0.9" => {
-            "Fast-dLLM: each step writes every mask the model is at least 90% sure of (at least one), most confident first, free order, one block, greedy."
-        }
-        "Dream entropy" => {
-            "Dream's sampler: timestep schedule (eps 0.001) with one step per mask, the lowest-entropy masks first, temperature 0.2, top-p 0.95, free order, one block."
-        }
-        "Left-to-right (AR-like)" => {
-            "Like an autoregressive model: one token per step, always the leftmost mask (quota schedule, greedy, one block)."
-        }
-        "Answer first" => {
-            "Template with the answer before the reasoning, and the order regions:answer,reasoning: the model commits to an answer before it explains."
-        }
-        "Reasoning first" => {
-            "Template with the reasoning before the answer, and the order regions:reasoning,answer: the model works it out before it answers."
-        }
-        _ => return None,
-    })
 }
 
 /// Error text of the engine's parameter checks, reworded for the window (no CLI `--` prefixes).
@@ -232,19 +179,12 @@ impl ControlsState {
         Ok(regions)
     }
 
-    /// The sampler parameters for a canvas with `masks` masked cells (not yet validated).
-    pub fn params(&self, masks: usize) -> Result<SamplerParams, String> {
-        Ok(SamplerParams {
-            steps: if self.steps_one_per_mask {
-                masks.max(1)
-            } else {
-                self.steps
-            },
+    /// The sampler settings these widgets show (a zero that means off becomes `None`).
+    pub fn settings(&self) -> SamplerSettings {
+        SamplerSettings {
+            steps: (!self.steps_one_per_mask).then_some(self.steps),
             block_length: (self.block_length > 0).then_some(self.block_length),
-            schedule: match self.schedule {
-                ScheduleKind::Quota => Schedule::Quota,
-                ScheduleKind::Timestep => Schedule::Timestep { eps: self.eps },
-            },
+            schedule: self.schedule.with_eps(self.eps),
             remasking: self.remasking,
             threshold: (self.count_rule == CountRule::Threshold).then_some(self.threshold),
             factor: (self.count_rule == CountRule::Factor).then_some(self.factor),
@@ -253,13 +193,53 @@ impl ControlsState {
             top_k: (self.top_k > 0).then_some(self.top_k),
             alg_temp: (self.alg_temp > 0.0).then_some(self.alg_temp),
             cfg_scale: self.cfg_scale,
-            order: Order::parse(&self.order).map_err(|e| format!("order: {e}"))?,
+            order: self.order.clone(),
             seed: self.seed,
             trace_top_k: self.trace_top_k,
             suppress_eos: self.suppress_eos,
             stop_at_eos: self.stop_at_eos,
             eos_last: self.eos_last,
-        })
+        }
+    }
+
+    /// Show `s` in the widgets, keeping the values of those it leaves unused (the factor while
+    /// the threshold rule is on, the step count while steps are one per mask, Dream's eps while
+    /// the schedule is quota).
+    pub fn set_settings(&mut self, s: &SamplerSettings) {
+        self.count_rule = s.count_rule();
+        match (s.threshold, s.factor) {
+            (Some(t), _) => self.threshold = t,
+            (None, Some(f)) => self.factor = f,
+            (None, None) => {}
+        }
+        self.steps_one_per_mask = s.steps.is_none();
+        if let Some(steps) = s.steps {
+            self.steps = steps;
+        }
+        self.schedule = s.schedule.kind();
+        if let Schedule::Timestep { eps } = s.schedule {
+            self.eps = eps;
+        }
+        self.block_length = s.block_length.unwrap_or(0);
+        self.remasking = s.remasking;
+        self.temperature = s.temperature;
+        self.top_p = s.top_p.unwrap_or(1.0);
+        self.top_k = s.top_k.unwrap_or(0);
+        self.alg_temp = s.alg_temp.unwrap_or(0.0);
+        self.cfg_scale = s.cfg_scale;
+        self.order = s.order.clone();
+        self.seed = s.seed;
+        self.trace_top_k = s.trace_top_k;
+        self.suppress_eos = s.suppress_eos;
+        self.stop_at_eos = s.stop_at_eos;
+        self.eos_last = s.eos_last;
+    }
+
+    /// The sampler parameters for a canvas with `masks` masked cells (not yet validated).
+    pub fn params(&self, masks: usize) -> Result<SamplerParams, String> {
+        self.settings()
+            .params(masks)
+            .map_err(|e| format!("order: {e}"))
     }
 
     /// The request these controls describe, or a one-line reason it is invalid.
@@ -298,194 +278,29 @@ impl ControlsState {
         self.prompt = prompt.to_string();
         self.template = template.to_string();
         self.use_template = true;
-        self.count_rule = match (params.threshold, params.factor) {
-            (Some(t), _) => {
-                self.threshold = t;
-                CountRule::Threshold
-            }
-            (None, Some(f)) => {
-                self.factor = f;
-                CountRule::Factor
-            }
-            (None, None) => CountRule::Steps,
-        };
         let masks = parse_template(template).map(|p| mask_count(&p)).ok();
-        self.steps_one_per_mask = masks == Some(params.steps);
+        self.set_settings(&SamplerSettings::from_params(params, masks));
+        // The run's step count, also when it was one step per mask.
         self.steps = params.steps;
-        match params.schedule {
-            Schedule::Quota => self.schedule = ScheduleKind::Quota,
-            Schedule::Timestep { eps } => {
-                self.schedule = ScheduleKind::Timestep;
-                self.eps = eps;
-            }
+    }
+
+    /// Apply `preset`: its decoding settings, and its template if it has one.
+    pub fn apply_preset(&mut self, preset: Preset) {
+        let mut settings = self.settings();
+        preset.apply(&mut settings);
+        self.set_settings(&settings);
+        if let Some(template) = preset.template() {
+            self.use_template = true;
+            self.template = template.into();
         }
-        self.block_length = params.block_length.unwrap_or(0);
-        self.remasking = params.remasking;
-        self.temperature = params.temperature;
-        self.top_p = params.top_p.unwrap_or(1.0);
-        self.top_k = params.top_k.unwrap_or(0);
-        self.alg_temp = params.alg_temp.unwrap_or(0.0);
-        self.cfg_scale = params.cfg_scale;
-        self.order = params.order.to_string();
-        self.seed = params.seed;
-        self.trace_top_k = params.trace_top_k;
-        self.suppress_eos = params.suppress_eos;
-        self.stop_at_eos = params.stop_at_eos;
-        self.eos_last = params.eos_last;
     }
 
-    /// Greedy decoding: temperature 0, no top-p, top-k or position sampling.
-    fn set_greedy(&mut self) {
-        self.temperature = 0.0;
-        self.top_p = 1.0;
-        self.top_k = 0;
-        self.alg_temp = 0.0;
-    }
-
-    /// Apply preset `name` (one of [`PRESETS`]); false (and nothing changed) for an unknown
-    /// name. Each preset sets exactly what [`preset_description`] says.
-    pub fn apply_preset(&mut self, name: &str) -> bool {
-        match name {
-            "LLaDA (1 token/step)" => {
-                self.count_rule = CountRule::Steps;
-                self.steps_one_per_mask = true;
-                self.schedule = ScheduleKind::Quota;
-                self.remasking = Remasking::LowConfidence;
-                self.order = "free".into();
-                self.block_length = 0;
-                self.set_greedy();
-            }
-            "Fast-dLLM threshold 0.9" => {
-                self.count_rule = CountRule::Threshold;
-                self.threshold = 0.9;
-                self.remasking = Remasking::LowConfidence;
-                self.order = "free".into();
-                self.block_length = 0;
-                self.set_greedy();
-            }
-            "Dream entropy" => {
-                self.count_rule = CountRule::Steps;
-                self.steps_one_per_mask = true;
-                self.schedule = ScheduleKind::Timestep;
-                self.eps = DREAM_EPS;
-                self.remasking = Remasking::Entropy;
-                self.order = "free".into();
-                self.block_length = 0;
-                self.temperature = 0.2;
-                self.top_p = 0.95;
-                self.top_k = 0;
-                self.alg_temp = 0.0;
-            }
-            "Left-to-right (AR-like)" => {
-                self.count_rule = CountRule::Steps;
-                self.steps_one_per_mask = true;
-                self.schedule = ScheduleKind::Quota;
-                self.remasking = Remasking::LowConfidence;
-                self.order = "left-to-right".into();
-                self.block_length = 0;
-                self.set_greedy();
-            }
-            "Answer first" => {
-                self.use_template = true;
-                self.template = ANSWER_FIRST_TEMPLATE.into();
-                self.order = "regions:answer,reasoning".into();
-            }
-            "Reasoning first" => {
-                self.use_template = true;
-                self.template = REASONING_FIRST_TEMPLATE.into();
-                self.order = "regions:reasoning,answer".into();
-            }
-            _ => return false,
-        }
-        true
-    }
-
-    /// Whether the current settings are what preset `name` sets (the presets row highlights it).
-    pub fn matches_preset(&self, name: &str) -> bool {
+    /// Whether the current settings are what `preset` sets (the presets row highlights it).
+    pub fn matches_preset(&self, preset: Preset) -> bool {
         let mut applied = self.clone();
-        applied.apply_preset(name) && applied == *self
+        applied.apply_preset(preset);
+        applied == *self
     }
-}
-
-/// Tooltips: one sentence per parameter.
-mod tips {
-    pub const PROMPT: &str = "The question or text the model answers; it is wrapped in the model's chat format unless \"raw prompt\" is on.";
-    pub const TEMPLATE: &str = "The response canvas: plain text is pinned (never changes), {name:N} is N masks in a region called name, {N} is N unnamed masks.";
-    pub const GEN_LENGTH: &str = "How many masks follow the prompt when no template is used.";
-    pub const RAW_PROMPT: &str =
-        "Send the prompt exactly as typed, without the model's chat format.";
-    pub const EOS_LAST: &str = "Decide where each span ends last: a cell whose guess is EOS/EOT is committed only once every cell before it in its span is written, so early padding cannot fix the length before the content is known (e.g. force a two-digit result where one digit is right).";
-    pub const SUPPRESS_EOS: &str = "Never let the model write end-of-sequence (EOS/EOT): their logits are set to −∞ at every mask, so every cell gets content instead of EOS padding. Shows what the model says at the full length.";
-    pub const STOP_AT_EOS: &str = "Text output ends at the first EOS of each masked span; the rest is summarised as ⟨eos: N cells cut⟩. Decoding is unchanged and the canvas still shows every cell.";
-    pub const COUNT_RULE: &str = "How many masks each step turns into tokens: all that are confident enough, a Fast-dLLM factor rule, or a fixed number of steps.";
-    pub const THRESHOLD: &str = "Each step writes every mask whose top token has at least this probability (at least one per step); lower = fewer, bolder steps.";
-    pub const FACTOR: &str = "Fast-dLLM factor f: write the longest run of candidates, surest first, whose r-th confidence is at least 1 − f/(r+1); higher = more per step.";
-    pub const STEPS: &str =
-        "Total denoising steps; fewer steps = more tokens written in parallel per step.";
-    pub const ONE_PER_MASK: &str = "Use as many steps as there are masks, so each step writes exactly one token (LLaDA's default).";
-    pub const SCHEDULE: &str = "How the steps are shared out: quota (LLaDA) writes the same number each step, timestep (Dream) follows a noise schedule that writes more at the end.";
-    pub const EPS: &str =
-        "Where Dream's time grid stops (it runs from 1 down to eps); 0.001 is Dream's value.";
-    pub const REMASKING: &str = "Which masks are written first: the most confident, random ones, the largest margin between the top two tokens, or the lowest entropy.";
-    pub const ORDER: &str = "Which masks may be written: anywhere (free), always the leftmost (left-to-right), or one named region after another.";
-    pub const REGIONS: &str = "Region names in the order they are finished, separated by commas; regions not named follow in canvas order.";
-    pub const BLOCK: &str = "Semi-autoregressive blocks: finish the first N masks before starting the next N (0 = the whole canvas is one block).";
-    pub const TEMPERATURE: &str = "Randomness of the chosen tokens: 0 always takes the most likely one, higher values take more surprising ones.";
-    pub const TOP_P: &str = "Only sample among the most likely tokens that together hold this much probability (1 = off).";
-    pub const TOP_K: &str = "Only sample among the k most likely tokens (0 = off).";
-    pub const ALG_TEMP: &str = "Pick which masks to write at random, weighted by softmax(score / this temperature), instead of the best scores (0 = off).";
-    pub const CFG: &str = "Classifier-free guidance: push the prediction away from what the model would say without the prompt (0 = off; costs a second forward pass).";
-    pub const SEED: &str =
-        "Seed of every random choice: the same seed and settings give the same run.";
-    pub const TRACE_TOP_K: &str =
-        "How many candidate tokens per mask the run records for the hover popup.";
-    pub const GENERATE: &str = "Start a run with these settings (the canvas shows it live).";
-    pub const CANCEL: &str =
-        "Stop the run after the current step; what it wrote so far stays visible.";
-}
-
-/// A grid row: a label with a tooltip.
-fn row_label(ui: &mut egui::Ui, text: &str, tip: &str) {
-    ui.label(text).on_hover_text(tip);
-}
-
-/// A `DragValue` formatter that shows `off_text` for zero.
-fn off_at_zero(
-    off_text: &'static str,
-    decimals: usize,
-) -> impl Fn(f64, std::ops::RangeInclusive<usize>) -> String {
-    move |v, _| {
-        if v == 0.0 {
-            off_text.to_string()
-        } else {
-            format!("{v:.decimals$}")
-        }
-    }
-}
-
-fn remasking_label(r: Remasking) -> &'static str {
-    match r {
-        Remasking::LowConfidence => "most confident",
-        Remasking::Random => "random",
-        Remasking::Margin => "largest margin",
-        Remasking::Entropy => "lowest entropy",
-    }
-}
-
-fn count_rule_label(c: CountRule) -> &'static str {
-    match c {
-        CountRule::Threshold => "confidence threshold",
-        CountRule::Factor => "factor (Fast-dLLM)",
-        CountRule::Steps => "fixed number of steps",
-    }
-}
-
-/// The three kinds of order the combo box offers.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum OrderKind {
-    Free,
-    LeftToRight,
-    Regions,
 }
 
 /// Draw the controls; `running` = a run is in progress (Generate becomes Cancel).
@@ -628,313 +443,18 @@ fn template_ui(ui: &mut egui::Ui, state: &mut ControlsState, full: f32) {
 fn presets_ui(ui: &mut egui::Ui, state: &mut ControlsState) {
     ui.label(egui::RichText::new("Presets").strong());
     ui.horizontal_wrapped(|ui| {
-        for &name in PRESETS {
-            let on = state.matches_preset(name);
-            let tip = preset_description(name).unwrap_or_default();
-            if ui.selectable_label(on, name).on_hover_text(tip).clicked() {
-                state.apply_preset(name);
+        for preset in Preset::ALL {
+            let on = state.matches_preset(preset);
+            let label = ui.selectable_label(on, preset.label());
+            if label.on_hover_text(preset.description()).clicked() {
+                state.apply_preset(preset);
             }
         }
     });
 }
 
-/// How many tokens per step, which first, and where.
-fn decoding_ui(ui: &mut egui::Ui, state: &mut ControlsState) {
-    egui::Grid::new("unmask.controls.decoding.grid")
-        .num_columns(2)
-        .spacing([12.0, 8.0])
-        .show(ui, |ui| {
-            row_label(ui, "Tokens per step", tips::COUNT_RULE);
-            egui::ComboBox::from_id_salt("unmask.controls.count_rule")
-                .selected_text(count_rule_label(state.count_rule))
-                .show_ui(ui, |ui| {
-                    for c in [CountRule::Threshold, CountRule::Factor, CountRule::Steps] {
-                        ui.selectable_value(&mut state.count_rule, c, count_rule_label(c));
-                    }
-                })
-                .response
-                .on_hover_text(tips::COUNT_RULE);
-            ui.end_row();
-
-            match state.count_rule {
-                CountRule::Threshold => {
-                    row_label(ui, "Threshold τ", tips::THRESHOLD);
-                    ui.add(egui::Slider::new(&mut state.threshold, 0.05..=1.0).fixed_decimals(2))
-                        .on_hover_text(tips::THRESHOLD);
-                    ui.end_row();
-                }
-                CountRule::Factor => {
-                    row_label(ui, "Factor f", tips::FACTOR);
-                    ui.add(
-                        egui::DragValue::new(&mut state.factor)
-                            .range(0.01..=16.0)
-                            .speed(0.01)
-                            .fixed_decimals(2),
-                    )
-                    .on_hover_text(tips::FACTOR);
-                    ui.end_row();
-                }
-                CountRule::Steps => {
-                    row_label(ui, "Steps", tips::STEPS);
-                    ui.horizontal(|ui| {
-                        ui.checkbox(&mut state.steps_one_per_mask, "one per mask")
-                            .on_hover_text(tips::ONE_PER_MASK);
-                        if state.steps_one_per_mask {
-                            let masks = state
-                                .template_regions()
-                                .map(|r| r.iter().map(|r| r.masks).sum::<usize>().to_string())
-                                .unwrap_or_else(|_| "?".into());
-                            ui.label(format!("= {masks}")).on_hover_text(tips::STEPS);
-                        } else {
-                            ui.add(egui::DragValue::new(&mut state.steps).range(1..=8192))
-                                .on_hover_text(tips::STEPS);
-                        }
-                    });
-                    ui.end_row();
-
-                    row_label(ui, "Schedule", tips::SCHEDULE);
-                    ui.horizontal(|ui| {
-                        ui.radio_value(&mut state.schedule, ScheduleKind::Quota, "quota (LLaDA)")
-                            .on_hover_text(tips::SCHEDULE);
-                        ui.radio_value(
-                            &mut state.schedule,
-                            ScheduleKind::Timestep,
-                            "timestep (Dream)",
-                        )
-                        .on_hover_text(tips::SCHEDULE);
-                    });
-                    ui.end_row();
-                    if state.schedule == ScheduleKind::Timestep {
-                        row_label(ui, "eps", tips::EPS);
-                        ui.add(
-                            egui::DragValue::new(&mut state.eps)
-                                .range(0.0..=0.5)
-                                .speed(0.0005)
-                                .fixed_decimals(4),
-                        )
-                        .on_hover_text(tips::EPS);
-                        ui.end_row();
-                    }
-                }
-            }
-
-            row_label(ui, "Write first", tips::REMASKING);
-            egui::ComboBox::from_id_salt("unmask.controls.remasking")
-                .selected_text(remasking_label(state.remasking))
-                .show_ui(ui, |ui| {
-                    for r in [
-                        Remasking::LowConfidence,
-                        Remasking::Random,
-                        Remasking::Margin,
-                        Remasking::Entropy,
-                    ] {
-                        ui.selectable_value(&mut state.remasking, r, remasking_label(r));
-                    }
-                })
-                .response
-                .on_hover_text(tips::REMASKING);
-            ui.end_row();
-
-            order_rows(ui, state);
-
-            row_label(ui, "Block length", tips::BLOCK);
-            ui.add(
-                egui::DragValue::new(&mut state.block_length)
-                    .range(0..=4096)
-                    .custom_formatter(off_at_zero("one block", 0)),
-            )
-            .on_hover_text(tips::BLOCK);
-            ui.end_row();
-        });
-}
-
-/// The order combo box and, for region orders, the region list with the template's regions.
-fn order_rows(ui: &mut egui::Ui, state: &mut ControlsState) {
-    let trimmed = state.order.trim();
-    let kind = if trimmed.starts_with("regions:") {
-        OrderKind::Regions
-    } else if trimmed == "left-to-right" || trimmed == "ltr" {
-        OrderKind::LeftToRight
-    } else {
-        OrderKind::Free
-    };
-    let label = |k: OrderKind| match k {
-        OrderKind::Free => "free",
-        OrderKind::LeftToRight => "left to right",
-        OrderKind::Regions => "region by region",
-    };
-    row_label(ui, "Order", tips::ORDER);
-    let mut chosen = kind;
-    egui::ComboBox::from_id_salt("unmask.controls.order")
-        .selected_text(label(kind))
-        .show_ui(ui, |ui| {
-            for k in [OrderKind::Free, OrderKind::LeftToRight, OrderKind::Regions] {
-                ui.selectable_value(&mut chosen, k, label(k));
-            }
-        })
-        .response
-        .on_hover_text(tips::ORDER);
-    ui.end_row();
-    if chosen != kind {
-        state.order = match chosen {
-            OrderKind::Free => "free".into(),
-            OrderKind::LeftToRight => "left-to-right".into(),
-            OrderKind::Regions => {
-                let names: Vec<String> = state
-                    .template_regions()
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|r| !r.name.is_empty())
-                    .map(|r| r.name)
-                    .collect();
-                format!("regions:{}", names.join(","))
-            }
-        };
-    }
-    if chosen == OrderKind::Regions {
-        row_label(ui, "Regions", tips::REGIONS);
-        let mut list = state
-            .order
-            .trim()
-            .strip_prefix("regions:")
-            .unwrap_or_default()
-            .to_string();
-        if ui
-            .add(
-                egui::TextEdit::singleline(&mut list)
-                    .desired_width(180.0)
-                    .hint_text("answer,reasoning"),
-            )
-            .on_hover_text(tips::REGIONS)
-            .changed()
-        {
-            state.order = format!("regions:{list}");
-        }
-        ui.end_row();
-    }
-}
-
-/// Token sampling, guidance, seed and what the trace keeps.
-fn sampling_ui(ui: &mut egui::Ui, state: &mut ControlsState) {
-    egui::Grid::new("unmask.controls.sampling.grid")
-        .num_columns(2)
-        .spacing([12.0, 8.0])
-        .show(ui, |ui| {
-            row_label(ui, "Temperature", tips::TEMPERATURE);
-            ui.add(
-                egui::DragValue::new(&mut state.temperature)
-                    .range(0.0..=5.0)
-                    .speed(0.01)
-                    .custom_formatter(off_at_zero("0 (greedy)", 2)),
-            )
-            .on_hover_text(tips::TEMPERATURE);
-            ui.end_row();
-
-            row_label(ui, "Top-p", tips::TOP_P);
-            ui.add(
-                egui::Slider::new(&mut state.top_p, 0.01..=1.0)
-                    .fixed_decimals(2)
-                    .custom_formatter(|v, _| {
-                        if v >= 1.0 {
-                            "off".to_string()
-                        } else {
-                            format!("{v:.2}")
-                        }
-                    }),
-            )
-            .on_hover_text(tips::TOP_P);
-            ui.end_row();
-
-            row_label(ui, "Top-k", tips::TOP_K);
-            ui.add(
-                egui::DragValue::new(&mut state.top_k)
-                    .range(0..=1000)
-                    .custom_formatter(off_at_zero("off", 0)),
-            )
-            .on_hover_text(tips::TOP_K);
-            ui.end_row();
-
-            row_label(ui, "Position temperature", tips::ALG_TEMP);
-            ui.add(
-                egui::DragValue::new(&mut state.alg_temp)
-                    .range(0.0..=5.0)
-                    .speed(0.01)
-                    .custom_formatter(off_at_zero("off", 2)),
-            )
-            .on_hover_text(tips::ALG_TEMP);
-            ui.end_row();
-
-            row_label(ui, "Guidance (CFG)", tips::CFG);
-            ui.add(
-                egui::DragValue::new(&mut state.cfg_scale)
-                    .range(0.0..=10.0)
-                    .speed(0.05)
-                    .custom_formatter(off_at_zero("off", 2)),
-            )
-            .on_hover_text(tips::CFG);
-            ui.end_row();
-
-            row_label(ui, "Seed", tips::SEED);
-            ui.horizontal(|ui| {
-                ui.add(egui::DragValue::new(&mut state.seed))
-                    .on_hover_text(tips::SEED);
-                if ui
-                    .button("new seed")
-                    .on_hover_text("Pick another seed.")
-                    .clicked()
-                {
-                    state.seed = next_seed(state.seed);
-                }
-            });
-            ui.end_row();
-
-            row_label(ui, "Raw prompt", tips::RAW_PROMPT);
-            ui.checkbox(&mut state.raw_prompt, "no chat format")
-                .on_hover_text(tips::RAW_PROMPT);
-            ui.end_row();
-
-            row_label(ui, "End of sequence", tips::SUPPRESS_EOS);
-            ui.vertical(|ui| {
-                ui.checkbox(&mut state.suppress_eos, "suppress EOS")
-                    .on_hover_text(tips::SUPPRESS_EOS);
-                ui.checkbox(&mut state.stop_at_eos, "stop text at EOS")
-                    .on_hover_text(tips::STOP_AT_EOS);
-                ui.checkbox(&mut state.eos_last, "EOS last")
-                    .on_hover_text(tips::EOS_LAST);
-            });
-            ui.end_row();
-
-            row_label(ui, "Candidates kept", tips::TRACE_TOP_K);
-            ui.add(egui::DragValue::new(&mut state.trace_top_k).range(1..=32))
-                .on_hover_text(tips::TRACE_TOP_K);
-            ui.end_row();
-        });
-}
-
-/// A different, deterministic-looking seed (SplitMix64 step), kept small enough to read aloud.
-fn next_seed(seed: u64) -> u64 {
-    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    (z ^ (z >> 31)) % 100_000
-}
-
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn preset_templates_are_the_layouts_the_embedded_model_was_trained_on() {
-        use crate::data::arith::Layout;
-        assert_eq!(
-            super::REASONING_FIRST_TEMPLATE,
-            Layout::ReasoningFirst.template()
-        );
-        assert_eq!(super::ANSWER_FIRST_TEMPLATE, Layout::AnswerFirst.template());
-        assert_eq!(
-            crate::generate::DEFAULT_TEMPLATE,
-            super::REASONING_FIRST_TEMPLATE
-        );
-    }
-
     use super::*;
 
     #[test]
@@ -952,23 +472,68 @@ mod tests {
     }
 
     #[test]
+    fn default_controls_are_the_samplers_default_settings() {
+        assert_eq!(
+            ControlsState::default().settings(),
+            SamplerSettings::default()
+        );
+    }
+
+    #[test]
+    fn showing_the_settings_again_changes_nothing() {
+        let mut states = vec![
+            ControlsState::default(),
+            ControlsState {
+                count_rule: CountRule::Factor,
+                factor: 2.5,
+                threshold: 0.3,
+                steps_one_per_mask: false,
+                steps: 3,
+                schedule: ScheduleKind::Timestep,
+                eps: 0.2,
+                block_length: 4,
+                remasking: Remasking::Random,
+                top_p: 0.5,
+                top_k: 7,
+                alg_temp: 0.3,
+                order: "regions: y , x".into(),
+                ..ControlsState::default()
+            },
+        ];
+        for preset in Preset::ALL {
+            let mut s = states[1].clone();
+            s.apply_preset(preset);
+            states.push(s);
+        }
+        for s in states {
+            let mut shown = ControlsState {
+                threshold: 0.1,
+                factor: 9.0,
+                steps: 99,
+                eps: 0.4,
+                ..s.clone()
+            };
+            shown.set_settings(&s.settings());
+            let kept = |x: &ControlsState| (x.count_rule, x.steps_one_per_mask, x.schedule);
+            assert_eq!(kept(&shown), kept(&s));
+            assert_eq!(shown.settings(), s.settings());
+        }
+    }
+
+    #[test]
     fn every_preset_is_known_described_and_valid() {
-        for &name in PRESETS {
+        for name in Preset::ALL {
             let mut s = ControlsState::default();
-            assert!(s.apply_preset(name), "{name}");
-            assert!(preset_description(name).is_some(), "{name}");
+            s.apply_preset(name);
             assert!(s.matches_preset(name), "{name}");
             s.request().unwrap_or_else(|e| panic!("{name}: {e}"));
         }
-        let mut s = ControlsState::default();
-        assert!(!s.apply_preset("Turbo"));
-        assert_eq!(s, ControlsState::default());
     }
 
     #[test]
     fn one_step_per_mask_counts_the_template() {
         let mut s = ControlsState::default();
-        s.apply_preset("LLaDA (1 token/step)");
+        s.apply_preset(Preset::Llada);
         let req = s.request().unwrap();
         assert_eq!(req.params.steps, 60);
         assert_eq!(req.params.threshold, None);
@@ -1092,7 +657,7 @@ mod tests {
 
     #[test]
     fn settings_of_a_run_round_trip() {
-        for &name in PRESETS {
+        for name in Preset::ALL {
             let mut s = ControlsState::default();
             s.apply_preset(name);
             s.seed = 42;
@@ -1109,18 +674,12 @@ mod tests {
     #[test]
     fn state_survives_serde_and_missing_fields_take_defaults() {
         let mut s = ControlsState::default();
-        s.apply_preset("Dream entropy");
+        s.apply_preset(Preset::DreamEntropy);
         let json = serde_json::to_string(&s).unwrap();
         let back: ControlsState = serde_json::from_str(&json).unwrap();
         assert_eq!(back, s);
         let partial: ControlsState = serde_json::from_str(r#"{"prompt":"hi"}"#).unwrap();
         assert_eq!(partial.prompt, "hi");
         assert_eq!(partial.threshold, DEFAULT_THRESHOLD);
-    }
-
-    #[test]
-    fn new_seed_changes_the_seed() {
-        assert_ne!(next_seed(0), 0);
-        assert_ne!(next_seed(next_seed(0)), next_seed(0));
     }
 }
