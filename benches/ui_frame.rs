@@ -11,9 +11,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use egui::{Pos2, RawInput, Rect, Vec2};
 use unmask::trace::Trace;
 use unmask::trace::synthetic::synthetic_trace;
-use unmask::ui::canvas_view::{self, CanvasOptions};
-use unmask::ui::plots::{self, PlotAxis, PlotRun};
-use unmask::ui::theme::ColorMode;
+use unmask::ui::plots::{self, PlotRun};
+use unmask::view::canvas::{self, CanvasOptions};
+use unmask::view::palette::ColorMode;
+use unmask::view::timeline::PlotAxis;
 
 const POSITIONS: usize = 1024;
 
@@ -54,7 +55,7 @@ fn frame(ctx: &egui::Context, trace: &Trace, step: usize, time_s: f64, scene: Sc
         if scene.canvas {
             egui::CentralPanel::default().show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
-                    canvas_view::canvas_ui(ui, trace, step, scene.transition, &options, None);
+                    canvas::canvas_ui(ui, trace, step, scene.transition, &options, None);
                 });
             });
         }
@@ -68,7 +69,7 @@ fn ui_frame(c: &mut Criterion) {
     let trace = synthetic_trace(POSITIONS, 5, 42);
     let ctx = egui::Context::default();
     // The bundled CJK font only, so the numbers do not depend on the machine's fonts.
-    unmask::ui::fonts::install_fonts(&ctx, &[]);
+    unmask::view::fonts::install_fonts(&ctx, &[]);
     let scenes = [
         (
             "canvas+plots, mid-dissolve",

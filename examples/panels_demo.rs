@@ -5,8 +5,11 @@
 use unmask::trace::Trace;
 use unmask::trace::synthetic::synthetic_trace;
 use unmask::ui::controls::{ControlsAction, ControlsState, controls_ui};
-use unmask::ui::plots::{PlotAxis, PlotRun, frame_at_x, plots_ui};
-use unmask::ui::theme::{ColorMode, apply_theme, legend_ui, run_color};
+use unmask::ui::plots::{PlotRun, plots_ui};
+use unmask::view::legend::legend_ui;
+use unmask::view::palette::{ColorMode, run_color};
+use unmask::view::style::apply_theme;
+use unmask::view::timeline::{PlotAxis, frame_at_x};
 
 struct Demo {
     controls: ControlsState,

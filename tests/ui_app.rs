@@ -454,7 +454,7 @@ fn chinese_renders_with_the_bundled_fallback_font() {
         cjk_font_candidates: Some(vec![]),
         ..AppOptions::default()
     });
-    assert_eq!(*h.state().cjk_font(), unmask::ui::fonts::CjkFont::Bundled);
+    assert_eq!(*h.state().cjk_font(), unmask::view::fonts::CjkFont::Bundled);
     h.key_press(Key::End);
     h.run_steps(3);
     assert!(h.query_by_label("用中文回答").is_some(), "the prompt line");

@@ -8,8 +8,10 @@ use unmask::sampler::{CountRule, Order, Preset, Remasking, Schedule, ScheduleKin
 use unmask::trace::Trace;
 use unmask::trace::synthetic::synthetic_trace;
 use unmask::ui::controls::{ControlsAction, ControlsState, controls_ui};
-use unmask::ui::plots::{PlotAxis, PlotRun, frame_at_x, plots_ui};
-use unmask::ui::theme::{ColorMode, legend_ui};
+use unmask::ui::plots::{PlotRun, plots_ui};
+use unmask::view::legend::legend_ui;
+use unmask::view::palette::ColorMode;
+use unmask::view::timeline::{PlotAxis, frame_at_x};
 
 /// What the controls harness keeps between frames.
 struct Panel {

@@ -8,7 +8,7 @@ use clap::Args;
 
 use crate::export::{self, AnimationParams, HtmlParams, RenderParams, SceneParams};
 use crate::trace::Trace;
-use crate::ui::theme::ColorMode;
+use crate::view::palette::ColorMode;
 
 /// `unmask export`.
 #[derive(Debug, Args)]

@@ -17,9 +17,9 @@ use serde_json::{Value, json};
 
 use super::ExportError;
 use crate::trace::{Cell, Trace};
-use crate::ui::canvas_view::{self, PieceKind};
-use crate::ui::compare;
-use crate::ui::theme::{self, ColorMode};
+use crate::view::palette::{self, ColorMode};
+use crate::view::pieces::{self, PieceKind};
+use crate::view::run_summary;
 
 /// The page's markup, with `{{TITLE}}`, `{{CSS}}`, `{{DATA}}` and `{{JS}}` to fill in.
 const TEMPLATE: &str = include_str!("player.html");
@@ -52,10 +52,10 @@ fn hex(c: Color32) -> String {
 
 /// The fixed colours of one theme.
 fn palette(dark: bool) -> Value {
-    let hatch = theme::mix(theme::mask_fill(dark), theme::mask_text(dark), 0.3);
+    let hatch = palette::mix(palette::mask_fill(dark), palette::mask_text(dark), 0.3);
     let scale = |mode| -> Vec<String> {
         (0..=10)
-            .map(|i| hex(theme::scale_color(mode, i as f32 / 10.0, dark)))
+            .map(|i| hex(palette::scale_color(mode, i as f32 / 10.0, dark)))
             .collect()
     };
     let visuals = if dark {
@@ -66,21 +66,21 @@ fn palette(dark: bool) -> Value {
     json!({
         "bg": hex(visuals.panel_fill),
         "panel": hex(visuals.extreme_bg_color),
-        "text": hex(theme::text_strong(dark)),
-        "weak": hex(theme::mask_text(dark)),
-        "mask": hex(theme::mask_fill(dark)),
+        "text": hex(palette::text_strong(dark)),
+        "weak": hex(palette::mask_text(dark)),
+        "mask": hex(palette::mask_fill(dark)),
         "hatch": hex(hatch),
-        "flash": hex(theme::flash_color(dark)),
-        "flashStroke": hex(theme::flash_stroke(dark).color),
-        "specialFill": hex(theme::special_fill(dark)),
-        "specialStroke": hex(theme::special_stroke(dark).color),
-        "specialText": hex(theme::special_text(dark)),
-        "pinnedFill": hex(theme::pinned_fill(dark)),
-        "pinnedText": hex(theme::pinned_text(dark)),
-        "promptText": hex(theme::prompt_text(dark)),
-        "guessWeak": hex(theme::guess_text(0.0, dark)),
-        "guessStrong": hex(theme::guess_text(1.0, dark)),
-        "accent": hex(theme::run_color(0, dark)),
+        "flash": hex(palette::flash_color(dark)),
+        "flashStroke": hex(palette::flash_stroke(dark).color),
+        "specialFill": hex(palette::special_fill(dark)),
+        "specialStroke": hex(palette::special_stroke(dark).color),
+        "specialText": hex(palette::special_text(dark)),
+        "pinnedFill": hex(palette::pinned_fill(dark)),
+        "pinnedText": hex(palette::pinned_text(dark)),
+        "promptText": hex(palette::prompt_text(dark)),
+        "guessWeak": hex(palette::guess_text(0.0, dark)),
+        "guessStrong": hex(palette::guess_text(1.0, dark)),
+        "accent": hex(palette::run_color(0, dark)),
         "scaleConfidence": scale(ColorMode::Confidence),
         "scaleOrder": scale(ColorMode::DecodeOrder),
     })
@@ -102,8 +102,8 @@ fn candidates(trace: &Trace, frame: usize, pos: u32) -> Value {
 pub fn player_data(trace: &Trace, params: &HtmlParams) -> Value {
     let last = trace.steps.len();
     let final_frame = trace.frame_at(last);
-    let pieces = canvas_view::pieces(trace, &final_frame, false);
-    let total = canvas_view::total_steps(trace);
+    let pieces = pieces::pieces(trace, &final_frame, false);
+    let total = pieces::total_steps(trace);
     // Frames at which each position is committed (None = never).
     let commit_step: Vec<Option<u32>> = final_frame
         .cells
@@ -160,21 +160,21 @@ pub fn player_data(trace: &Trace, params: &HtmlParams) -> Value {
             if let (Some(step), Some(conf)) = (step, confidence) {
                 let colours = |dark: bool| {
                     let conf_fill = if piece.special {
-                        theme::special_fill(dark)
+                        palette::special_fill(dark)
                     } else {
-                        theme::confidence_color(conf, dark)
+                        palette::confidence_color(conf, dark)
                     };
                     let conf_text = if piece.special {
-                        theme::special_text(dark)
+                        palette::special_text(dark)
                     } else {
-                        theme::text_color_on(conf_fill)
+                        palette::text_color_on(conf_fill)
                     };
-                    let order_fill = theme::step_color(step, total, dark);
+                    let order_fill = palette::step_color(step, total, dark);
                     json!([
                         hex(conf_fill),
                         hex(conf_text),
                         hex(order_fill),
-                        hex(theme::text_color_on(order_fill))
+                        hex(palette::text_color_on(order_fill))
                     ])
                 };
                 cell["step"] = json!(step);
@@ -192,7 +192,7 @@ pub fn player_data(trace: &Trace, params: &HtmlParams) -> Value {
                 || trace.tokens.get(&t).is_some_and(|i| i.special);
             (
                 t.to_string(),
-                json!([canvas_view::token_text(trace, t), special]),
+                json!([pieces::token_text(trace, t), special]),
             )
         })
         .collect();
@@ -209,7 +209,7 @@ pub fn player_data(trace: &Trace, params: &HtmlParams) -> Value {
         .collect();
     json!({
         "prompt": trace.header.prompt,
-        "settings": compare::describe_params(&trace.header.params),
+        "settings": run_summary::describe_params(&trace.header.params),
         "model": trace.header.model_id,
         "steps": last,
         "dark": params.dark,
@@ -219,8 +219,8 @@ pub fn player_data(trace: &Trace, params: &HtmlParams) -> Value {
         "metrics": metrics,
         "palette": { "dark": palette(true), "light": palette(false) },
         "explanation": {
-            "confidence": theme::explanation(ColorMode::Confidence),
-            "order": theme::explanation(ColorMode::DecodeOrder),
+            "confidence": palette::explanation(ColorMode::Confidence),
+            "order": palette::explanation(ColorMode::DecodeOrder),
         },
     })
 }

@@ -2,7 +2,7 @@
 //! HTML player and CSV tables.
 //!
 //! Images are drawn by the app's own UI code: a headless `egui::Context` with the app's fonts and
-//! theme runs [`scene::Scene`] (the playback bar's counter, `canvas_view::canvas_ui` and the
+//! theme runs [`scene::Scene`] (the playback bar's counter, `view::canvas::canvas_ui` and the
 //! theme's legend), and [`raster`] paints egui's triangles on the CPU. No GPU or display is needed,
 //! so the CLI, CI and the app's background threads all export the same pictures. Like `ui/`, this
 //! module never touches the model (no candle).

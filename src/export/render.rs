@@ -5,7 +5,7 @@ use egui::{Pos2, RawInput, Rect, Vec2, ViewportId};
 
 use super::raster::{self, RgbaImage, TextureStore};
 use super::scene::Scene;
-use crate::ui::{fonts, theme};
+use crate::view::{fonts, style};
 
 /// Tallest frame rendered, points (a guard against a runaway layout).
 const MAX_HEIGHT_PT: f32 = 8192.0;
@@ -25,7 +25,7 @@ impl Renderer {
     pub fn new(width_px: u32, pixels_per_point: f32, dark: bool) -> Renderer {
         let ctx = egui::Context::default();
         fonts::install_fonts(&ctx, &fonts::system_candidates());
-        theme::apply_theme(&ctx, dark);
+        style::apply_theme(&ctx, dark);
         Renderer {
             ctx,
             textures: TextureStore::default(),

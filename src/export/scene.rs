@@ -1,17 +1,17 @@
 //! What an exported frame shows, drawn with the app's own panels: the "step N / M" counter of the
-//! playback bar, the prompt and decoding settings, the canvas (`canvas_view::canvas_ui`, the very
-//! function the app's canvas uses, dissolve included) and the colour legend (`theme::legend_ui`).
+//! playback bar, the prompt and decoding settings, the canvas (`view::canvas::canvas_ui`, the very
+//! function the app's canvas uses, dissolve included) and the colour legend (`view::legend`).
 //! One run fills the frame; several are drawn side by side on one timeline, as compare mode does.
 
 use egui::{Color32, CornerRadius, RichText, Sense, Vec2};
 
 use crate::playback::Playback;
 use crate::trace::Trace;
-use crate::ui::canvas_view::{self, CanvasOptions};
-use crate::ui::compare::{self, CompareState};
-use crate::ui::playback_bar;
-use crate::ui::plots::PlotAxis;
-use crate::ui::theme::{self, ColorMode};
+use crate::view::canvas::{self, CanvasOptions};
+use crate::view::palette::{self, ColorMode};
+use crate::view::run_summary::{describe_params, entry_label};
+use crate::view::timeline::{PlotAxis, synced_frame};
+use crate::view::{legend, step_counter};
 
 /// Width of the legend column, points.
 pub const LEGEND_WIDTH_PT: f32 = 250.0;
@@ -48,10 +48,22 @@ impl Default for SceneParams {
     }
 }
 
+/// One run of a scene, labelled as compare mode labels it.
+struct SceneRun {
+    /// "A", "B"…
+    label: String,
+    /// Its decoding rule in words.
+    description: String,
+    /// The run.
+    trace: Trace,
+}
+
 /// The runs of an export and how to draw them.
 pub struct Scene {
-    /// The runs on one timeline, in compare mode's structure (one entry per run).
-    runs: CompareState,
+    /// The runs on one timeline, in order.
+    runs: Vec<SceneRun>,
+    /// The shared timeline's position.
+    position: f64,
     /// How to draw.
     params: SceneParams,
 }
@@ -59,14 +71,20 @@ pub struct Scene {
 impl Scene {
     /// A scene of `traces`: one is drawn alone, several side by side (synced by step).
     pub fn new(traces: &[Trace], params: SceneParams) -> Scene {
-        let mut runs = CompareState {
-            axis: PlotAxis::Step,
-            ..CompareState::default()
-        };
-        for t in traces {
-            runs.add_trace(t.clone());
+        let runs = traces
+            .iter()
+            .enumerate()
+            .map(|(i, t)| SceneRun {
+                label: entry_label(i),
+                description: describe_params(&t.header.params),
+                trace: t.clone(),
+            })
+            .collect();
+        Scene {
+            runs,
+            position: 0.0,
+            params,
         }
-        Scene { runs, params }
     }
 
     /// How the scene is drawn.
@@ -76,12 +94,12 @@ impl Scene {
 
     /// Frames of the shared timeline (the longest run's).
     pub fn frame_count(&self) -> usize {
-        self.runs.frame_count()
+        self.traces().map(Trace::frame_count).max().unwrap_or(1)
     }
 
     /// The traces, in order.
     pub fn traces(&self) -> impl Iterator<Item = &Trace> {
-        self.runs.entries.iter().filter_map(|e| e.trace.as_ref())
+        self.runs.iter().map(|r| &r.trace)
     }
 
     fn canvas_options(&self, text_size: f32) -> CanvasOptions {
@@ -97,10 +115,7 @@ impl Scene {
     /// Draw the scene at playback `position` into `ui` (which should span the whole frame);
     /// returns the height the content needs, points (margins included).
     pub fn ui(&mut self, ui: &mut egui::Ui, position: f64) -> f32 {
-        self.runs.playback = Playback {
-            position,
-            ..Playback::default()
-        };
+        self.position = position;
         let frame = egui::Frame::central_panel(ui.style()).inner_margin(MARGIN_PT);
         let response = frame.show(ui, |ui| {
             ui.set_min_size(ui.available_size());
@@ -123,7 +138,7 @@ impl Scene {
                     ui.separator();
                     ui.vertical(|ui| {
                         ui.set_width(LEGEND_WIDTH_PT);
-                        theme::legend_ui(ui, self.params.color_mode, self.params.dark);
+                        legend::legend_ui(ui, self.params.color_mode, self.params.dark);
                     })
                     .response
                     .rect
@@ -142,18 +157,18 @@ impl Scene {
     fn main_ui(&self, ui: &mut egui::Ui) {
         let frames = self.frame_count();
         let shared = Playback {
-            position: self.runs.playback.position,
+            position: self.position,
             ..Playback::default()
         };
-        let single = self.runs.entries.len() == 1;
+        let single = self.runs.len() == 1;
         let planned = if single {
             self.traces().next().and_then(|t| t.header.planned_steps)
         } else {
             None
         };
         ui.horizontal(|ui| {
-            let counter = playback_bar::step_counter_text(shared.frame(), frames, false, planned);
-            playback_bar::step_counter_ui(ui, counter, 30.0);
+            let counter = step_counter::step_counter_text(shared.frame(), frames, false, planned);
+            step_counter::step_counter_ui(ui, counter, 30.0);
             progress_bar_ui(ui, shared.position, frames, self.params.dark);
         });
         if single {
@@ -162,7 +177,7 @@ impl Scene {
                     header_ui(ui, trace);
                 }
                 ui.separator();
-                canvas_view::canvas_ui(
+                canvas::canvas_ui(
                     ui,
                     trace,
                     shared.frame(),
@@ -179,14 +194,15 @@ impl Scene {
             ui.label(RichText::new(format!("Prompt: {}", trace.header.prompt)).size(16.0));
         }
         ui.separator();
-        let n = self.runs.entries.len();
+        let n = self.runs.len();
         let text_size = (self.params.text_size * if n > 2 { 0.75 } else { 0.85 }).max(11.0);
         let options = self.canvas_options(text_size);
         ui.columns(n, |columns| {
-            for (i, (col, entry)) in columns.iter_mut().zip(&self.runs.entries).enumerate() {
-                let Some(trace) = &entry.trace else { continue };
-                let color = compare::run_color(i, self.params.dark);
-                let (frame, transition) = self.runs.run_frame(trace);
+            for (i, (col, entry)) in columns.iter_mut().zip(&self.runs).enumerate() {
+                let trace = &entry.trace;
+                let color = palette::run_color(i, self.params.dark);
+                let (frame, transition) =
+                    synced_frame(self.position, frames, trace, PlotAxis::Step);
                 col.horizontal_wrapped(|ui| {
                     ui.label(RichText::new(&entry.label).strong().size(22.0).color(color));
                     ui.label(RichText::new(&entry.description).strong());
@@ -199,7 +215,7 @@ impl Scene {
                     .monospace()
                     .size(18.0),
                 );
-                canvas_view::canvas_ui(col, trace, frame, transition, &options, None);
+                canvas::canvas_ui(col, trace, frame, transition, &options, None);
             }
         });
     }
@@ -211,7 +227,7 @@ fn header_ui(ui: &mut egui::Ui, trace: &Trace) {
         egui::Label::new(RichText::new(format!("Prompt: {}", trace.header.prompt)).size(16.0))
             .wrap(),
     );
-    ui.label(RichText::new(compare::describe_params(&trace.header.params)).weak());
+    ui.label(RichText::new(describe_params(&trace.header.params)).weak());
 }
 
 /// A thin bar showing how far through the run the frame is.
@@ -222,9 +238,9 @@ fn progress_bar_ui(ui: &mut egui::Ui, position: f64, frames: usize, dark: bool) 
     let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
     let radius = CornerRadius::same(4);
     ui.painter()
-        .rect_filled(rect, radius, theme::mask_fill(dark));
+        .rect_filled(rect, radius, palette::mask_fill(dark));
     let mut done = rect;
     done.set_width(rect.width() * fraction);
-    let fill: Color32 = theme::run_color(0, dark);
+    let fill: Color32 = palette::run_color(0, dark);
     ui.painter().rect_filled(done, radius, fill);
 }

@@ -15,16 +15,19 @@ use crate::hub::ModelRef;
 use crate::model::{LoadOptions, ModelInfo};
 use crate::playback::{Playback, PlaybackCommand};
 use crate::trace::{RunOutcome, Trace};
-use crate::ui::canvas_view::{self, CanvasOptions};
-use crate::ui::compare::{self, CompareState, EntryStatus, run_color};
+use crate::ui::compare::{self, CompareState, EntryStatus};
 use crate::ui::controls::{self, ControlsAction, ControlsState};
 use crate::ui::export_menu::{ExportEvent, ExportJobs, ExportKind, ExportRequest};
 use crate::ui::files::{self, FileEvent, FileJobs};
-use crate::ui::fonts::{self, CjkFont};
 use crate::ui::model_picker::{self, ModelPickerState, PickerAction};
 use crate::ui::playback_bar::{self, BarInfo};
-use crate::ui::plots::{self, PlotAxis, PlotRun};
-use crate::ui::theme::{self, ColorMode};
+use crate::ui::plots::{self, PlotRun};
+use crate::view::canvas::{self, CanvasOptions};
+use crate::view::fonts::{self, CjkFont};
+use crate::view::palette::{ColorMode, run_color};
+use crate::view::run_summary;
+use crate::view::timeline::PlotAxis;
+use crate::view::{legend, step_counter, style};
 use crate::worker::{WorkerCommand, WorkerEvent, WorkerHandle};
 
 /// Storage key of [`Settings`].
@@ -258,7 +261,7 @@ impl UnmaskApp {
             Settings::default()
         };
         settings.zoom = settings.zoom.clamp(0.5, 3.0);
-        theme::apply_theme(&ctx, settings.dark);
+        style::apply_theme(&ctx, settings.dark);
         ctx.set_zoom_factor(settings.zoom);
         let playback = Playback {
             speed: settings.speed,
@@ -971,7 +974,7 @@ impl UnmaskApp {
             };
             if ui.button(theme_label).clicked() {
                 self.settings.dark = !self.settings.dark;
-                theme::apply_theme(ui.ctx(), self.settings.dark);
+                style::apply_theme(ui.ctx(), self.settings.dark);
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 self.model_chip(ui);
@@ -1332,14 +1335,17 @@ impl UnmaskApp {
                 Mode::Single => match &self.main {
                     Some(m) => {
                         let (frames, live, planned) = self.timeline();
-                        ui.label(playback_bar::step_counter_text(
+                        ui.label(step_counter::step_counter_text(
                             self.playback.frame(),
                             frames,
                             live,
                             planned,
                         ));
                         ui.separator();
-                        ui.label(format!("{:.1} tokens/s", compare::tokens_per_s(&m.trace)));
+                        ui.label(format!(
+                            "{:.1} tokens/s",
+                            run_summary::tokens_per_s(&m.trace)
+                        ));
                         ui.separator();
                         let state = match (&m.trace.summary, m.live) {
                             (_, true) => "generating…".to_string(),
@@ -1492,7 +1498,7 @@ impl UnmaskApp {
                  over a number of steps, in any order it likes.",
             );
             ui.add_space(8.0);
-            theme::legend_ui(ui, self.settings.color_mode, self.settings.dark);
+            legend::legend_ui(ui, self.settings.color_mode, self.settings.dark);
             ui.add_space(8.0);
             ui.label("Hover any box for the model's top candidates there.");
             ui.add_space(8.0);
@@ -1548,7 +1554,9 @@ impl UnmaskApp {
                         });
                     });
                 });
-                ui.label(RichText::new(compare::describe_params(&main.trace.header.params)).weak());
+                ui.label(
+                    RichText::new(run_summary::describe_params(&main.trace.header.params)).weak(),
+                );
                 let frame = self.playback.frame().min(main.trace.frame_count() - 1);
                 if !main.live && frame + 1 == main.trace.frame_count() {
                     response_line(ui, &main.trace);
@@ -1558,7 +1566,7 @@ impl UnmaskApp {
                     .id_salt("main_canvas")
                     .auto_shrink([false, false])
                     .show(ui, |ui| {
-                        canvas_view::canvas_ui(
+                        canvas::canvas_ui(
                             ui,
                             &main.trace,
                             frame,

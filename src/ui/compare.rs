@@ -1,22 +1,17 @@
 //! Compare mode: several configurations on the same prompt, run one after another on the worker and
 //! played side by side on one synced timeline (by step, or by normalised progress).
 
-use egui::{Color32, RichText};
+use egui::RichText;
 
-use crate::canvas::CellKind;
 use crate::generate::GenerateRequest;
 use crate::playback::Playback;
-use crate::sampler::{Order, Remasking, SamplerParams, Schedule};
-use crate::trace::{Cell, RunOutcome, Trace};
-use crate::ui::canvas_view::{self, CanvasOptions};
-use crate::ui::plots::PlotAxis;
-
-/// Colour of compared run number `index` (cycles after six): Okabe–Ito hues, which stay apart
-/// with the common colour-vision deficiencies. Same signature as the theme's `run_color` on the
-/// panels branch; after the merge this can forward to it.
-pub fn run_color(index: usize, dark: bool) -> Color32 {
-    crate::ui::theme::run_color(index, dark)
-}
+use crate::trace::{RunOutcome, Trace};
+use crate::view::canvas::{self, CanvasOptions};
+use crate::view::palette::run_color;
+use crate::view::run_summary::{
+    describe_params, elapsed_ms, entry_label, final_answer, tokens_per_s,
+};
+use crate::view::timeline::{PlotAxis, synced_frame};
 
 /// Where a compared configuration stands.
 #[derive(Clone, Debug, PartialEq)]
@@ -65,125 +60,6 @@ impl Default for CompareState {
             entries: Vec::new(),
             playback: Playback::default(),
             axis: PlotAxis::Step,
-        }
-    }
-}
-
-/// A letter label for entry `index`: A, B, … Z, then A2, B2…
-pub fn entry_label(index: usize) -> String {
-    let letter = char::from(b'A' + (index % 26) as u8);
-    if index < 26 {
-        letter.to_string()
-    } else {
-        format!("{letter}{}", index / 26 + 1)
-    }
-}
-
-/// The decoding rule of `params` in a few words.
-pub fn describe_params(params: &SamplerParams) -> String {
-    let mut parts = Vec::new();
-    match (params.threshold, params.factor) {
-        (Some(t), _) => parts.push(format!("threshold {t}")),
-        (None, Some(f)) => parts.push(format!("factor {f}")),
-        (None, None) => {
-            let schedule = match params.schedule {
-                Schedule::Quota => "quota",
-                Schedule::Timestep { .. } => "timestep",
-            };
-            parts.push(format!("{} steps ({schedule})", params.steps));
-        }
-    }
-    parts.push(
-        match params.remasking {
-            Remasking::LowConfidence => "low-confidence",
-            Remasking::Random => "random",
-            Remasking::Margin => "margin",
-            Remasking::Entropy => "entropy",
-        }
-        .to_string(),
-    );
-    match &params.order {
-        Order::Free => {}
-        Order::LeftToRight => parts.push("left-to-right".into()),
-        Order::Regions(names) => parts.push(format!("{} first", names.join(" → "))),
-    }
-    if let Some(b) = params.block_length {
-        parts.push(format!("blocks of {b}"));
-    }
-    if params.temperature > 0.0 {
-        parts.push(format!("temperature {}", params.temperature));
-    }
-    if params.suppress_eos {
-        parts.push("EOS suppressed".into());
-    }
-    if params.stop_at_eos {
-        parts.push("text stops at EOS".into());
-    }
-    if params.eos_last {
-        parts.push("EOS last".into());
-    }
-    parts.join(" · ")
-}
-
-/// The text the run ended with: the `answer` region when the canvas has one, else the whole
-/// response; special tokens and masks left out, at most `max_chars` characters.
-pub fn final_answer(trace: &Trace, max_chars: usize) -> String {
-    let canvas = &trace.header.canvas;
-    let answer_region = canvas.regions.iter().position(|r| r.name == "answer");
-    let text = match answer_region {
-        Some(region) => {
-            let frame = trace.frame_at(trace.steps.len());
-            let mut bytes = Vec::new();
-            for (pos, cell) in frame.cells.iter().enumerate() {
-                let in_region = matches!(canvas.kinds.get(pos), Some(CellKind::Masked { region: r }) if usize::from(*r) == region);
-                if !in_region {
-                    continue;
-                }
-                if let Cell::Committed { token, .. } = cell
-                    && let Some(info) = trace.tokens.get(token)
-                    && !info.special
-                    && !trace.header.eos_token_ids.contains(token)
-                {
-                    bytes.extend_from_slice(&info.bytes);
-                }
-            }
-            String::from_utf8_lossy(&bytes).into_owned()
-        }
-        None => trace.text(),
-    };
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() > max_chars {
-        let cut: String = flat.chars().take(max_chars.saturating_sub(1)).collect();
-        format!("{cut}…")
-    } else {
-        flat
-    }
-}
-
-/// Wall time of a run so far, milliseconds (the summary's when it ended).
-pub fn elapsed_ms(trace: &Trace) -> f64 {
-    match &trace.summary {
-        Some(s) => s.elapsed_ms,
-        None => trace
-            .steps
-            .iter()
-            .map(|s| f64::from(s.forward_ms + s.sampling_ms))
-            .sum(),
-    }
-}
-
-/// Generated tokens per second (the summary's when it ended).
-pub fn tokens_per_s(trace: &Trace) -> f64 {
-    match &trace.summary {
-        Some(s) => s.tokens_per_s,
-        None => {
-            let ms = elapsed_ms(trace);
-            let committed = trace.initial_masks() - trace.masks_left();
-            if ms > 0.0 {
-                committed as f64 / (ms / 1000.0)
-            } else {
-                0.0
-            }
         }
     }
 }
@@ -277,17 +153,7 @@ impl CompareState {
 
     /// The frame and dissolve progress of `trace` at the shared timeline's position.
     pub fn run_frame(&self, trace: &Trace) -> (usize, f32) {
-        let master_last = self.frame_count().saturating_sub(1).max(1) as f64;
-        let last = trace.frame_count().saturating_sub(1) as f64;
-        let position = match self.axis {
-            PlotAxis::Step => self.playback.position.min(last),
-            PlotAxis::Progress => (self.playback.position / master_last).clamp(0.0, 1.0) * last,
-        };
-        let at = Playback {
-            position,
-            ..Playback::default()
-        };
-        (at.frame(), at.transition())
+        synced_frame(self.playback.position, self.frame_count(), trace, self.axis)
     }
 }
 
@@ -335,14 +201,7 @@ pub fn compare_ui(ui: &mut egui::Ui, state: &CompareState, options: &CanvasOptio
                         .id_salt(("compare_canvas", i))
                         .auto_shrink([false, false])
                         .show(col, |ui| {
-                            canvas_view::canvas_ui(
-                                ui,
-                                trace,
-                                frame,
-                                transition,
-                                &column_options,
-                                None,
-                            );
+                            canvas::canvas_ui(ui, trace, frame, transition, &column_options, None);
                         });
                 }
                 None => {
@@ -357,26 +216,6 @@ pub fn compare_ui(ui: &mut egui::Ui, state: &CompareState, options: &CanvasOptio
 mod tests {
     use super::*;
     use crate::trace::synthetic::synthetic_trace;
-
-    #[test]
-    fn labels_and_descriptions() {
-        assert_eq!(entry_label(0), "A");
-        assert_eq!(entry_label(27), "B2");
-        let p = SamplerParams {
-            threshold: Some(0.9),
-            ..SamplerParams::default()
-        };
-        assert_eq!(describe_params(&p), "threshold 0.9 · low-confidence");
-        let p = SamplerParams {
-            steps: 8,
-            order: Order::Regions(vec!["answer".into(), "reasoning".into()]),
-            ..SamplerParams::default()
-        };
-        assert_eq!(
-            describe_params(&p),
-            "8 steps (quota) · low-confidence · answer → reasoning first"
-        );
-    }
 
     #[test]
     fn synced_frames_by_step_and_by_progress() {

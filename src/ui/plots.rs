@@ -18,15 +18,7 @@ use egui::{Color32, FontId, Id, Sense, Stroke, TextStyle, Vec2};
 use egui_plot::{AxisHints, HoverPosition, Line, LineStyle, Plot, PlotPoint, VLine};
 
 use crate::trace::{StepMetrics, Trace};
-
-/// What the x axis shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum PlotAxis {
-    /// Step number.
-    Step,
-    /// Fraction of the run, 0..1 (compare runs of different lengths).
-    Progress,
-}
+use crate::view::timeline::{PlotAxis, progress_denominator, x_of_frame};
 
 /// One run to plot.
 pub struct PlotRun<'a> {
@@ -38,55 +30,6 @@ pub struct PlotRun<'a> {
     pub color: Color32,
     /// The frame shown for this run (cursor line).
     pub frame: usize,
-}
-
-/// The number of steps a run's progress is measured against: the recorded steps once it has
-/// ended, otherwise the larger of the recorded and the planned steps (so that a live run's
-/// progress does not jump back as steps arrive). At least 1.
-pub fn progress_denominator(trace: &Trace) -> usize {
-    let recorded = trace.steps.len();
-    let planned = if trace.summary.is_some() {
-        0
-    } else {
-        trace.header.planned_steps.map_or(0, |p| p as usize)
-    };
-    recorded.max(planned).max(1)
-}
-
-/// Normalised progress (0..=1) of `frame` in `trace` (frame `k` = after step `k`).
-pub fn frame_progress(trace: &Trace, frame: usize) -> f64 {
-    (frame as f64 / progress_denominator(trace) as f64).clamp(0.0, 1.0)
-}
-
-/// The frame of `trace` at normalised progress `progress`, clamped to the frames it has.
-pub fn frame_at_progress(trace: &Trace, progress: f64) -> usize {
-    let p = if progress.is_finite() {
-        progress.clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    let frame = (p * progress_denominator(trace) as f64).round() as usize;
-    frame.min(trace.steps.len())
-}
-
-/// Where `frame` of `trace` sits on an x axis of kind `axis`.
-pub fn x_of_frame(trace: &Trace, frame: usize, axis: PlotAxis) -> f64 {
-    match axis {
-        PlotAxis::Step => frame as f64,
-        PlotAxis::Progress => frame_progress(trace, frame),
-    }
-}
-
-/// The frame of `trace` under x value `x` of an axis of kind `axis` (what [`plots_ui`] returns),
-/// clamped to the frames it has.
-pub fn frame_at_x(trace: &Trace, x: f64, axis: PlotAxis) -> usize {
-    match axis {
-        PlotAxis::Step => {
-            let x = if x.is_finite() { x.max(0.0) } else { 0.0 };
-            (x.round() as usize).min(trace.steps.len())
-        }
-        PlotAxis::Progress => frame_at_progress(trace, x),
-    }
 }
 
 /// The quantity one plot shows.
@@ -259,7 +202,7 @@ const READOUT_TEXT_SIZE: f32 = 14.0;
 /// Draw the plots; returns `Some(progress in 0..=1 or step as f64)` when the user clicked or
 /// dragged on a plot to scrub (in the units of `axis`): with [`PlotAxis::Step`] a whole step
 /// number in `0..=` the longest run's steps, with [`PlotAxis::Progress`] a fraction in `0..=1`.
-/// Turn it into a run's frame with [`frame_at_x`].
+/// Turn it into a run's frame with [`frame_at_x`](crate::view::timeline::frame_at_x).
 ///
 /// The "At the cursor" table (every plotted value at each run's cursor) sits on the right, so it
 /// stays visible however short the panel is; the plots fill the rest of the width in as many
@@ -671,47 +614,6 @@ mod tests {
         let s = RunSeries::build(&trace, PlotAxis::Progress);
         assert_eq!(s.masks_left[0].x, 0.0);
         assert!((s.masks_left.last().map_or(0.0, |p| p.x) - 1.0).abs() < 1e-12);
-    }
-
-    #[test]
-    fn frames_and_progress_round_trip() {
-        let trace = synthetic_trace(30, 2, 3);
-        let steps = trace.steps.len();
-        assert_eq!(progress_denominator(&trace), steps);
-        for frame in 0..=steps {
-            let p = frame_progress(&trace, frame);
-            assert_eq!(frame_at_progress(&trace, p), frame);
-            assert_eq!(
-                frame_at_x(
-                    &trace,
-                    x_of_frame(&trace, frame, PlotAxis::Step),
-                    PlotAxis::Step
-                ),
-                frame
-            );
-            assert_eq!(
-                frame_at_x(
-                    &trace,
-                    x_of_frame(&trace, frame, PlotAxis::Progress),
-                    PlotAxis::Progress
-                ),
-                frame
-            );
-        }
-        assert_eq!(frame_at_x(&trace, 1e9, PlotAxis::Step), steps);
-        assert_eq!(frame_at_x(&trace, -4.0, PlotAxis::Step), 0);
-        assert_eq!(frame_at_progress(&trace, f64::NAN), 0);
-    }
-
-    #[test]
-    fn a_live_run_measures_progress_against_its_plan() {
-        let mut trace = synthetic_trace(20, 2, 3);
-        trace.summary = None;
-        trace.header.planned_steps = Some(40);
-        assert_eq!(progress_denominator(&trace), 40);
-        assert!((frame_progress(&trace, 20) - 0.5).abs() < 1e-12);
-        // Past the recorded frames the cursor stays on the newest one.
-        assert_eq!(frame_at_progress(&trace, 1.0), 20);
     }
 
     #[test]

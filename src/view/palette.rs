@@ -1,7 +1,7 @@
-//! Colours, the confidence scale and its legend, dark/light themes.
+//! Colours and the two colour scales (confidence, decode order), dark and light.
 //!
-//! Every colour a panel paints comes from here, so that dark, light and projector use stay readable
-//! and the legend always matches the canvas:
+//! Every colour a panel or an export paints comes from here, so that dark, light and projector use
+//! stay readable and the legend always matches the canvas:
 //! - committed cells: [`confidence_color`] (a viridis-like ramp, purple → green → yellow) or, in
 //!   the decode-order view, [`step_color`] (a plasma-like ramp, blue → magenta → orange). Both are
 //!   perceptually ordered and readable with the common colour-vision deficiencies; each is cut
@@ -10,10 +10,7 @@
 //!   functions below; text drawn on any fill should use [`text_color_on`];
 //! - compare runs: [`run_color`].
 
-use egui::{
-    Color32, CornerRadius, FontFamily, FontId, Pos2, Rect, Sense, Shape, Stroke, StrokeKind,
-    TextStyle, Vec2,
-};
+use egui::{Color32, Stroke};
 
 /// How committed cells are coloured.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -65,9 +62,6 @@ const STEP_RANGE_LIGHT: (f32, f32) = (0.0, 0.74);
 /// Fraction of a commit's dissolve spent turning from mask to the flash colour (the rest settles
 /// from the flash to the final colour); see [`fresh_commit_fill`].
 pub const FLASH_RISE_FRACTION: f32 = 0.3;
-
-/// Corner radius of a canvas cell, points.
-pub const CELL_CORNER_RADIUS: u8 = 4;
 
 /// Width of the outline that marks a special-token cell, points.
 pub const SPECIAL_STROKE_WIDTH: f32 = 1.5;
@@ -329,7 +323,7 @@ pub fn text_strong(dark: bool) -> Color32 {
 }
 
 /// Okabe–Ito colours (safe with colour-vision deficiencies), in the order compare runs get them.
-const RUN_COLORS_DARK: [Color32; 6] = [
+pub(crate) const RUN_COLORS_DARK: [Color32; 6] = [
     Color32::from_rgb(0x56, 0xB4, 0xE9), // sky blue
     Color32::from_rgb(0xE6, 0x9F, 0x00), // orange
     Color32::from_rgb(0x00, 0x9E, 0x73), // bluish green
@@ -337,7 +331,7 @@ const RUN_COLORS_DARK: [Color32; 6] = [
     Color32::from_rgb(0xF0, 0xE4, 0x42), // yellow
     Color32::from_rgb(0xD5, 0x5E, 0x00), // vermilion
 ];
-const RUN_COLORS_LIGHT: [Color32; 6] = [
+pub(crate) const RUN_COLORS_LIGHT: [Color32; 6] = [
     Color32::from_rgb(0x00, 0x72, 0xB2), // blue
     Color32::from_rgb(0xD5, 0x5E, 0x00), // vermilion
     Color32::from_rgb(0x00, 0x9E, 0x73), // bluish green
@@ -366,305 +360,6 @@ pub fn explanation(mode: ColorMode) -> &'static str {
             "Each token is coloured by the step at which the model wrote it (purple-blue = early, orange = late), so you can see which part of the answer it settled first."
         }
     }
-}
-
-/// End labels of the gradient bar of a mode.
-fn scale_labels(mode: ColorMode) -> (&'static str, &'static str, &'static str) {
-    match mode {
-        ColorMode::Confidence => ("Colour = confidence", "unsure", "sure"),
-        ColorMode::DecodeOrder => ("Colour = step it was written", "first", "last"),
-    }
-}
-
-/// Paint the gradient of `mode` into `rect`.
-fn paint_gradient(painter: &egui::Painter, rect: Rect, mode: ColorMode, dark: bool) {
-    const SEGMENTS: u32 = 48;
-    let mut mesh = egui::Mesh::default();
-    for i in 0..=SEGMENTS {
-        let t = i as f32 / SEGMENTS as f32;
-        let x = egui::lerp(rect.left()..=rect.right(), t);
-        let c = scale_color(mode, t, dark);
-        mesh.colored_vertex(egui::pos2(x, rect.top()), c);
-        mesh.colored_vertex(egui::pos2(x, rect.bottom()), c);
-        if i > 0 {
-            let k = 2 * i;
-            mesh.add_triangle(k - 2, k - 1, k);
-            mesh.add_triangle(k - 1, k, k + 1);
-        }
-    }
-    painter.add(egui::Shape::mesh(mesh));
-}
-
-// ----- cell painters, shared by the canvas and the legend -----
-
-/// A mask tile with `alpha` opacity: the mask fill with diagonal hatching.
-pub fn paint_mask(painter: &egui::Painter, rect: Rect, dark: bool, alpha: f32) {
-    if alpha <= 0.0 {
-        return;
-    }
-    let fill = mask_fill(dark).gamma_multiply(alpha);
-    painter.rect_filled(rect, CornerRadius::same(CELL_CORNER_RADIUS), fill);
-    paint_hatching(painter, rect, dark, alpha);
-}
-
-/// The mask's diagonal hatching with `alpha` opacity, clipped to `rect` (a committing cell fades
-/// it out while it turns into its token).
-pub fn paint_hatching(painter: &egui::Painter, rect: Rect, dark: bool, alpha: f32) {
-    if alpha <= 0.0 {
-        return;
-    }
-    let line = mix(mask_fill(dark), mask_text(dark), 0.3).gamma_multiply(alpha);
-    let clipped = painter.with_clip_rect(rect.shrink(1.0).intersect(painter.clip_rect()));
-    let step = (rect.height() / 3.0).max(4.0);
-    let mut x = rect.min.x - rect.height();
-    while x < rect.max.x {
-        clipped.line_segment(
-            [
-                Pos2::new(x, rect.max.y),
-                Pos2::new(x + rect.height(), rect.min.y),
-            ],
-            Stroke::new(1.5, line),
-        );
-        x += step;
-    }
-}
-
-/// The dashed outline that marks a special token (drawn over [`special_fill`] or any fill).
-pub fn paint_special_outline(painter: &egui::Painter, rect: Rect, dark: bool) {
-    let r = rect.shrink(1.0);
-    let corners = [
-        r.left_top(),
-        r.right_top(),
-        r.right_bottom(),
-        r.left_bottom(),
-        r.left_top(),
-    ];
-    painter.extend(Shape::dashed_line(&corners, special_stroke(dark), 4.0, 3.0));
-}
-
-/// The outline of a cell written at the shown step: thicker while it is still dissolving.
-pub fn paint_fresh_outline(painter: &egui::Painter, rect: Rect, dark: bool, dissolving: bool) {
-    let stroke = flash_stroke(dark);
-    let width = if dissolving {
-        stroke.width * 1.5
-    } else {
-        stroke.width
-    };
-    painter.rect_stroke(
-        rect,
-        CornerRadius::same(CELL_CORNER_RADIUS),
-        Stroke::new(width, stroke.color),
-        StrokeKind::Outside,
-    );
-}
-
-/// What a legend sample cell shows.
-enum Sample<'a> {
-    /// A mask, with an optional faded guess `(text, probability)`.
-    Mask(Option<(&'a str, f32)>),
-    /// A committed cell of fill `fill`, outlined as written at the shown step when `fresh`.
-    Written { fill: Color32, fresh: bool },
-    /// A special token.
-    Special,
-    /// Pinned template text.
-    Pinned,
-}
-
-/// Paint one sample cell exactly as the canvas draws that kind of cell.
-fn paint_sample(painter: &egui::Painter, rect: Rect, sample: &Sample<'_>, dark: bool) {
-    let radius = CornerRadius::same(CELL_CORNER_RADIUS);
-    let font = FontId::proportional((rect.height() * 0.62).round());
-    let small = FontId::proportional((rect.height() * 0.42).round().max(9.0));
-    let text = |text: &str, font: FontId, color: Color32| {
-        painter.text(
-            rect.center(),
-            egui::Align2::CENTER_CENTER,
-            text,
-            font,
-            color,
-        );
-    };
-    match sample {
-        Sample::Mask(guess) => {
-            paint_mask(painter, rect, dark, 1.0);
-            if let Some((guess, p)) = guess {
-                let color = guess_text(*p, dark);
-                let pad = rect.height() * 0.18;
-                painter.text(
-                    Pos2::new(rect.left() + pad, rect.center().y),
-                    egui::Align2::LEFT_CENTER,
-                    guess,
-                    font,
-                    color,
-                );
-                painter.text(
-                    Pos2::new(rect.right() - pad, rect.center().y + 1.0),
-                    egui::Align2::RIGHT_CENTER,
-                    format!("{:.0}%", p * 100.0),
-                    small,
-                    color,
-                );
-            }
-        }
-        Sample::Written { fill, fresh } => {
-            painter.rect_filled(rect, radius, *fill);
-            text("the", font, text_color_on(*fill));
-            if *fresh {
-                paint_fresh_outline(painter, rect, dark, false);
-            }
-        }
-        Sample::Special => {
-            painter.rect_filled(rect, radius, special_fill(dark));
-            paint_special_outline(painter, rect, dark);
-            text("EOS", small, special_text(dark));
-        }
-        Sample::Pinned => {
-            painter.rect_filled(rect, radius, pinned_fill(dark));
-            text("Aa", font, pinned_text(dark));
-        }
-    }
-}
-
-/// A row of the legend: sample cells (with `→` between them) and a label.
-fn sample_row(ui: &mut egui::Ui, samples: &[Sample<'_>], label: &str, dark: bool) {
-    let h = (ui.text_style_height(&TextStyle::Body) * 1.3).round();
-    ui.horizontal(|ui| {
-        ui.spacing_mut().item_spacing.x = 4.0;
-        for (i, sample) in samples.iter().enumerate() {
-            if i > 0 {
-                // An arrow drawn, not typed: the legend needs no particular font.
-                let (r, _) = ui.allocate_exact_size(Vec2::new(h * 0.6, h), Sense::hover());
-                let color = ui.visuals().text_color();
-                ui.painter().arrow(
-                    Pos2::new(r.left(), r.center().y),
-                    Vec2::new(r.width(), 0.0),
-                    Stroke::new(1.5, color),
-                );
-            }
-            let w = if matches!(sample, Sample::Mask(Some(_))) {
-                h * 2.8
-            } else {
-                h * 1.9
-            };
-            // Room for the outline of a fresh cell, which the canvas draws outside the cell.
-            let (outer, _) = ui.allocate_exact_size(Vec2::new(w + 4.0, h + 4.0), Sense::hover());
-            paint_sample(ui.painter(), outer.shrink(2.0), sample, dark);
-        }
-        ui.add_space(4.0);
-        ui.add(egui::Label::new(label).wrap());
-    });
-}
-
-/// The colour legend for a mode: a gradient bar with end labels, then one sample cell per kind of
-/// cell (mask, mask with the model's guess, a token written at this step, special token, pinned
-/// text), each painted by the same code as the canvas, then the one-sentence explanation. Laid out
-/// as a column, so it suits a side panel.
-pub fn legend_ui(ui: &mut egui::Ui, mode: ColorMode, dark: bool) {
-    let (title, low, high) = scale_labels(mode);
-    ui.label(egui::RichText::new(title).strong());
-    ui.horizontal(|ui| {
-        ui.spacing_mut().item_spacing.x = 6.0;
-        let h = ui.text_style_height(&TextStyle::Body);
-        let text_w = |ui: &egui::Ui, text: &str| {
-            ui.painter()
-                .layout_no_wrap(
-                    text.to_string(),
-                    TextStyle::Body.resolve(ui.style()),
-                    Color32::PLACEHOLDER,
-                )
-                .size()
-                .x
-        };
-        let bar_w = (ui.available_width() - text_w(ui, low) - text_w(ui, high) - 12.0)
-            .clamp(h * 3.0, h * 10.0);
-        ui.label(low);
-        let (rect, _) = ui.allocate_exact_size(Vec2::new(bar_w, h * 0.8), Sense::hover());
-        paint_gradient(ui.painter(), rect, mode, dark);
-        ui.label(high);
-    });
-    ui.add_space(4.0);
-    let settled = scale_color(mode, 0.8, dark);
-    sample_row(ui, &[Sample::Mask(None)], "mask", dark);
-    sample_row(
-        ui,
-        &[Sample::Mask(Some(("it", 0.41)))],
-        "mask with the model's current guess",
-        dark,
-    );
-    sample_row(
-        ui,
-        &[
-            Sample::Written {
-                fill: flash_color(dark),
-                fresh: true,
-            },
-            Sample::Written {
-                fill: settled,
-                fresh: true,
-            },
-        ],
-        "just written",
-        dark,
-    );
-    sample_row(ui, &[Sample::Special], "special (EOS)", dark);
-    sample_row(ui, &[Sample::Pinned], "prompt / pinned", dark);
-    ui.add_space(4.0);
-    ui.add(egui::Label::new(egui::RichText::new(explanation(mode)).weak()).wrap());
-}
-
-/// Font sizes for a presenter: readable from the back of a room at zoom 1.
-const TEXT_SIZES: [(TextStyle, f32, bool); 5] = [
-    (TextStyle::Small, 13.0, false),
-    (TextStyle::Body, 17.0, false),
-    (TextStyle::Button, 17.0, false),
-    (TextStyle::Heading, 24.0, false),
-    (TextStyle::Monospace, 16.0, true),
-];
-
-/// Style settings shared by both themes.
-fn presenter_style(style: &mut egui::Style) {
-    for (text_style, size, mono) in TEXT_SIZES {
-        let family = if mono {
-            FontFamily::Monospace
-        } else {
-            FontFamily::Proportional
-        };
-        style
-            .text_styles
-            .insert(text_style, FontId::new(size, family));
-    }
-    style.spacing.item_spacing = Vec2::new(8.0, 6.0);
-    style.spacing.button_padding = Vec2::new(8.0, 4.0);
-    style.spacing.interact_size.y = 24.0;
-    style.spacing.slider_width = 140.0;
-}
-
-/// Apply the dark or light theme, with presenter-friendly text sizes and spacing. Idempotent;
-/// call it at start-up and when the user switches theme (it clones the style, so avoid calling
-/// it every frame).
-pub fn apply_theme(ctx: &egui::Context, dark: bool) {
-    ctx.set_theme(if dark {
-        egui::Theme::Dark
-    } else {
-        egui::Theme::Light
-    });
-    ctx.all_styles_mut(presenter_style);
-    ctx.style_mut_of(egui::Theme::Dark, |style| {
-        let v = &mut style.visuals;
-        // egui's default label grey is too dim for a projector; brighten it but keep strong /
-        // weak text distinct (no `override_text_color`).
-        v.widgets.noninteractive.fg_stroke.color = Color32::from_rgb(0xD0, 0xD0, 0xD6);
-        v.widgets.inactive.fg_stroke.color = Color32::from_rgb(0xE6, 0xE6, 0xEA);
-        v.selection.bg_fill = Color32::from_rgb(0x1F, 0x5F, 0x99);
-        v.hyperlink_color = RUN_COLORS_DARK[0];
-    });
-    ctx.style_mut_of(egui::Theme::Light, |style| {
-        let v = &mut style.visuals;
-        v.widgets.noninteractive.fg_stroke.color = Color32::from_rgb(0x26, 0x26, 0x2C);
-        v.widgets.inactive.fg_stroke.color = Color32::from_rgb(0x1A, 0x1A, 0x20);
-        v.selection.bg_fill = Color32::from_rgb(0x9C, 0xC8, 0xF0);
-        v.hyperlink_color = RUN_COLORS_LIGHT[0];
-    });
 }
 
 #[cfg(test)]

@@ -1,0 +1,70 @@
+//! Cell painters shared by the canvas and the legend: the mask tile and its hatching, the dashed
+//! outline of a special token and the outline of a cell written at the shown step.
+
+use egui::{CornerRadius, Pos2, Rect, Shape, Stroke, StrokeKind};
+
+use super::palette::{flash_stroke, mask_fill, mask_text, mix, special_stroke};
+
+/// Corner radius of a canvas cell, points.
+pub const CELL_CORNER_RADIUS: u8 = 4;
+
+/// A mask tile with `alpha` opacity: the mask fill with diagonal hatching.
+pub fn paint_mask(painter: &egui::Painter, rect: Rect, dark: bool, alpha: f32) {
+    if alpha <= 0.0 {
+        return;
+    }
+    let fill = mask_fill(dark).gamma_multiply(alpha);
+    painter.rect_filled(rect, CornerRadius::same(CELL_CORNER_RADIUS), fill);
+    paint_hatching(painter, rect, dark, alpha);
+}
+
+/// The mask's diagonal hatching with `alpha` opacity, clipped to `rect` (a committing cell fades
+/// it out while it turns into its token).
+pub fn paint_hatching(painter: &egui::Painter, rect: Rect, dark: bool, alpha: f32) {
+    if alpha <= 0.0 {
+        return;
+    }
+    let line = mix(mask_fill(dark), mask_text(dark), 0.3).gamma_multiply(alpha);
+    let clipped = painter.with_clip_rect(rect.shrink(1.0).intersect(painter.clip_rect()));
+    let step = (rect.height() / 3.0).max(4.0);
+    let mut x = rect.min.x - rect.height();
+    while x < rect.max.x {
+        clipped.line_segment(
+            [
+                Pos2::new(x, rect.max.y),
+                Pos2::new(x + rect.height(), rect.min.y),
+            ],
+            Stroke::new(1.5, line),
+        );
+        x += step;
+    }
+}
+
+/// The dashed outline that marks a special token (drawn over [`special_fill`] or any fill).
+pub fn paint_special_outline(painter: &egui::Painter, rect: Rect, dark: bool) {
+    let r = rect.shrink(1.0);
+    let corners = [
+        r.left_top(),
+        r.right_top(),
+        r.right_bottom(),
+        r.left_bottom(),
+        r.left_top(),
+    ];
+    painter.extend(Shape::dashed_line(&corners, special_stroke(dark), 4.0, 3.0));
+}
+
+/// The outline of a cell written at the shown step: thicker while it is still dissolving.
+pub fn paint_fresh_outline(painter: &egui::Painter, rect: Rect, dark: bool, dissolving: bool) {
+    let stroke = flash_stroke(dark);
+    let width = if dissolving {
+        stroke.width * 1.5
+    } else {
+        stroke.width
+    };
+    painter.rect_stroke(
+        rect,
+        CornerRadius::same(CELL_CORNER_RADIUS),
+        Stroke::new(width, stroke.color),
+        StrokeKind::Outside,
+    );
+}
