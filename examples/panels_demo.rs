@@ -7,7 +7,7 @@ use unmask::trace::synthetic::synthetic_trace;
 use unmask::ui::controls::{ControlsAction, ControlsState, controls_ui};
 use unmask::ui::plots::{PlotRun, plots_ui};
 use unmask::view::legend::legend_ui;
-use unmask::view::palette::{ColorMode, run_color};
+use unmask::view::palette::{ColorMode, Palette};
 use unmask::view::style::apply_theme;
 use unmask::view::timeline::{PlotAxis, frame_at_x};
 
@@ -26,7 +26,7 @@ struct Demo {
 impl eframe::App for Demo {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         if !self.themed {
-            apply_theme(ui.ctx(), self.dark);
+            apply_theme(ui.ctx(), &Palette::of(self.dark));
             self.themed = true;
         }
         egui::Panel::left("controls")
@@ -49,9 +49,9 @@ impl eframe::App for Demo {
             });
         egui::CentralPanel::default_margins().show(ui, |ui| {
             ui.heading(format!("last action: {}", self.last_action));
-            legend_ui(ui, ColorMode::Confidence, self.dark);
+            legend_ui(ui, ColorMode::Confidence, &Palette::of(self.dark));
             ui.separator();
-            legend_ui(ui, ColorMode::DecodeOrder, self.dark);
+            legend_ui(ui, ColorMode::DecodeOrder, &Palette::of(self.dark));
             ui.separator();
             let labels = ["run A (LLaDA)", "run B (Fast-dLLM)", "run C"];
             let runs: Vec<PlotRun<'_>> = self
@@ -61,7 +61,7 @@ impl eframe::App for Demo {
                 .map(|(i, t)| PlotRun {
                     label: labels[i % labels.len()],
                     trace: t,
-                    color: run_color(i, self.dark),
+                    color: Palette::of(self.dark).run_color(i),
                     frame: self.frames[i],
                 })
                 .collect();

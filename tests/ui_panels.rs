@@ -10,7 +10,7 @@ use unmask::trace::synthetic::synthetic_trace;
 use unmask::ui::controls::{ControlsAction, ControlsState, controls_ui};
 use unmask::ui::plots::{PlotRun, plots_ui};
 use unmask::view::legend::legend_ui;
-use unmask::view::palette::ColorMode;
+use unmask::view::palette::{ColorMode, Palette};
 use unmask::view::timeline::{PlotAxis, frame_at_x};
 
 /// What the controls harness keeps between frames.
@@ -418,10 +418,10 @@ fn legend_explains_both_modes() {
         (ColorMode::Confidence, "how sure the model was"),
         (ColorMode::DecodeOrder, "the step at which"),
     ] {
-        for dark in [true, false] {
+        for palette in [Palette::DARK, Palette::LIGHT] {
             let mut h = Harness::builder()
                 .with_size(Vec2::new(1200.0, 400.0))
-                .build_ui(move |ui| legend_ui(ui, mode, dark));
+                .build_ui(move |ui| legend_ui(ui, mode, &palette));
             h.run();
             h.get_by_label_contains(needle);
             for swatch in [

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use super::ExportError;
 use crate::trace::{Cell, Trace};
-use crate::view::palette::{self, ColorMode};
+use crate::view::palette::{self, ColorMode, Palette};
 use crate::view::pieces::{self, PieceKind};
 use crate::view::run_summary;
 
@@ -51,14 +51,14 @@ fn hex(c: Color32) -> String {
 }
 
 /// The fixed colours of one theme.
-fn palette(dark: bool) -> Value {
-    let hatch = palette::mix(palette::mask_fill(dark), palette::mask_text(dark), 0.3);
+fn palette_json(p: &Palette) -> Value {
+    let hatch = palette::mix(p.mask_fill, p.mask_text, 0.3);
     let scale = |mode| -> Vec<String> {
         (0..=10)
-            .map(|i| hex(palette::scale_color(mode, i as f32 / 10.0, dark)))
+            .map(|i| hex(p.scale_color(mode, i as f32 / 10.0)))
             .collect()
     };
-    let visuals = if dark {
+    let visuals = if p.dark {
         egui::Visuals::dark()
     } else {
         egui::Visuals::light()
@@ -66,21 +66,21 @@ fn palette(dark: bool) -> Value {
     json!({
         "bg": hex(visuals.panel_fill),
         "panel": hex(visuals.extreme_bg_color),
-        "text": hex(palette::text_strong(dark)),
-        "weak": hex(palette::mask_text(dark)),
-        "mask": hex(palette::mask_fill(dark)),
+        "text": hex(p.text_strong),
+        "weak": hex(p.mask_text),
+        "mask": hex(p.mask_fill),
         "hatch": hex(hatch),
-        "flash": hex(palette::flash_color(dark)),
-        "flashStroke": hex(palette::flash_stroke(dark).color),
-        "specialFill": hex(palette::special_fill(dark)),
-        "specialStroke": hex(palette::special_stroke(dark).color),
-        "specialText": hex(palette::special_text(dark)),
-        "pinnedFill": hex(palette::pinned_fill(dark)),
-        "pinnedText": hex(palette::pinned_text(dark)),
-        "promptText": hex(palette::prompt_text(dark)),
-        "guessWeak": hex(palette::guess_text(0.0, dark)),
-        "guessStrong": hex(palette::guess_text(1.0, dark)),
-        "accent": hex(palette::run_color(0, dark)),
+        "flash": hex(p.flash),
+        "flashStroke": hex(p.flash_stroke().color),
+        "specialFill": hex(p.special_fill),
+        "specialStroke": hex(p.special_stroke().color),
+        "specialText": hex(p.special_text),
+        "pinnedFill": hex(p.pinned_fill),
+        "pinnedText": hex(p.pinned_text),
+        "promptText": hex(p.prompt_text),
+        "guessWeak": hex(p.guess_text(0.0)),
+        "guessStrong": hex(p.guess_text(1.0)),
+        "accent": hex(p.run_color(0)),
         "scaleConfidence": scale(ColorMode::Confidence),
         "scaleOrder": scale(ColorMode::DecodeOrder),
     })
@@ -158,18 +158,18 @@ pub fn player_data(trace: &Trace, params: &HtmlParams) -> Value {
             }
             cell["guesses"] = Value::Array(guesses);
             if let (Some(step), Some(conf)) = (step, confidence) {
-                let colours = |dark: bool| {
+                let colours = |p: Palette| {
                     let conf_fill = if piece.special {
-                        palette::special_fill(dark)
+                        p.special_fill
                     } else {
-                        palette::confidence_color(conf, dark)
+                        p.confidence_color(conf)
                     };
                     let conf_text = if piece.special {
-                        palette::special_text(dark)
+                        p.special_text
                     } else {
                         palette::text_color_on(conf_fill)
                     };
-                    let order_fill = palette::step_color(step, total, dark);
+                    let order_fill = p.step_color(step, total);
                     json!([
                         hex(conf_fill),
                         hex(conf_text),
@@ -179,8 +179,8 @@ pub fn player_data(trace: &Trace, params: &HtmlParams) -> Value {
                 };
                 cell["step"] = json!(step);
                 cell["conf"] = json!((conf * 1000.0).round() as u32);
-                cell["dark"] = colours(true);
-                cell["light"] = colours(false);
+                cell["dark"] = colours(Palette::DARK);
+                cell["light"] = colours(Palette::LIGHT);
             }
         }
         cells.push(cell);
@@ -217,7 +217,7 @@ pub fn player_data(trace: &Trace, params: &HtmlParams) -> Value {
         "tokens": tokens,
         "cells": cells,
         "metrics": metrics,
-        "palette": { "dark": palette(true), "light": palette(false) },
+        "palette": { "dark": palette_json(&Palette::DARK), "light": palette_json(&Palette::LIGHT) },
         "explanation": {
             "confidence": palette::explanation(ColorMode::Confidence),
             "order": palette::explanation(ColorMode::DecodeOrder),

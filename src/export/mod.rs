@@ -160,7 +160,11 @@ fn prepare(
     let mut scene = Scene::new(traces, render.scene.clone());
     let last = scene.frame_count().saturating_sub(1).max(first.steps.len());
     let frames = plan::plan(animation, last, what)?;
-    let mut renderer = Renderer::new(render.width_px, render.pixels_per_point, render.scene.dark);
+    let mut renderer = Renderer::new(
+        render.width_px,
+        render.pixels_per_point,
+        &render.scene.palette(),
+    );
     // Settled frames need the most room (a written token may be wider than its mask).
     let mut positions: Vec<f64> = frames.iter().map(|f| f.step() as f64).collect();
     positions.dedup();

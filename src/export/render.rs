@@ -5,6 +5,7 @@ use egui::{Pos2, RawInput, Rect, Vec2, ViewportId};
 
 use super::raster::{self, RgbaImage, TextureStore};
 use super::scene::Scene;
+use crate::view::palette::Palette;
 use crate::view::{fonts, style};
 
 /// Tallest frame rendered, points (a guard against a runaway layout).
@@ -21,11 +22,11 @@ pub struct Renderer {
 }
 
 impl Renderer {
-    /// A renderer of frames `width_px` wide at `pixels_per_point`, in the dark or light theme.
-    pub fn new(width_px: u32, pixels_per_point: f32, dark: bool) -> Renderer {
+    /// A renderer of frames `width_px` wide at `pixels_per_point`, in the theme of `palette`.
+    pub fn new(width_px: u32, pixels_per_point: f32, palette: &Palette) -> Renderer {
         let ctx = egui::Context::default();
         fonts::install_fonts(&ctx, &fonts::system_candidates());
-        style::apply_theme(&ctx, dark);
+        style::apply_theme(&ctx, palette);
         Renderer {
             ctx,
             textures: TextureStore::default(),

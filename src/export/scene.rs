@@ -8,7 +8,7 @@ use egui::{Color32, CornerRadius, RichText, Sense, Vec2};
 use crate::playback::Playback;
 use crate::trace::Trace;
 use crate::view::canvas::{self, CanvasOptions};
-use crate::view::palette::{self, ColorMode};
+use crate::view::palette::{ColorMode, Palette};
 use crate::view::run_summary::{describe_params, entry_label};
 use crate::view::timeline::{PlotAxis, synced_frame};
 use crate::view::{legend, step_counter};
@@ -33,6 +33,13 @@ pub struct SceneParams {
     pub legend: bool,
     /// Draw the prompt and the decoding settings above the canvas.
     pub header: bool,
+}
+
+impl SceneParams {
+    /// The colours of the chosen theme.
+    pub fn palette(&self) -> Palette {
+        Palette::of(self.dark)
+    }
 }
 
 impl Default for SceneParams {
@@ -107,7 +114,7 @@ impl Scene {
             color_mode: self.params.color_mode,
             show_guesses: self.params.show_guesses,
             show_prompt: false,
-            dark: self.params.dark,
+            palette: self.params.palette(),
             text_size,
         }
     }
@@ -138,7 +145,7 @@ impl Scene {
                     ui.separator();
                     ui.vertical(|ui| {
                         ui.set_width(LEGEND_WIDTH_PT);
-                        legend::legend_ui(ui, self.params.color_mode, self.params.dark);
+                        legend::legend_ui(ui, self.params.color_mode, &self.params.palette());
                     })
                     .response
                     .rect
@@ -169,7 +176,7 @@ impl Scene {
         ui.horizontal(|ui| {
             let counter = step_counter::step_counter_text(shared.frame(), frames, false, planned);
             step_counter::step_counter_ui(ui, counter, 30.0);
-            progress_bar_ui(ui, shared.position, frames, self.params.dark);
+            progress_bar_ui(ui, shared.position, frames, &self.params.palette());
         });
         if single {
             if let Some(trace) = self.traces().next() {
@@ -200,7 +207,7 @@ impl Scene {
         ui.columns(n, |columns| {
             for (i, (col, entry)) in columns.iter_mut().zip(&self.runs).enumerate() {
                 let trace = &entry.trace;
-                let color = palette::run_color(i, self.params.dark);
+                let color = self.params.palette().run_color(i);
                 let (frame, transition) =
                     synced_frame(self.position, frames, trace, PlotAxis::Step);
                 col.horizontal_wrapped(|ui| {
@@ -231,16 +238,15 @@ fn header_ui(ui: &mut egui::Ui, trace: &Trace) {
 }
 
 /// A thin bar showing how far through the run the frame is.
-fn progress_bar_ui(ui: &mut egui::Ui, position: f64, frames: usize, dark: bool) {
+fn progress_bar_ui(ui: &mut egui::Ui, position: f64, frames: usize, palette: &Palette) {
     let last = frames.saturating_sub(1).max(1) as f64;
     let fraction = (position / last).clamp(0.0, 1.0) as f32;
     let size = Vec2::new(ui.available_width().max(40.0), 8.0);
     let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
     let radius = CornerRadius::same(4);
-    ui.painter()
-        .rect_filled(rect, radius, palette::mask_fill(dark));
+    ui.painter().rect_filled(rect, radius, palette.mask_fill);
     let mut done = rect;
     done.set_width(rect.width() * fraction);
-    let fill: Color32 = palette::run_color(0, dark);
+    let fill: Color32 = palette.run_color(0);
     ui.painter().rect_filled(done, radius, fill);
 }

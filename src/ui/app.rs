@@ -24,7 +24,7 @@ use crate::ui::playback_bar::{self, BarInfo};
 use crate::ui::plots::{self, PlotRun};
 use crate::view::canvas::{self, CanvasOptions};
 use crate::view::fonts::{self, CjkFont};
-use crate::view::palette::{ColorMode, run_color};
+use crate::view::palette::{ColorMode, Palette};
 use crate::view::run_summary;
 use crate::view::timeline::PlotAxis;
 use crate::view::{legend, step_counter, style};
@@ -261,7 +261,7 @@ impl UnmaskApp {
             Settings::default()
         };
         settings.zoom = settings.zoom.clamp(0.5, 3.0);
-        style::apply_theme(&ctx, settings.dark);
+        style::apply_theme(&ctx, &Palette::of(settings.dark));
         ctx.set_zoom_factor(settings.zoom);
         let playback = Playback {
             speed: settings.speed,
@@ -884,7 +884,7 @@ impl UnmaskApp {
             color_mode: self.settings.color_mode,
             show_guesses: self.settings.show_guesses,
             show_prompt: self.settings.show_prompt,
-            dark: self.settings.dark,
+            palette: Palette::of(self.settings.dark),
             text_size: self.settings.text_size,
         }
     }
@@ -974,7 +974,7 @@ impl UnmaskApp {
             };
             if ui.button(theme_label).clicked() {
                 self.settings.dark = !self.settings.dark;
-                style::apply_theme(ui.ctx(), self.settings.dark);
+                style::apply_theme(ui.ctx(), &Palette::of(self.settings.dark));
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 self.model_chip(ui);
@@ -1429,7 +1429,7 @@ impl UnmaskApp {
         let mut remove = None;
         for (i, entry) in self.compare.entries.iter().enumerate() {
             ui.horizontal(|ui| {
-                let color = run_color(i, self.settings.dark);
+                let color = Palette::of(self.settings.dark).run_color(i);
                 if ui
                     .add_enabled(!live, egui::Button::new("×"))
                     .on_hover_text(format!("Remove {}", entry.label))
@@ -1498,7 +1498,11 @@ impl UnmaskApp {
                  over a number of steps, in any order it likes.",
             );
             ui.add_space(8.0);
-            legend::legend_ui(ui, self.settings.color_mode, self.settings.dark);
+            legend::legend_ui(
+                ui,
+                self.settings.color_mode,
+                &Palette::of(self.settings.dark),
+            );
             ui.add_space(8.0);
             ui.label("Hover any box for the model's top candidates there.");
             ui.add_space(8.0);
@@ -1587,7 +1591,7 @@ impl UnmaskApp {
                     let runs = [PlotRun {
                         label: "this run",
                         trace: &m.trace,
-                        color: run_color(0, self.settings.dark),
+                        color: Palette::of(self.settings.dark).run_color(0),
                         frame: self.playback.frame(),
                     }];
                     plots::plots_ui(ui, &runs, PlotAxis::Step).map(|x| (x, PlotAxis::Step))
@@ -1604,7 +1608,7 @@ impl UnmaskApp {
                         e.trace.as_ref().map(|t| PlotRun {
                             label: &e.label,
                             trace: t,
-                            color: run_color(i, self.settings.dark),
+                            color: Palette::of(self.settings.dark).run_color(i),
                             frame: self.compare.run_frame(t).0,
                         })
                     })

@@ -7,7 +7,6 @@ use crate::generate::GenerateRequest;
 use crate::playback::Playback;
 use crate::trace::{RunOutcome, Trace};
 use crate::view::canvas::{self, CanvasOptions};
-use crate::view::palette::run_color;
 use crate::view::run_summary::{
     describe_params, elapsed_ms, entry_label, final_answer, tokens_per_s,
 };
@@ -176,7 +175,7 @@ pub fn compare_ui(ui: &mut egui::Ui, state: &CompareState, options: &CanvasOptio
     column_options.text_size = (options.text_size * if n > 2 { 0.7 } else { 0.85 }).max(11.0);
     ui.columns(n, |columns| {
         for (i, (col, entry)) in columns.iter_mut().zip(&state.entries).enumerate() {
-            let color = run_color(i, options.dark);
+            let color = options.palette.run_color(i);
             col.horizontal_wrapped(|ui| {
                 ui.label(RichText::new(&entry.label).strong().size(22.0).color(color));
                 ui.label(RichText::new(&entry.description).strong());

@@ -7,7 +7,7 @@
 use egui::{Color32, CornerRadius, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2};
 
 use super::cells;
-use super::palette::{self, ColorMode};
+use super::palette::{self, ColorMode, Palette};
 use super::pieces::{Piece, PieceKind, pieces, special_label, token_text, total_steps};
 use crate::trace::Trace;
 
@@ -24,8 +24,8 @@ pub struct CanvasOptions {
     pub show_guesses: bool,
     /// Show the formatted prompt's tokens before the response.
     pub show_prompt: bool,
-    /// Dark theme colours.
-    pub dark: bool,
+    /// The theme's colours.
+    pub palette: Palette,
     /// Token text size in points.
     pub text_size: f32,
 }
@@ -36,7 +36,7 @@ impl Default for CanvasOptions {
             color_mode: ColorMode::Confidence,
             show_guesses: true,
             show_prompt: false,
-            dark: true,
+            palette: Palette::DARK,
             text_size: 20.0,
         }
     }
@@ -247,7 +247,7 @@ fn paint_piece(
 ) {
     let rect = placed.rect;
     let radius = CornerRadius::same(cells::CELL_CORNER_RADIUS);
-    let dark = options.dark;
+    let colors = &options.palette;
     let text_pos = |galley: &egui::Galley| {
         Pos2::new(
             rect.min.x + m.pad_x,
@@ -257,20 +257,20 @@ fn paint_piece(
     match &piece.kind {
         PieceKind::Prompt | PieceKind::Pinned => {
             let (fill, text) = match (&piece.kind, piece.special) {
-                (_, true) => (palette::special_fill(dark), palette::special_text(dark)),
-                (PieceKind::Prompt, _) => (Color32::TRANSPARENT, palette::prompt_text(dark)),
-                _ => (palette::pinned_fill(dark), palette::pinned_text(dark)),
+                (_, true) => (colors.special_fill, colors.special_text),
+                (PieceKind::Prompt, _) => (Color32::TRANSPARENT, colors.prompt_text),
+                _ => (colors.pinned_fill, colors.pinned_text),
             };
             painter.rect_filled(rect, radius, fill);
             if piece.special {
-                cells::paint_special_outline(painter, rect, dark);
+                cells::paint_special_outline(painter, rect, colors);
             }
             painter.galley(text_pos(&placed.label), placed.label.clone(), text);
         }
         PieceKind::Masked { guess } => {
-            cells::paint_mask(painter, rect, dark, 1.0);
+            cells::paint_mask(painter, rect, colors, 1.0);
             if let (Some(prob), Some((_, p))) = (&placed.prob, guess) {
-                let faded = palette::guess_text(*p, dark);
+                let faded = colors.guess_text(*p);
                 painter.galley(text_pos(&placed.label), placed.label.clone(), faded);
                 let at = Pos2::new(
                     rect.max.x - m.pad_x - prob.size().x,
@@ -283,9 +283,9 @@ fn paint_piece(
             // Special tokens keep their own fill, except in the decode-order view, where *when*
             // the model wrote them (e.g. end-of-text padding first) is the point.
             let settled = match (options.color_mode, piece.special) {
-                (ColorMode::DecodeOrder, _) => palette::step_color(*step, total, dark),
-                (ColorMode::Confidence, true) => palette::special_fill(dark),
-                (ColorMode::Confidence, false) => palette::confidence_color(*confidence, dark),
+                (ColorMode::DecodeOrder, _) => colors.step_color(*step, total),
+                (ColorMode::Confidence, true) => colors.special_fill,
+                (ColorMode::Confidence, false) => colors.confidence_color(*confidence),
             };
             let fresh = *step as usize == frame && frame > 0;
             let t = if fresh {
@@ -294,27 +294,27 @@ fn paint_piece(
                 1.0
             };
             let fill = if fresh {
-                palette::fresh_commit_fill(settled, t, dark)
+                colors.fresh_commit_fill(settled, t)
             } else {
                 settled
             };
             painter.rect_filled(rect, radius, fill);
             if t < FLASH_RISE {
                 // The mask's hatching fades out while the fill rises to the flash colour.
-                cells::paint_hatching(painter, rect, dark, 1.0 - t / FLASH_RISE);
+                cells::paint_hatching(painter, rect, colors, 1.0 - t / FLASH_RISE);
             }
             let text = if piece.special && options.color_mode == ColorMode::Confidence {
-                palette::special_text(dark)
+                colors.special_text
             } else {
                 palette::text_color_on(fill)
             };
             let text = text.gamma_multiply(ease(t / FLASH_RISE).max(0.1));
             if piece.special {
-                cells::paint_special_outline(painter, rect, dark);
+                cells::paint_special_outline(painter, rect, colors);
             }
             painter.galley(text_pos(&placed.label), placed.label.clone(), text);
             if fresh {
-                cells::paint_fresh_outline(painter, rect, dark, t < 1.0);
+                cells::paint_fresh_outline(painter, rect, colors, t < 1.0);
             }
         }
     }
@@ -415,7 +415,7 @@ fn hover_popup(
                     };
                     ui.add_space(4.0);
                     ui.label(heading);
-                    candidates_table(ui, trace, &c, options.dark);
+                    candidates_table(ui, trace, &c, &options.palette);
                 }
                 (PieceKind::Masked { .. }, _) => {
                     ui.label("No guesses were recorded for this step.");
@@ -431,7 +431,7 @@ fn hover_popup(
 
 /// Rows of candidate, probability bar and percentage (the bar in the text colour, so even small
 /// probabilities stay visible).
-fn candidates_table(ui: &mut egui::Ui, trace: &Trace, candidates: &[(u32, f32)], dark: bool) {
+fn candidates_table(ui: &mut egui::Ui, trace: &Trace, candidates: &[(u32, f32)], colors: &Palette) {
     let bar_color = ui.visuals().strong_text_color().gamma_multiply(0.8);
     let row_h = ui.text_style_height(&egui::TextStyle::Body) * 0.7;
     egui::Grid::new("candidates")
@@ -445,7 +445,7 @@ fn candidates_table(ui: &mut egui::Ui, trace: &Trace, candidates: &[(u32, f32)],
                 let (bar, _) =
                     ui.allocate_exact_size(Vec2::new(row_h * 10.0, row_h), Sense::hover());
                 ui.painter()
-                    .rect_filled(bar, CornerRadius::same(2), palette::mask_fill(dark));
+                    .rect_filled(bar, CornerRadius::same(2), colors.mask_fill);
                 let mut filled = bar;
                 filled.set_width(bar.width() * p.clamp(0.0, 1.0));
                 ui.painter()

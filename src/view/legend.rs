@@ -4,10 +4,7 @@
 use egui::{Color32, CornerRadius, FontId, Pos2, Rect, Sense, Stroke, TextStyle, Vec2};
 
 use super::cells::{CELL_CORNER_RADIUS, paint_fresh_outline, paint_mask, paint_special_outline};
-use super::palette::{
-    ColorMode, explanation, flash_color, guess_text, pinned_fill, pinned_text, scale_color,
-    special_fill, special_text, text_color_on,
-};
+use super::palette::{ColorMode, Palette, explanation, text_color_on};
 
 /// End labels of the gradient bar of a mode.
 fn scale_labels(mode: ColorMode) -> (&'static str, &'static str, &'static str) {
@@ -18,13 +15,13 @@ fn scale_labels(mode: ColorMode) -> (&'static str, &'static str, &'static str) {
 }
 
 /// Paint the gradient of `mode` into `rect`.
-fn paint_gradient(painter: &egui::Painter, rect: Rect, mode: ColorMode, dark: bool) {
+fn paint_gradient(painter: &egui::Painter, rect: Rect, mode: ColorMode, palette: &Palette) {
     const SEGMENTS: u32 = 48;
     let mut mesh = egui::Mesh::default();
     for i in 0..=SEGMENTS {
         let t = i as f32 / SEGMENTS as f32;
         let x = egui::lerp(rect.left()..=rect.right(), t);
-        let c = scale_color(mode, t, dark);
+        let c = palette.scale_color(mode, t);
         mesh.colored_vertex(egui::pos2(x, rect.top()), c);
         mesh.colored_vertex(egui::pos2(x, rect.bottom()), c);
         if i > 0 {
@@ -49,7 +46,7 @@ enum Sample<'a> {
 }
 
 /// Paint one sample cell exactly as the canvas draws that kind of cell.
-fn paint_sample(painter: &egui::Painter, rect: Rect, sample: &Sample<'_>, dark: bool) {
+fn paint_sample(painter: &egui::Painter, rect: Rect, sample: &Sample<'_>, palette: &Palette) {
     let radius = CornerRadius::same(CELL_CORNER_RADIUS);
     let font = FontId::proportional((rect.height() * 0.62).round());
     let small = FontId::proportional((rect.height() * 0.42).round().max(9.0));
@@ -64,9 +61,9 @@ fn paint_sample(painter: &egui::Painter, rect: Rect, sample: &Sample<'_>, dark: 
     };
     match sample {
         Sample::Mask(guess) => {
-            paint_mask(painter, rect, dark, 1.0);
+            paint_mask(painter, rect, palette, 1.0);
             if let Some((guess, p)) = guess {
-                let color = guess_text(*p, dark);
+                let color = palette.guess_text(*p);
                 let pad = rect.height() * 0.18;
                 painter.text(
                     Pos2::new(rect.left() + pad, rect.center().y),
@@ -88,23 +85,23 @@ fn paint_sample(painter: &egui::Painter, rect: Rect, sample: &Sample<'_>, dark: 
             painter.rect_filled(rect, radius, *fill);
             text("the", font, text_color_on(*fill));
             if *fresh {
-                paint_fresh_outline(painter, rect, dark, false);
+                paint_fresh_outline(painter, rect, palette, false);
             }
         }
         Sample::Special => {
-            painter.rect_filled(rect, radius, special_fill(dark));
-            paint_special_outline(painter, rect, dark);
-            text("EOS", small, special_text(dark));
+            painter.rect_filled(rect, radius, palette.special_fill);
+            paint_special_outline(painter, rect, palette);
+            text("EOS", small, palette.special_text);
         }
         Sample::Pinned => {
-            painter.rect_filled(rect, radius, pinned_fill(dark));
-            text("Aa", font, pinned_text(dark));
+            painter.rect_filled(rect, radius, palette.pinned_fill);
+            text("Aa", font, palette.pinned_text);
         }
     }
 }
 
 /// A row of the legend: sample cells (with `→` between them) and a label.
-fn sample_row(ui: &mut egui::Ui, samples: &[Sample<'_>], label: &str, dark: bool) {
+fn sample_row(ui: &mut egui::Ui, samples: &[Sample<'_>], label: &str, palette: &Palette) {
     let h = (ui.text_style_height(&TextStyle::Body) * 1.3).round();
     ui.horizontal(|ui| {
         ui.spacing_mut().item_spacing.x = 4.0;
@@ -126,7 +123,7 @@ fn sample_row(ui: &mut egui::Ui, samples: &[Sample<'_>], label: &str, dark: bool
             };
             // Room for the outline of a fresh cell, which the canvas draws outside the cell.
             let (outer, _) = ui.allocate_exact_size(Vec2::new(w + 4.0, h + 4.0), Sense::hover());
-            paint_sample(ui.painter(), outer.shrink(2.0), sample, dark);
+            paint_sample(ui.painter(), outer.shrink(2.0), sample, palette);
         }
         ui.add_space(4.0);
         ui.add(egui::Label::new(label).wrap());
@@ -137,7 +134,7 @@ fn sample_row(ui: &mut egui::Ui, samples: &[Sample<'_>], label: &str, dark: bool
 /// cell (mask, mask with the model's guess, a token written at this step, special token, pinned
 /// text), each painted by the same code as the canvas, then the one-sentence explanation. Laid out
 /// as a column, so it suits a side panel.
-pub fn legend_ui(ui: &mut egui::Ui, mode: ColorMode, dark: bool) {
+pub fn legend_ui(ui: &mut egui::Ui, mode: ColorMode, palette: &Palette) {
     let (title, low, high) = scale_labels(mode);
     ui.label(egui::RichText::new(title).strong());
     ui.horizontal(|ui| {
@@ -157,23 +154,23 @@ pub fn legend_ui(ui: &mut egui::Ui, mode: ColorMode, dark: bool) {
             .clamp(h * 3.0, h * 10.0);
         ui.label(low);
         let (rect, _) = ui.allocate_exact_size(Vec2::new(bar_w, h * 0.8), Sense::hover());
-        paint_gradient(ui.painter(), rect, mode, dark);
+        paint_gradient(ui.painter(), rect, mode, palette);
         ui.label(high);
     });
     ui.add_space(4.0);
-    let settled = scale_color(mode, 0.8, dark);
-    sample_row(ui, &[Sample::Mask(None)], "mask", dark);
+    let settled = palette.scale_color(mode, 0.8);
+    sample_row(ui, &[Sample::Mask(None)], "mask", palette);
     sample_row(
         ui,
         &[Sample::Mask(Some(("it", 0.41)))],
         "mask with the model's current guess",
-        dark,
+        palette,
     );
     sample_row(
         ui,
         &[
             Sample::Written {
-                fill: flash_color(dark),
+                fill: palette.flash,
                 fresh: true,
             },
             Sample::Written {
@@ -182,10 +179,10 @@ pub fn legend_ui(ui: &mut egui::Ui, mode: ColorMode, dark: bool) {
             },
         ],
         "just written",
-        dark,
+        palette,
     );
-    sample_row(ui, &[Sample::Special], "special (EOS)", dark);
-    sample_row(ui, &[Sample::Pinned], "prompt / pinned", dark);
+    sample_row(ui, &[Sample::Special], "special (EOS)", palette);
+    sample_row(ui, &[Sample::Pinned], "prompt / pinned", palette);
     ui.add_space(4.0);
     ui.add(egui::Label::new(egui::RichText::new(explanation(mode)).weak()).wrap());
 }

@@ -1,14 +1,16 @@
-//! Colours and the two colour scales (confidence, decode order), dark and light.
+//! Colours and the two colour scales (confidence, decode order) of the dark and light themes.
 //!
-//! Every colour a panel or an export paints comes from here, so that dark, light and projector use
-//! stay readable and the legend always matches the canvas:
-//! - committed cells: [`confidence_color`] (a viridis-like ramp, purple → green → yellow) or, in
-//!   the decode-order view, [`step_color`] (a plasma-like ramp, blue → magenta → orange). Both are
-//!   perceptually ordered and readable with the common colour-vision deficiencies; each is cut
-//!   short at the end that would vanish into the background (dark purple on dark, yellow on light);
-//! - masks, fresh-commit flash, special tokens, prompt / pinned text: the `*_fill` / `*_text`
-//!   functions below; text drawn on any fill should use [`text_color_on`];
-//! - compare runs: [`run_color`].
+//! Every colour a panel or an export paints comes from a [`Palette`] ([`Palette::DARK`] or
+//! [`Palette::LIGHT`]), so that dark, light and projector use stay readable and the legend always
+//! matches the canvas:
+//! - committed cells: [`Palette::confidence_color`] (a viridis-like ramp, purple → green → yellow)
+//!   or, in the decode-order view, [`Palette::step_color`] (a plasma-like ramp, blue → magenta →
+//!   orange). Both are perceptually ordered and readable with the common colour-vision
+//!   deficiencies; each is cut short at the end that would vanish into the background (dark purple
+//!   on dark, yellow on light);
+//! - masks, fresh-commit flash, special tokens, prompt / pinned text: the palette's `*_fill` /
+//!   `*_text` fields; text drawn on any fill should use [`text_color_on`];
+//! - compare runs: [`Palette::run_color`].
 
 use egui::{Color32, Stroke};
 
@@ -51,20 +53,198 @@ const PLASMA: [[u8; 3]; 11] = [
     [0xF0, 0xF9, 0x21],
 ];
 
-/// The part of [`VIRIDIS`] used for confidence 0..=1 on a dark / light background.
-const CONFIDENCE_RANGE_DARK: (f32, f32) = (0.18, 1.0);
-const CONFIDENCE_RANGE_LIGHT: (f32, f32) = (0.0, 0.85);
-/// The part of [`PLASMA`] used for early..=late steps; it stops at orange so that "late" never
-/// looks like "sure" (yellow) of the confidence scale.
-const STEP_RANGE_DARK: (f32, f32) = (0.2, 0.8);
-const STEP_RANGE_LIGHT: (f32, f32) = (0.0, 0.74);
-
 /// Fraction of a commit's dissolve spent turning from mask to the flash colour (the rest settles
-/// from the flash to the final colour); see [`fresh_commit_fill`].
+/// from the flash to the final colour); see [`Palette::fresh_commit_fill`].
 pub const FLASH_RISE_FRACTION: f32 = 0.3;
 
 /// Width of the outline that marks a special-token cell, points.
 pub const SPECIAL_STROKE_WIDTH: f32 = 1.5;
+
+/// Width of the outline of a cell committed at the current step, points.
+pub const FLASH_STROKE_WIDTH: f32 = 2.0;
+
+/// The colours of one theme.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Palette {
+    /// The dark theme (egui's dark visuals go with it).
+    pub dark: bool,
+    /// The part of the viridis ramp used for confidence 0..=1 (cut where it would vanish into the
+    /// background).
+    pub confidence_range: (f32, f32),
+    /// The part of the plasma ramp used for early..=late steps; it stops at orange so that "late"
+    /// never looks like "sure" (yellow) of the confidence scale.
+    pub step_range: (f32, f32),
+    /// Fill of a still-masked cell.
+    pub mask_fill: Color32,
+    /// Colour of the mask glyph drawn in a masked cell.
+    pub mask_text: Color32,
+    /// The bright colour a cell flashes to when it is committed at the current step.
+    pub flash: Color32,
+    /// Outline colour of a cell committed at the current step (see [`Palette::flash_stroke`]).
+    pub flash_outline: Color32,
+    /// Fill of a special-token cell (EOS / EOT / padding): muted, always paired with its dashed
+    /// outline so that it is never mistaken for a mask or left invisible.
+    pub special_fill: Color32,
+    /// Outline colour of a special-token cell (see [`Palette::special_stroke`]).
+    pub special_outline: Color32,
+    /// Text of a special-token cell (e.g. `<eos>`).
+    pub special_text: Color32,
+    /// Text of prompt cells (drawn without a fill, like ordinary text).
+    pub prompt_text: Color32,
+    /// Fill of pinned template text in the response (e.g. `Answer:`): a quiet slate tint.
+    pub pinned_fill: Color32,
+    /// Text of pinned template cells.
+    pub pinned_text: Color32,
+    /// The strongest ordinary text colour of the theme.
+    pub text_strong: Color32,
+    /// Okabe–Ito colours (safe with colour-vision deficiencies), in the order compare runs get
+    /// them.
+    pub run_colors: [Color32; 6],
+    /// egui's label text (brighter than its default, for a projector).
+    pub label_text: Color32,
+    /// egui's text on buttons and other inactive widgets.
+    pub widget_text: Color32,
+    /// egui's selection background.
+    pub selection_fill: Color32,
+}
+
+impl Palette {
+    /// The dark theme.
+    pub const DARK: Palette = Palette {
+        dark: true,
+        confidence_range: (0.18, 1.0),
+        step_range: (0.2, 0.8),
+        mask_fill: Color32::from_rgb(0x30, 0x31, 0x3A),
+        mask_text: Color32::from_rgb(0x8E, 0x90, 0x9E),
+        flash: Color32::from_rgb(0xFF, 0xFF, 0xFF),
+        flash_outline: Color32::from_rgb(0xFF, 0xE0, 0x70),
+        special_fill: Color32::from_rgb(0x5C, 0x2A, 0x4C),
+        special_outline: Color32::from_rgb(0xE0, 0x8C, 0xBC),
+        special_text: Color32::from_rgb(0xF4, 0xC8, 0xE0),
+        prompt_text: Color32::from_rgb(0xC8, 0xC8, 0xCC),
+        pinned_fill: Color32::from_rgb(0x1E, 0x3A, 0x50),
+        pinned_text: Color32::from_rgb(0xBF, 0xD6, 0xE6),
+        text_strong: Color32::from_rgb(0xF2, 0xF2, 0xF2),
+        run_colors: [
+            Color32::from_rgb(0x56, 0xB4, 0xE9), // sky blue
+            Color32::from_rgb(0xE6, 0x9F, 0x00), // orange
+            Color32::from_rgb(0x00, 0x9E, 0x73), // bluish green
+            Color32::from_rgb(0xCC, 0x79, 0xA7), // reddish purple
+            Color32::from_rgb(0xF0, 0xE4, 0x42), // yellow
+            Color32::from_rgb(0xD5, 0x5E, 0x00), // vermilion
+        ],
+        label_text: Color32::from_rgb(0xD0, 0xD0, 0xD6),
+        widget_text: Color32::from_rgb(0xE6, 0xE6, 0xEA),
+        selection_fill: Color32::from_rgb(0x1F, 0x5F, 0x99),
+    };
+
+    /// The light theme.
+    pub const LIGHT: Palette = Palette {
+        dark: false,
+        confidence_range: (0.0, 0.85),
+        step_range: (0.0, 0.74),
+        mask_fill: Color32::from_rgb(0xD8, 0xD8, 0xDC),
+        mask_text: Color32::from_rgb(0x6A, 0x6C, 0x78),
+        flash: Color32::from_rgb(0xFF, 0xB0, 0x00),
+        flash_outline: Color32::from_rgb(0xC0, 0x50, 0x00),
+        special_fill: Color32::from_rgb(0xF5, 0xDD, 0xEA),
+        special_outline: Color32::from_rgb(0xA8, 0x3A, 0x7C),
+        special_text: Color32::from_rgb(0x72, 0x1F, 0x52),
+        prompt_text: Color32::from_rgb(0x30, 0x30, 0x36),
+        pinned_fill: Color32::from_rgb(0xCC, 0xE4, 0xF7),
+        pinned_text: Color32::from_rgb(0x24, 0x46, 0x5C),
+        text_strong: Color32::from_rgb(0x10, 0x10, 0x14),
+        run_colors: [
+            Color32::from_rgb(0x00, 0x72, 0xB2), // blue
+            Color32::from_rgb(0xD5, 0x5E, 0x00), // vermilion
+            Color32::from_rgb(0x00, 0x9E, 0x73), // bluish green
+            Color32::from_rgb(0xCC, 0x79, 0xA7), // reddish purple
+            Color32::from_rgb(0xB8, 0x86, 0x00), // dark yellow
+            Color32::from_rgb(0x56, 0xB4, 0xE9), // sky blue
+        ],
+        label_text: Color32::from_rgb(0x26, 0x26, 0x2C),
+        widget_text: Color32::from_rgb(0x1A, 0x1A, 0x20),
+        selection_fill: Color32::from_rgb(0x9C, 0xC8, 0xF0),
+    };
+
+    /// [`Palette::DARK`] or [`Palette::LIGHT`].
+    pub const fn of(dark: bool) -> Palette {
+        if dark { Palette::DARK } else { Palette::LIGHT }
+    }
+
+    /// Colour of a committed cell with confidence `conf` in 0..=1 (clamped; NaN counts as 0).
+    /// Meant as the cell's fill: draw its text with [`text_color_on`].
+    pub fn confidence_color(&self, conf: f32) -> Color32 {
+        sample(&VIRIDIS, in_range(self.confidence_range, conf))
+    }
+
+    /// Colour of a cell committed at `step` of `total` steps (decode-order view; steps are
+    /// 1-based). Meant as the cell's fill: draw its text with [`text_color_on`].
+    pub fn step_color(&self, step: u32, total: u32) -> Color32 {
+        self.step_fraction_color(step_fraction(step, total))
+    }
+
+    /// The decode-order scale at fraction `t` (0 = first step, 1 = last).
+    pub fn step_fraction_color(&self, t: f32) -> Color32 {
+        sample(&PLASMA, in_range(self.step_range, t))
+    }
+
+    /// The scale of `mode` at `t` in 0..=1 (what the legend's gradient bar shows).
+    pub fn scale_color(&self, mode: ColorMode, t: f32) -> Color32 {
+        match mode {
+            ColorMode::Confidence => self.confidence_color(t),
+            ColorMode::DecodeOrder => self.step_fraction_color(t),
+        }
+    }
+
+    /// Colour of the model's current top guess shown faded in a masked cell, by its probability
+    /// (`prob` 0 = almost invisible, 1 = as strong as the mask glyph).
+    pub fn guess_text(&self, prob: f32) -> Color32 {
+        let p = if prob.is_finite() {
+            prob.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        // Never below ~35% so that a guess stays legible on a projector.
+        let strength = 0.35 + 0.65 * p;
+        mix(self.mask_fill, self.text_strong, strength)
+    }
+
+    /// Outline of a cell committed at the current step (drawn while it flashes).
+    pub fn flash_stroke(&self) -> Stroke {
+        Stroke::new(FLASH_STROKE_WIDTH, self.flash_outline)
+    }
+
+    /// Outline of a special-token cell.
+    pub fn special_stroke(&self) -> Stroke {
+        Stroke::new(SPECIAL_STROKE_WIDTH, self.special_outline)
+    }
+
+    /// Fill of a cell committed at the current step, `transition` in 0..=1 through its dissolve:
+    /// mask → flash during the first [`FLASH_RISE_FRACTION`], then flash → `settled` (its colour on
+    /// the active scale).
+    pub fn fresh_commit_fill(&self, settled: Color32, transition: f32) -> Color32 {
+        let t = if transition.is_finite() {
+            transition.clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
+        if t < FLASH_RISE_FRACTION {
+            mix(self.mask_fill, self.flash, t / FLASH_RISE_FRACTION)
+        } else {
+            mix(
+                self.flash,
+                settled,
+                (t - FLASH_RISE_FRACTION) / (1.0 - FLASH_RISE_FRACTION),
+            )
+        }
+    }
+
+    /// Line colour of compare run number `index` (cycles after six).
+    pub fn run_color(&self, index: usize) -> Color32 {
+        self.run_colors[index % self.run_colors.len()]
+    }
+}
 
 /// Sample a colour table at `t` in 0..=1 (linear between neighbouring samples).
 fn sample(table: &[[u8; 3]; 11], t: f32) -> Color32 {
@@ -91,17 +271,6 @@ fn in_range((lo, hi): (f32, f32), t: f32) -> f32 {
     lo + (hi - lo) * t
 }
 
-/// Colour of a committed cell with confidence `conf` in 0..=1 (clamped; NaN counts as 0).
-/// Meant as the cell's fill: draw its text with [`text_color_on`].
-pub fn confidence_color(conf: f32, dark: bool) -> Color32 {
-    let range = if dark {
-        CONFIDENCE_RANGE_DARK
-    } else {
-        CONFIDENCE_RANGE_LIGHT
-    };
-    sample(&VIRIDIS, in_range(range, conf))
-}
-
 /// Position of `step` on the decode-order scale, 0 (first step) ..= 1 (last of `total` steps).
 /// Step 0 (present from the start) and a `total` of 0 or 1 give 0.
 pub fn step_fraction(step: u32, total: u32) -> f32 {
@@ -109,30 +278,6 @@ pub fn step_fraction(step: u32, total: u32) -> f32 {
         return 0.0;
     }
     ((step.min(total) - 1) as f32 / (total - 1) as f32).clamp(0.0, 1.0)
-}
-
-/// Colour of a cell committed at `step` of `total` steps (decode-order view; steps are 1-based).
-/// Meant as the cell's fill: draw its text with [`text_color_on`].
-pub fn step_color(step: u32, total: u32, dark: bool) -> Color32 {
-    step_fraction_color(step_fraction(step, total), dark)
-}
-
-/// The decode-order scale at fraction `t` (0 = first step, 1 = last).
-pub fn step_fraction_color(t: f32, dark: bool) -> Color32 {
-    let range = if dark {
-        STEP_RANGE_DARK
-    } else {
-        STEP_RANGE_LIGHT
-    };
-    sample(&PLASMA, in_range(range, t))
-}
-
-/// The scale of `mode` at `t` in 0..=1 (what the legend's gradient bar shows).
-pub fn scale_color(mode: ColorMode, t: f32, dark: bool) -> Color32 {
-    match mode {
-        ColorMode::Confidence => confidence_color(t, dark),
-        ColorMode::DecodeOrder => step_fraction_color(t, dark),
-    }
 }
 
 /// Relative luminance (WCAG) of a colour, 0 (black) ..= 1 (white); alpha is ignored.
@@ -183,173 +328,6 @@ pub fn mix(a: Color32, b: Color32, t: f32) -> Color32 {
     )
 }
 
-/// Fill of a still-masked cell.
-pub fn mask_fill(dark: bool) -> Color32 {
-    if dark {
-        Color32::from_rgb(0x30, 0x31, 0x3A)
-    } else {
-        Color32::from_rgb(0xD8, 0xD8, 0xDC)
-    }
-}
-
-/// Colour of the mask glyph drawn in a masked cell.
-pub fn mask_text(dark: bool) -> Color32 {
-    if dark {
-        Color32::from_rgb(0x8E, 0x90, 0x9E)
-    } else {
-        Color32::from_rgb(0x6A, 0x6C, 0x78)
-    }
-}
-
-/// Colour of the model's current top guess shown faded in a masked cell, by its probability
-/// (`prob` 0 = almost invisible, 1 = as strong as the mask glyph).
-pub fn guess_text(prob: f32, dark: bool) -> Color32 {
-    let p = if prob.is_finite() {
-        prob.clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    // Never below ~35% so that a guess stays legible on a projector.
-    let strength = 0.35 + 0.65 * p;
-    mix(mask_fill(dark), text_strong(dark), strength)
-}
-
-/// The bright colour a cell flashes to when it is committed at the current step.
-pub fn flash_color(dark: bool) -> Color32 {
-    if dark {
-        Color32::from_rgb(0xFF, 0xFF, 0xFF)
-    } else {
-        Color32::from_rgb(0xFF, 0xB0, 0x00)
-    }
-}
-
-/// Outline of a cell committed at the current step (drawn while it flashes).
-pub fn flash_stroke(dark: bool) -> Stroke {
-    Stroke::new(
-        2.0,
-        if dark {
-            Color32::from_rgb(0xFF, 0xE0, 0x70)
-        } else {
-            Color32::from_rgb(0xC0, 0x50, 0x00)
-        },
-    )
-}
-
-/// Fill of a cell committed at the current step, `transition` in 0..=1 through its dissolve:
-/// mask → flash during the first [`FLASH_RISE_FRACTION`], then flash → `settled` (its colour on the
-/// active scale).
-pub fn fresh_commit_fill(settled: Color32, transition: f32, dark: bool) -> Color32 {
-    let t = if transition.is_finite() {
-        transition.clamp(0.0, 1.0)
-    } else {
-        1.0
-    };
-    if t < FLASH_RISE_FRACTION {
-        mix(mask_fill(dark), flash_color(dark), t / FLASH_RISE_FRACTION)
-    } else {
-        mix(
-            flash_color(dark),
-            settled,
-            (t - FLASH_RISE_FRACTION) / (1.0 - FLASH_RISE_FRACTION),
-        )
-    }
-}
-
-/// Fill of a special-token cell (EOS / EOT / padding): muted, always paired with
-/// [`special_stroke`] so that it is never mistaken for a mask or left invisible.
-pub fn special_fill(dark: bool) -> Color32 {
-    if dark {
-        Color32::from_rgb(0x5C, 0x2A, 0x4C)
-    } else {
-        Color32::from_rgb(0xF5, 0xDD, 0xEA)
-    }
-}
-
-/// Outline of a special-token cell.
-pub fn special_stroke(dark: bool) -> Stroke {
-    Stroke::new(
-        SPECIAL_STROKE_WIDTH,
-        if dark {
-            Color32::from_rgb(0xE0, 0x8C, 0xBC)
-        } else {
-            Color32::from_rgb(0xA8, 0x3A, 0x7C)
-        },
-    )
-}
-
-/// Text of a special-token cell (e.g. `<eos>`).
-pub fn special_text(dark: bool) -> Color32 {
-    if dark {
-        Color32::from_rgb(0xF4, 0xC8, 0xE0)
-    } else {
-        Color32::from_rgb(0x72, 0x1F, 0x52)
-    }
-}
-
-/// Text of prompt cells (drawn without a fill, like ordinary text).
-pub fn prompt_text(dark: bool) -> Color32 {
-    if dark {
-        Color32::from_rgb(0xC8, 0xC8, 0xCC)
-    } else {
-        Color32::from_rgb(0x30, 0x30, 0x36)
-    }
-}
-
-/// Fill of pinned template text in the response (e.g. `Answer:`): a quiet slate tint.
-pub fn pinned_fill(dark: bool) -> Color32 {
-    if dark {
-        Color32::from_rgb(0x1E, 0x3A, 0x50)
-    } else {
-        Color32::from_rgb(0xCC, 0xE4, 0xF7)
-    }
-}
-
-/// Text of pinned template cells.
-pub fn pinned_text(dark: bool) -> Color32 {
-    if dark {
-        Color32::from_rgb(0xBF, 0xD6, 0xE6)
-    } else {
-        Color32::from_rgb(0x24, 0x46, 0x5C)
-    }
-}
-
-/// The strongest ordinary text colour of the theme.
-pub fn text_strong(dark: bool) -> Color32 {
-    if dark {
-        Color32::from_rgb(0xF2, 0xF2, 0xF2)
-    } else {
-        Color32::from_rgb(0x10, 0x10, 0x14)
-    }
-}
-
-/// Okabe–Ito colours (safe with colour-vision deficiencies), in the order compare runs get them.
-pub(crate) const RUN_COLORS_DARK: [Color32; 6] = [
-    Color32::from_rgb(0x56, 0xB4, 0xE9), // sky blue
-    Color32::from_rgb(0xE6, 0x9F, 0x00), // orange
-    Color32::from_rgb(0x00, 0x9E, 0x73), // bluish green
-    Color32::from_rgb(0xCC, 0x79, 0xA7), // reddish purple
-    Color32::from_rgb(0xF0, 0xE4, 0x42), // yellow
-    Color32::from_rgb(0xD5, 0x5E, 0x00), // vermilion
-];
-pub(crate) const RUN_COLORS_LIGHT: [Color32; 6] = [
-    Color32::from_rgb(0x00, 0x72, 0xB2), // blue
-    Color32::from_rgb(0xD5, 0x5E, 0x00), // vermilion
-    Color32::from_rgb(0x00, 0x9E, 0x73), // bluish green
-    Color32::from_rgb(0xCC, 0x79, 0xA7), // reddish purple
-    Color32::from_rgb(0xB8, 0x86, 0x00), // dark yellow
-    Color32::from_rgb(0x56, 0xB4, 0xE9), // sky blue
-];
-
-/// Line colour of compare run number `index` (cycles after six).
-pub fn run_color(index: usize, dark: bool) -> Color32 {
-    let table = if dark {
-        &RUN_COLORS_DARK
-    } else {
-        &RUN_COLORS_LIGHT
-    };
-    table[index % table.len()]
-}
-
 /// The one-sentence "what am I looking at" explanation of a colour mode.
 pub fn explanation(mode: ColorMode) -> &'static str {
     match mode {
@@ -377,13 +355,14 @@ mod tests {
 
     #[test]
     fn confidence_scale_gets_brighter_monotonically() {
-        for dark in [true, false] {
+        for p in [Palette::DARK, Palette::LIGHT] {
             let mut last = -1.0;
             for i in 0..=100 {
-                let l = luminance(confidence_color(i as f32 / 100.0, dark));
+                let l = luminance(p.confidence_color(i as f32 / 100.0));
                 assert!(
                     l > last,
-                    "luminance must rise with confidence (dark={dark}, i={i})"
+                    "luminance must rise with confidence (dark={}, i={i})",
+                    p.dark
                 );
                 last = l;
             }
@@ -392,13 +371,14 @@ mod tests {
 
     #[test]
     fn decode_order_scale_gets_brighter_monotonically() {
-        for dark in [true, false] {
+        for p in [Palette::DARK, Palette::LIGHT] {
             let mut last = -1.0;
             for step in 1..=64 {
-                let l = luminance(step_color(step, 64, dark));
+                let l = luminance(p.step_color(step, 64));
                 assert!(
                     l > last,
-                    "luminance must rise with the step (dark={dark}, step={step})"
+                    "luminance must rise with the step (dark={}, step={step})",
+                    p.dark
                 );
                 last = l;
             }
@@ -407,29 +387,30 @@ mod tests {
 
     #[test]
     fn scales_are_clearly_different() {
-        for dark in [true, false] {
+        for p in [Palette::DARK, Palette::LIGHT] {
             for i in 0..=10 {
                 let t = i as f32 / 10.0;
-                let c = confidence_color(t, dark);
-                let s = step_fraction_color(t, dark);
+                let c = p.confidence_color(t);
+                let s = p.step_fraction_color(t);
                 assert!(
                     dist(c, s) > 80,
                     "confidence and order scales too close at t={t}: {c:?} {s:?}"
                 );
             }
             // The high ends differ most visibly: yellow vs orange.
-            assert!(dist(confidence_color(1.0, dark), step_fraction_color(1.0, dark)) > 60);
+            assert!(dist(p.confidence_color(1.0), p.step_fraction_color(1.0)) > 60);
         }
     }
 
     #[test]
     fn scale_ends_stand_out_from_the_background() {
-        for (dark, bg) in [(true, DARK_BG), (false, LIGHT_BG)] {
+        for (p, bg) in [(Palette::DARK, DARK_BG), (Palette::LIGHT, LIGHT_BG)] {
             for t in [0.0, 1.0] {
-                for c in [confidence_color(t, dark), step_fraction_color(t, dark)] {
+                for c in [p.confidence_color(t), p.step_fraction_color(t)] {
                     assert!(
                         contrast_ratio(c, bg) > 1.5,
-                        "{c:?} vanishes into the background (dark={dark})"
+                        "{c:?} vanishes into the background (dark={})",
+                        p.dark
                     );
                 }
             }
@@ -438,37 +419,44 @@ mod tests {
 
     #[test]
     fn text_on_any_scale_colour_is_readable() {
-        for dark in [true, false] {
+        for p in [Palette::DARK, Palette::LIGHT] {
             for i in 0..=20 {
                 let t = i as f32 / 20.0;
-                for fill in [confidence_color(t, dark), step_fraction_color(t, dark)] {
+                for fill in [p.confidence_color(t), p.step_fraction_color(t)] {
                     assert!(contrast_ratio(fill, text_color_on(fill)) >= 4.5, "{fill:?}");
                 }
             }
-            for fill in [
-                mask_fill(dark),
-                special_fill(dark),
-                pinned_fill(dark),
-                flash_color(dark),
-            ] {
+            for fill in [p.mask_fill, p.special_fill, p.pinned_fill, p.flash] {
                 assert!(contrast_ratio(fill, text_color_on(fill)) >= 4.5, "{fill:?}");
             }
-            assert!(contrast_ratio(mask_fill(dark), mask_text(dark)) >= 3.0);
-            assert!(contrast_ratio(special_fill(dark), special_text(dark)) >= 4.5);
-            assert!(contrast_ratio(pinned_fill(dark), pinned_text(dark)) >= 4.5);
+            assert!(contrast_ratio(p.mask_fill, p.mask_text) >= 3.0);
+            assert!(contrast_ratio(p.special_fill, p.special_text) >= 4.5);
+            assert!(contrast_ratio(p.pinned_fill, p.pinned_text) >= 4.5);
         }
     }
 
     #[test]
     fn out_of_range_inputs_are_clamped() {
-        assert_eq!(confidence_color(-3.0, true), confidence_color(0.0, true));
-        assert_eq!(confidence_color(7.0, false), confidence_color(1.0, false));
         assert_eq!(
-            confidence_color(f32::NAN, true),
-            confidence_color(0.0, true)
+            Palette::DARK.confidence_color(-3.0),
+            Palette::DARK.confidence_color(0.0)
         );
-        assert_eq!(step_color(99, 10, true), step_color(10, 10, true));
-        assert_eq!(step_color(0, 10, true), step_color(1, 10, true));
+        assert_eq!(
+            Palette::LIGHT.confidence_color(7.0),
+            Palette::LIGHT.confidence_color(1.0)
+        );
+        assert_eq!(
+            Palette::DARK.confidence_color(f32::NAN),
+            Palette::DARK.confidence_color(0.0)
+        );
+        assert_eq!(
+            Palette::DARK.step_color(99, 10),
+            Palette::DARK.step_color(10, 10)
+        );
+        assert_eq!(
+            Palette::DARK.step_color(0, 10),
+            Palette::DARK.step_color(1, 10)
+        );
         assert_eq!(step_fraction(5, 0), 0.0);
         assert_eq!(step_fraction(1, 1), 0.0);
         assert_eq!(step_fraction(10, 10), 1.0);
@@ -486,26 +474,18 @@ mod tests {
 
     #[test]
     fn fresh_commit_goes_mask_flash_final() {
-        for dark in [true, false] {
-            let settled = confidence_color(0.5, dark);
-            assert_eq!(fresh_commit_fill(settled, 0.0, dark), mask_fill(dark));
-            assert_eq!(
-                fresh_commit_fill(settled, FLASH_RISE_FRACTION, dark),
-                flash_color(dark)
-            );
-            assert_eq!(fresh_commit_fill(settled, 1.0, dark), settled);
+        for p in [Palette::DARK, Palette::LIGHT] {
+            let settled = p.confidence_color(0.5);
+            assert_eq!(p.fresh_commit_fill(settled, 0.0), p.mask_fill);
+            assert_eq!(p.fresh_commit_fill(settled, FLASH_RISE_FRACTION), p.flash);
+            assert_eq!(p.fresh_commit_fill(settled, 1.0), settled);
         }
     }
 
     #[test]
     fn special_mask_and_flash_are_distinct_from_each_other() {
-        for dark in [true, false] {
-            let cs = [
-                mask_fill(dark),
-                special_fill(dark),
-                pinned_fill(dark),
-                flash_color(dark),
-            ];
+        for p in [Palette::DARK, Palette::LIGHT] {
+            let cs = [p.mask_fill, p.special_fill, p.pinned_fill, p.flash];
             for (i, a) in cs.iter().enumerate() {
                 for b in &cs[i + 1..] {
                     assert!(dist(*a, *b) > 40, "{a:?} vs {b:?}");
@@ -516,9 +496,9 @@ mod tests {
 
     #[test]
     fn guesses_fade_with_probability() {
-        for dark in [true, false] {
-            let weak = contrast_ratio(guess_text(0.05, dark), mask_fill(dark));
-            let strong = contrast_ratio(guess_text(0.95, dark), mask_fill(dark));
+        for p in [Palette::DARK, Palette::LIGHT] {
+            let weak = contrast_ratio(p.guess_text(0.05), p.mask_fill);
+            let strong = contrast_ratio(p.guess_text(0.95), p.mask_fill);
             assert!(strong > weak);
             assert!(weak > 1.2, "an unlikely guess must stay visible");
         }
@@ -526,13 +506,13 @@ mod tests {
 
     #[test]
     fn run_colors_are_distinct() {
-        for dark in [true, false] {
+        for p in [Palette::DARK, Palette::LIGHT] {
             for i in 0..6 {
                 for j in i + 1..6 {
-                    assert_ne!(run_color(i, dark), run_color(j, dark));
+                    assert_ne!(p.run_color(i), p.run_color(j));
                 }
             }
-            assert_eq!(run_color(6, dark), run_color(0, dark));
+            assert_eq!(p.run_color(6), p.run_color(0));
         }
     }
 }

@@ -1,9 +1,9 @@
 //! The egui style both the app and the exports run with: presenter text sizes and spacing, and the
 //! dark or light visuals.
 
-use egui::{Color32, FontFamily, FontId, TextStyle, Vec2};
+use egui::{FontFamily, FontId, TextStyle, Vec2};
 
-use super::palette::{RUN_COLORS_DARK, RUN_COLORS_LIGHT};
+use super::palette::Palette;
 
 /// Font sizes for a presenter: readable from the back of a room at zoom 1.
 const TEXT_SIZES: [(TextStyle, f32, bool); 5] = [
@@ -32,30 +32,29 @@ fn presenter_style(style: &mut egui::Style) {
     style.spacing.slider_width = 140.0;
 }
 
-/// Apply the dark or light theme, with presenter-friendly text sizes and spacing. Idempotent;
-/// call it at start-up and when the user switches theme (it clones the style, so avoid calling
-/// it every frame).
-pub fn apply_theme(ctx: &egui::Context, dark: bool) {
-    ctx.set_theme(if dark {
+/// Apply the theme of `palette` (dark or light), with presenter-friendly text sizes and spacing.
+/// Both of egui's styles are set from [`Palette::DARK`] and [`Palette::LIGHT`]. Idempotent; call it
+/// at start-up and when the user switches theme (it clones the style, so avoid calling it every
+/// frame).
+pub fn apply_theme(ctx: &egui::Context, palette: &Palette) {
+    ctx.set_theme(if palette.dark {
         egui::Theme::Dark
     } else {
         egui::Theme::Light
     });
     ctx.all_styles_mut(presenter_style);
-    ctx.style_mut_of(egui::Theme::Dark, |style| {
-        let v = &mut style.visuals;
-        // egui's default label grey is too dim for a projector; brighten it but keep strong /
-        // weak text distinct (no `override_text_color`).
-        v.widgets.noninteractive.fg_stroke.color = Color32::from_rgb(0xD0, 0xD0, 0xD6);
-        v.widgets.inactive.fg_stroke.color = Color32::from_rgb(0xE6, 0xE6, 0xEA);
-        v.selection.bg_fill = Color32::from_rgb(0x1F, 0x5F, 0x99);
-        v.hyperlink_color = RUN_COLORS_DARK[0];
-    });
-    ctx.style_mut_of(egui::Theme::Light, |style| {
-        let v = &mut style.visuals;
-        v.widgets.noninteractive.fg_stroke.color = Color32::from_rgb(0x26, 0x26, 0x2C);
-        v.widgets.inactive.fg_stroke.color = Color32::from_rgb(0x1A, 0x1A, 0x20);
-        v.selection.bg_fill = Color32::from_rgb(0x9C, 0xC8, 0xF0);
-        v.hyperlink_color = RUN_COLORS_LIGHT[0];
-    });
+    for (theme, palette) in [
+        (egui::Theme::Dark, Palette::DARK),
+        (egui::Theme::Light, Palette::LIGHT),
+    ] {
+        ctx.style_mut_of(theme, |style| {
+            let v = &mut style.visuals;
+            // egui's default label grey is too dim for a projector; brighten it but keep strong /
+            // weak text distinct (no `override_text_color`).
+            v.widgets.noninteractive.fg_stroke.color = palette.label_text;
+            v.widgets.inactive.fg_stroke.color = palette.widget_text;
+            v.selection.bg_fill = palette.selection_fill;
+            v.hyperlink_color = palette.run_color(0);
+        });
+    }
 }
