@@ -14,7 +14,8 @@ use crate::model::tokens::TokenDescriber;
 use crate::model::{LoadedModel, ModelError};
 use crate::sampler::{ParamsError, Sampler, SamplerError, SamplerParams, cfg_combine};
 use crate::trace::{
-    Cell, RunOutcome, RunSummary, StepRecord, TokenTable, Trace, TraceError, TraceHeader,
+    Cell, RunOutcome, RunSummary, StepRecord, TextJoiner, TokenTable, Trace, TraceError,
+    TraceHeader,
 };
 
 /// The prompt the app and `unmask bench` start with: a problem the embedded model was trained on.
@@ -289,16 +290,12 @@ impl ResponsePiece {
 /// run are skipped.
 pub fn response_pieces(trace: &Trace, stop_at_eos: bool) -> Vec<ResponsePiece> {
     let canvas = &trace.header.canvas;
-    let eos = &trace.header.eos_token_ids;
     let frame = trace.frame_at(trace.steps.len());
     let mut pieces = Vec::new();
-    let mut bytes: Vec<u8> = Vec::new();
-    let flush = |bytes: &mut Vec<u8>, pieces: &mut Vec<ResponsePiece>| {
-        if !bytes.is_empty() {
-            pieces.push(ResponsePiece::Text(
-                String::from_utf8_lossy(bytes).into_owned(),
-            ));
-            bytes.clear();
+    let mut text = TextJoiner::default();
+    let flush = |text: &mut TextJoiner, pieces: &mut Vec<ResponsePiece>| {
+        if !text.is_empty() {
+            pieces.push(ResponsePiece::Text(text.take()));
         }
     };
     // (span region, cells cut so far) while the rest of a span is being cut.
@@ -318,11 +315,11 @@ pub fn response_pieces(trace: &Trace, stop_at_eos: bool) -> Vec<ResponsePiece> {
             cutting = None;
         }
         let token = match cell {
-            Cell::Fixed { token } | Cell::Committed { token, .. } => *token,
+            Cell::Fixed { token } | Cell::Committed { token, .. } => trace.token_text(*token),
             Cell::Masked { .. } => continue,
         };
-        if eos.contains(&token) {
-            flush(&mut bytes, &mut pieces);
+        if token.eos {
+            flush(&mut text, &mut pieces);
             if stop_at_eos && let Some(span) = region {
                 cutting = Some((span, 1));
             } else if let Some(ResponsePiece::Eos(n)) = pieces.last_mut() {
@@ -332,13 +329,11 @@ pub fn response_pieces(trace: &Trace, stop_at_eos: bool) -> Vec<ResponsePiece> {
             }
             continue;
         }
-        match trace.tokens.get(&token) {
-            Some(info) if info.special => {}
-            Some(info) => bytes.extend_from_slice(&info.bytes),
-            None => bytes.extend_from_slice("\u{fffd}".as_bytes()),
+        if !token.special {
+            text.push_bytes(token.bytes);
         }
     }
-    flush(&mut bytes, &mut pieces);
+    flush(&mut text, &mut pieces);
     if let Some((_, n)) = cutting {
         pieces.push(ResponsePiece::Cut(n));
     }

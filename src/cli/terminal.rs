@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 
 use anyhow::Result;
 
-use crate::trace::{Cell, Trace};
+use crate::trace::{Cell, TextJoiner, Trace};
 
 /// Placeholder drawn for a masked cell.
 pub const MASK_GLYPH: &str = "░";
@@ -43,14 +43,13 @@ impl Painter {
         let f = trace.frame_at(frame);
         let canvas = &trace.header.canvas;
         let mut out = String::new();
-        let mut run: Vec<u8> = Vec::new();
+        let mut run = TextJoiner::default();
         let mut run_style = Style::Plain;
-        let flush = |out: &mut String, run: &mut Vec<u8>, style: Style, tty: bool| {
+        let flush = |out: &mut String, run: &mut TextJoiner, style: Style, tty: bool| {
             if run.is_empty() {
                 return;
             }
-            let text = String::from_utf8_lossy(run).into_owned();
-            run.clear();
+            let text = run.take();
             let code = match style {
                 Style::Plain => "",
                 Style::Mask => "\x1b[2m",
@@ -65,23 +64,20 @@ impl Painter {
                 out.push_str(&text);
             }
         };
-        let eos = &trace.header.eos_token_ids;
         for cell in f.cells.iter().skip(canvas.prompt_len) {
-            let (bytes, style): (Vec<u8>, Style) = match cell {
-                Cell::Masked { .. } => (MASK_GLYPH.as_bytes().to_vec(), Style::Mask),
+            let (bytes, style): (&[u8], Style) = match cell {
+                Cell::Masked { .. } => (MASK_GLYPH.as_bytes(), Style::Mask),
                 Cell::Fixed { token } | Cell::Committed { token, .. } => {
-                    let info = trace.tokens.get(token);
-                    let special = info.is_none_or(|i| i.special) || eos.contains(token);
+                    let text = trace.token_text(*token);
                     let is_new =
                         matches!(cell, Cell::Committed { step, .. } if *step as usize == frame);
-                    if special {
+                    if !text.known || text.special || text.eos {
                         (
-                            SPECIAL_GLYPH.as_bytes().to_vec(),
+                            SPECIAL_GLYPH.as_bytes(),
                             if is_new { Style::New } else { Style::Special },
                         )
                     } else {
-                        let b = info.map(|i| i.bytes.clone()).unwrap_or_default();
-                        (b, if is_new { Style::New } else { Style::Plain })
+                        (text.bytes, if is_new { Style::New } else { Style::Plain })
                     }
                 }
             };
@@ -89,7 +85,7 @@ impl Painter {
                 flush(&mut out, &mut run, run_style, self.tty);
                 run_style = style;
             }
-            run.extend(bytes);
+            run.push_bytes(bytes);
         }
         flush(&mut out, &mut run, run_style, self.tty);
         out

@@ -17,7 +17,7 @@ mod view;
 pub use error::{StepError, TraceError};
 pub use file::{HEADER_LEN, MAGIC};
 pub use metrics::StepMetrics;
-pub use view::{Cell, Frame};
+pub use view::{Cell, Frame, TextJoiner, TokenText};
 
 use std::collections::BTreeMap;
 use std::mem::size_of;

@@ -1,4 +1,8 @@
 //! Random access to frames and the text of a run, from the per-position commit index.
+//!
+//! Every text rendering of a run (its plain text, the CLI's response and terminal animation, the
+//! canvas's pieces, compare's final answer) reads a token through [`Trace::token_text`] and joins
+//! token bytes with a [`TextJoiner`], so they agree on how a token reads.
 
 use crate::canvas::CellKind;
 
@@ -40,6 +44,71 @@ pub enum Cell {
 /// The UTF-8 encoding of U+FFFD, shown for token ids the table does not know.
 const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
 
+/// How one token id of a run reads as text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenText<'a> {
+    /// Its bytes as ordinary text (U+FFFD for an id the table does not know); possibly half a
+    /// character, to be joined with its neighbours by a [`TextJoiner`].
+    pub bytes: &'a [u8],
+    /// Its name as the token table gives it (`<|eot_id|>`), U+FFFD for an unknown id.
+    pub name: &'a str,
+    /// The table marks it special (EOS, EOT, padding, mask…).
+    pub special: bool,
+    /// One of the run's end-of-sequence ids (the header's `eos_token_ids`).
+    pub eos: bool,
+    /// The token table knows the id.
+    pub known: bool,
+}
+
+/// Text built from token bytes: consecutive bytes are joined before decoding, so a character split
+/// across tokens comes out whole; invalid UTF-8 becomes U+FFFD.
+#[derive(Clone, Debug, Default)]
+pub struct TextJoiner {
+    /// Text decoded so far.
+    text: String,
+    /// Bytes not decoded yet.
+    pending: Vec<u8>,
+}
+
+impl TextJoiner {
+    /// Append a token's bytes.
+    pub fn push_bytes(&mut self, bytes: &[u8]) {
+        self.pending.extend_from_slice(bytes);
+    }
+
+    /// Decode the bytes so far, then append `text` (a mask placeholder, a marker).
+    pub fn push_str(&mut self, text: &str) {
+        self.decode();
+        self.text.push_str(text);
+    }
+
+    /// Whether nothing was appended since the last [`take`](Self::take).
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty() && self.pending.is_empty()
+    }
+
+    /// Whether the bytes so far end inside a UTF-8 character (more bytes would complete it).
+    pub fn ends_mid_char(&self) -> bool {
+        match std::str::from_utf8(&self.pending) {
+            Ok(_) => false,
+            Err(e) => e.error_len().is_none(),
+        }
+    }
+
+    /// The text so far (pending bytes decoded); the joiner starts over empty.
+    pub fn take(&mut self) -> String {
+        self.decode();
+        std::mem::take(&mut self.text)
+    }
+
+    fn decode(&mut self) {
+        if !self.pending.is_empty() {
+            self.text.push_str(&String::from_utf8_lossy(&self.pending));
+            self.pending.clear();
+        }
+    }
+}
+
 /// Top-1 guess at `pos` of `step`, moving `cursor` forward through its ascending `guess_pos`.
 fn top1(step: &StepRecord, cursor: &mut usize, pos: u32) -> Option<(u32, f32)> {
     while step.guess_pos.get(*cursor).is_some_and(|&p| p < pos) {
@@ -58,6 +127,27 @@ fn top1(step: &StepRecord, cursor: &mut usize, pos: u32) -> Option<(u32, f32)> {
 }
 
 impl Trace {
+    /// How token `token` reads as text in this run.
+    pub fn token_text(&self, token: u32) -> TokenText<'_> {
+        let eos = self.header.eos_token_ids.contains(&token);
+        match self.tokens.get(&token) {
+            Some(info) => TokenText {
+                bytes: &info.bytes,
+                name: &info.text,
+                special: info.special,
+                eos,
+                known: true,
+            },
+            None => TokenText {
+                bytes: REPLACEMENT,
+                name: "\u{FFFD}",
+                special: false,
+                eos,
+                known: false,
+            },
+        }
+    }
+
     /// The canvas of frame `frame` (clamped to the last frame), in `O(positions)`: each cell comes
     /// from the commit index, and the masks' guesses from step `frame + 1`.
     pub fn frame_at(&self, frame: usize) -> Frame {
@@ -122,16 +212,19 @@ impl Trace {
         )
     }
 
-    /// Join the bytes of the cells whose kind `include` accepts, as they stand at `frame`.
-    fn render(
+    /// The text of the cells whose kind `include` accepts, as they stand at `frame` (clamped):
+    /// the tokens `shows` accepts, joined before decoding; each mask as `mask_placeholder` when
+    /// given, else left out.
+    pub fn render_text(
         &self,
         frame: usize,
-        placeholder: Option<&str>,
+        mask_placeholder: Option<&str>,
         include: impl Fn(&CellKind) -> bool,
+        shows: impl Fn(&TokenText<'_>) -> bool,
     ) -> String {
+        let frame = frame.min(self.steps.len());
         let canvas = &self.header.canvas;
-        let mut out = String::new();
-        let mut bytes: Vec<u8> = Vec::new();
+        let mut out = TextJoiner::default();
         let cells = self
             .index
             .slots
@@ -146,21 +239,58 @@ impl Trace {
                 Slot::Fixed => initial,
                 Slot::Committed { step, token, .. } if step as usize <= frame => token,
                 _ => {
-                    if let Some(mask) = placeholder {
-                        out.push_str(&String::from_utf8_lossy(&bytes));
-                        bytes.clear();
+                    if let Some(mask) = mask_placeholder {
                         out.push_str(mask);
                     }
                     continue;
                 }
             };
-            match self.tokens.get(&token) {
-                Some(info) if info.special => {}
-                Some(info) => bytes.extend_from_slice(&info.bytes),
-                None => bytes.extend_from_slice(REPLACEMENT),
+            let text = self.token_text(token);
+            if shows(&text) {
+                out.push_bytes(text.bytes);
             }
         }
-        out.push_str(&String::from_utf8_lossy(&bytes));
-        out
+        out.take()
+    }
+
+    /// Join the bytes of the cells whose kind `include` accepts, as they stand at `frame`, special
+    /// tokens skipped.
+    fn render(
+        &self,
+        frame: usize,
+        placeholder: Option<&str>,
+        include: impl Fn(&CellKind) -> bool,
+    ) -> String {
+        self.render_text(frame, placeholder, include, |t| !t.special)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::synthetic::synthetic_trace;
+
+    #[test]
+    fn joiner_decodes_a_split_character_whole_and_keeps_markers_in_place() {
+        let euro = "€".as_bytes();
+        let mut text = TextJoiner::default();
+        assert!(text.is_empty());
+        text.push_bytes(&euro[..2]);
+        assert!(text.ends_mid_char());
+        text.push_bytes(&euro[2..]);
+        assert!(!text.ends_mid_char());
+        text.push_str("_");
+        text.push_bytes(&euro[..1]);
+        text.push_str("|");
+        assert_eq!(text.take(), "€_\u{FFFD}|");
+        assert!(text.is_empty());
+    }
+
+    #[test]
+    fn unknown_ids_read_as_replacement() {
+        let trace = synthetic_trace(4, 1, 1);
+        let unknown = trace.token_text(u32::MAX);
+        assert!(!unknown.known && !unknown.special);
+        assert_eq!(unknown.bytes, REPLACEMENT);
     }
 }

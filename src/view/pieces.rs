@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use crate::canvas::CellKind;
-use crate::trace::{Cell, Frame, Trace};
+use crate::trace::{Cell, Frame, TextJoiner, Trace};
 
 /// What one piece is in the shown frame.
 #[derive(Clone, Debug, PartialEq)]
@@ -96,28 +96,20 @@ pub fn special_label(text: &str) -> String {
 }
 
 /// Display text of one token id, and whether it is special (unknown ids show U+FFFD).
-fn token_display(trace: &Trace, token: u32) -> (Vec<u8>, bool) {
-    let eos = trace.header.eos_token_ids.contains(&token);
-    match trace.tokens.get(&token) {
-        Some(info) if info.special || eos => (info.text.as_bytes().to_vec(), true),
-        Some(info) => (info.bytes.clone(), false),
-        None => ("\u{FFFD}".as_bytes().to_vec(), false),
+fn token_display(trace: &Trace, token: u32) -> (&[u8], bool) {
+    let text = trace.token_text(token);
+    if text.known && (text.special || text.eos) {
+        (text.name.as_bytes(), true)
+    } else {
+        (text.bytes, false)
     }
 }
 
 /// Text of a token on its own (for guesses and candidates).
 pub fn token_text(trace: &Trace, token: u32) -> String {
     let (bytes, special) = token_display(trace, token);
-    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let text = String::from_utf8_lossy(bytes).into_owned();
     if special { special_label(&text) } else { text }
-}
-
-/// Whether `bytes` end inside a UTF-8 character (more bytes would complete it).
-fn incomplete_utf8(bytes: &[u8]) -> bool {
-    match std::str::from_utf8(bytes) {
-        Ok(_) => false,
-        Err(e) => e.error_len().is_none(),
-    }
 }
 
 /// Pieces of `frame`, in canvas order; prompt cells only when `show_prompt`.
@@ -125,10 +117,10 @@ pub fn pieces(trace: &Trace, frame: &Frame, show_prompt: bool) -> Vec<Piece> {
     let canvas = &trace.header.canvas;
     let mut out: Vec<Piece> = Vec::with_capacity(frame.cells.len());
     // A text piece still collecting bytes.
-    let mut open: Option<(Piece, Vec<u8>)> = None;
-    let flush = |open: &mut Option<(Piece, Vec<u8>)>, out: &mut Vec<Piece>| {
-        if let Some((mut piece, bytes)) = open.take() {
-            piece.text = String::from_utf8_lossy(&bytes).into_owned();
+    let mut open: Option<(Piece, TextJoiner)> = None;
+    let flush = |open: &mut Option<(Piece, TextJoiner)>, out: &mut Vec<Piece>| {
+        if let Some((mut piece, mut text)) = open.take() {
+            piece.text = text.take();
             out.push(piece);
         }
     };
@@ -164,7 +156,7 @@ pub fn pieces(trace: &Trace, frame: &Frame, show_prompt: bool) -> Vec<Piece> {
             flush(&mut open, &mut out);
             out.push(Piece {
                 positions: pos..pos + 1,
-                text: String::from_utf8_lossy(&bytes).into_owned(),
+                text: String::from_utf8_lossy(bytes).into_owned(),
                 kind: piece_kind,
                 special: true,
             });
@@ -172,15 +164,17 @@ pub fn pieces(trace: &Trace, frame: &Frame, show_prompt: bool) -> Vec<Piece> {
         }
         // Join with the open piece while it ends mid-character.
         if let Some((piece, collected)) = open.as_mut()
-            && incomplete_utf8(collected)
+            && collected.ends_mid_char()
             && piece.positions.end == pos
         {
-            collected.extend_from_slice(&bytes);
+            collected.push_bytes(bytes);
             piece.positions.end = pos + 1;
             piece.kind = merge_kinds(&piece.kind, &piece_kind);
             continue;
         }
         flush(&mut open, &mut out);
+        let mut text = TextJoiner::default();
+        text.push_bytes(bytes);
         open = Some((
             Piece {
                 positions: pos..pos + 1,
@@ -188,7 +182,7 @@ pub fn pieces(trace: &Trace, frame: &Frame, show_prompt: bool) -> Vec<Piece> {
                 kind: piece_kind,
                 special: false,
             },
-            bytes,
+            text,
         ));
     }
     flush(&mut open, &mut out);

@@ -3,7 +3,7 @@
 
 use crate::canvas::CellKind;
 use crate::sampler::{Order, Remasking, SamplerParams, Schedule};
-use crate::trace::{Cell, Trace};
+use crate::trace::Trace;
 
 /// A letter label for entry `index`: A, B, … Z, then A2, B2…
 pub fn entry_label(index: usize) -> String {
@@ -67,24 +67,12 @@ pub fn final_answer(trace: &Trace, max_chars: usize) -> String {
     let canvas = &trace.header.canvas;
     let answer_region = canvas.regions.iter().position(|r| r.name == "answer");
     let text = match answer_region {
-        Some(region) => {
-            let frame = trace.frame_at(trace.steps.len());
-            let mut bytes = Vec::new();
-            for (pos, cell) in frame.cells.iter().enumerate() {
-                let in_region = matches!(canvas.kinds.get(pos), Some(CellKind::Masked { region: r }) if usize::from(*r) == region);
-                if !in_region {
-                    continue;
-                }
-                if let Cell::Committed { token, .. } = cell
-                    && let Some(info) = trace.tokens.get(token)
-                    && !info.special
-                    && !trace.header.eos_token_ids.contains(token)
-                {
-                    bytes.extend_from_slice(&info.bytes);
-                }
-            }
-            String::from_utf8_lossy(&bytes).into_owned()
-        }
+        Some(region) => trace.render_text(
+            trace.steps.len(),
+            None,
+            |kind| matches!(kind, CellKind::Masked { region: r } if usize::from(*r) == region),
+            |token| token.known && !token.special && !token.eos,
+        ),
         None => trace.text(),
     };
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
