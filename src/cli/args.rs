@@ -5,6 +5,7 @@ use anyhow::Result;
 use clap::Args;
 
 use crate::hub::ModelRef;
+use crate::model::config::RecommendedDecoding;
 use crate::model::{
     DeviceChoice, LoadOptions, LoadedModel, OpenProgress, WeightDtype, default_model_dir,
     open_model,
@@ -121,12 +122,18 @@ pub struct SamplerArgs {
 }
 
 impl SamplerArgs {
-    /// The flags as settings: no count rule given (no --threshold, --steps or --factor) means
-    /// the default threshold; --schedule timestep is Dream's grid with its eps.
-    pub fn settings(&self) -> SamplerSettings {
+    /// Whether a count rule was given (--threshold, --steps or --factor).
+    pub fn has_count_rule(&self) -> bool {
+        self.steps.is_some() || self.threshold.is_some() || self.factor.is_some()
+    }
+
+    /// The flags as settings: with no count rule given (no --threshold, --steps or --factor), the
+    /// model's recommended decoding when it has one, else the default threshold; --schedule
+    /// timestep is Dream's grid with its eps.
+    pub fn settings(&self, recommended: Option<&RecommendedDecoding>) -> SamplerSettings {
         let default_threshold =
             (self.steps.is_none() && self.factor.is_none()).then_some(DEFAULT_THRESHOLD);
-        SamplerSettings {
+        let mut settings = SamplerSettings {
             steps: self.steps,
             block_length: self.block_length,
             schedule: self.schedule.with_eps(DREAM_EPS),
@@ -144,11 +151,20 @@ impl SamplerArgs {
             stop_at_eos: self.stop_at_eos,
             eos_last: self.eos_last,
             ..SamplerSettings::default()
+        };
+        if let Some(r) = recommended.filter(|_| !self.has_count_rule()) {
+            r.apply(&mut settings);
         }
+        settings
     }
 
-    /// Turn flags into params; `gen_masks` is the number of masks in the canvas (default steps).
-    pub fn params(&self, gen_masks: usize) -> Result<SamplerParams> {
-        Ok(self.settings().params(gen_masks)?)
+    /// Turn flags into params; `gen_masks` is the number of masks in the canvas (default steps),
+    /// `recommended` the loaded model's recommended decoding (used when no count rule is given).
+    pub fn params(
+        &self,
+        gen_masks: usize,
+        recommended: Option<&RecommendedDecoding>,
+    ) -> Result<SamplerParams> {
+        Ok(self.settings(recommended).params(gen_masks)?)
     }
 }

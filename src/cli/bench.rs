@@ -6,6 +6,7 @@ use anyhow::{Result, bail};
 use clap::Args;
 
 use crate::generate::{GenerateRequest, generate};
+use crate::model::config::RecommendedDecoding;
 
 use super::{ModelArgs, SamplerArgs};
 
@@ -124,7 +125,7 @@ pub fn bench_cmd(args: BenchArgs) -> Result<()> {
         "elapsed ms",
         "tokens/s",
         "tok/step",
-        describe(&args.sampler)
+        describe(&args.sampler, info.recommended_decoding.as_ref())
     );
     let mut scenarios: Vec<(String, String, String)> = vec![(
         "app default (arith)".into(),
@@ -143,7 +144,9 @@ pub fn bench_cmd(args: BenchArgs) -> Result<()> {
         let req = GenerateRequest {
             prompt,
             template,
-            params: args.sampler.params(masks)?,
+            params: args
+                .sampler
+                .params(masks, info.recommended_decoding.as_ref())?,
             raw_prompt: false,
         };
         // Median of `repeats` whole runs (the runs are deterministic, so each repeats the same work).
@@ -186,7 +189,14 @@ pub fn bench_cmd(args: BenchArgs) -> Result<()> {
     Ok(())
 }
 
-fn describe(s: &SamplerArgs) -> String {
+fn describe(s: &SamplerArgs, recommended: Option<&RecommendedDecoding>) -> String {
+    if let Some(r) = recommended.filter(|_| !s.has_count_rule()) {
+        return format!(
+            "{} (the model's recommendation), {}",
+            r.describe(),
+            s.remasking
+        );
+    }
     match (s.threshold, s.factor, s.steps) {
         (Some(t), _, _) => format!("threshold {t}, {}", s.remasking),
         (_, Some(f), _) => format!("factor {f}, {}", s.remasking),
@@ -285,7 +295,7 @@ fn shape_bench(args: &BenchArgs, shape: &str) -> Result<()> {
                 factor: None,
                 ..args.sampler.clone()
             };
-            let params = sampler_args.params(gen_length)?;
+            let params = sampler_args.params(gen_length, None)?;
             let mut canvas =
                 Canvas::build(&prompt, &plain_template(gen_length), mask, max_len, |_| {
                     Err("no text in a shape benchmark".into())

@@ -52,9 +52,15 @@ pub fn eval_cmd(args: EvalArgs) -> Result<()> {
         bail!("--ops must be 2, 3 or 4 (the problems the model is trained on)");
     }
     let (model_id, mut model) = args.model.load()?;
-    let base = args
-        .sampler
-        .params(crate::data::arith::REASONING_SPAN_LEN + crate::data::arith::ANSWER_SPAN_LEN)?;
+    let recommended = model.info.recommended_decoding.clone();
+    let from_model = !args.sampler.has_count_rule() && args.thresholds.is_empty();
+    if let Some(r) = recommended.as_ref().filter(|_| from_model) {
+        eprintln!("decoding: {} (the model's recommendation)", r.describe());
+    }
+    let base = args.sampler.params(
+        crate::data::arith::REASONING_SPAN_LEN + crate::data::arith::ANSWER_SPAN_LEN,
+        recommended.as_ref(),
+    )?;
     let matrix = if args.table {
         EvalMatrix::Table
     } else {

@@ -61,12 +61,8 @@ pub fn generate_cmd(args: GenerateArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| format!("{{{}}}", args.gen_length));
     let masks = template_masks(&template)?;
-    let request = GenerateRequest {
-        prompt: args.prompt.clone(),
-        template,
-        params: args.sampler.params(masks)?,
-        raw_prompt: args.raw_prompt,
-    };
+    // Checked before loading; the model's recommended decoding is applied once it is known.
+    args.sampler.params(masks, None)?;
     let worker = WorkerHandle::spawn(None).context("cannot start the worker thread")?;
     worker.send(WorkerCommand::LoadModel {
         source: args.model.source()?,
@@ -86,12 +82,22 @@ pub fn generate_cmd(args: GenerateArgs) -> Result<()> {
                 bar.finish();
                 bail!("{e}")
             }
-            WorkerEvent::ModelLoaded(_) if !model_ready => {
+            WorkerEvent::ModelLoaded(info) if !model_ready => {
                 bar.finish();
                 model_ready = true;
+                let recommended = info.recommended_decoding.as_ref();
+                if let Some(r) = recommended.filter(|_| !args.sampler.has_count_rule()) {
+                    eprintln!("decoding: {} (the model's recommendation)", r.describe());
+                }
+                let request = GenerateRequest {
+                    prompt: args.prompt.clone(),
+                    template: template.clone(),
+                    params: args.sampler.params(masks, recommended)?,
+                    raw_prompt: args.raw_prompt,
+                };
                 worker.send(WorkerCommand::Generate {
                     run_id: 1,
-                    request: Box::new(request.clone()),
+                    request: Box::new(request),
                 });
             }
             WorkerEvent::ModelLoaded(_) => {}

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::sampler::SamplerParams;
+use crate::sampler::SamplerSettings;
 
 /// The decoding a model folder recommends for itself: `"unmask_recommended_decoding"` in
 /// config.json, e.g. `{"threshold": 0.99}` (an Unmask extension key, like
@@ -49,13 +49,11 @@ impl RecommendedDecoding {
         }
     }
 
-    /// `params` with this schedule instead of theirs (the other parameters kept).
-    pub fn apply(&self, params: &mut SamplerParams) {
-        params.threshold = self.threshold;
-        params.factor = self.factor;
-        if let Some(steps) = self.steps {
-            params.steps = steps;
-        }
+    /// `settings` with this schedule instead of theirs (every other knob kept).
+    pub fn apply(&self, settings: &mut SamplerSettings) {
+        settings.threshold = self.threshold;
+        settings.factor = self.factor;
+        settings.steps = self.steps;
     }
 
     /// A few words for the UI and the CLI ("threshold 0.99", "factor 1", "60 steps").

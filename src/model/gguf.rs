@@ -425,7 +425,11 @@ pub fn read_gguf(path: &Path, device: &Device) -> std::result::Result<GgufModel,
         .map_err(|e| bad(format!("its {CONFIG_KEY} is not valid JSON: {e}")))?;
     let tokenizer_text =
         text(TOKENIZER_KEY).ok_or_else(|| bad(format!("has no {TOKENIZER_KEY}")))?;
-    let tokenizer: Tokenizer = tokenizer_text.parse().map_err(|e| LoadError::Tokenizer {
+    // The tokenizers crate can panic on some malformed JSON (seen on a changed byte of a GGUF's
+    // tokenizer): the panic is caught here and reported like any other bad tokenizer.
+    let parsed = std::panic::catch_unwind(|| tokenizer_text.parse::<Tokenizer>())
+        .unwrap_or_else(|_| Err("the tokenizer JSON is malformed".into()));
+    let tokenizer: Tokenizer = parsed.map_err(|e| LoadError::Tokenizer {
         path: path.to_path_buf(),
         reason: format!("{TOKENIZER_KEY}: {e}"),
     })?;

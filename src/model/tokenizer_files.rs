@@ -42,7 +42,10 @@ pub fn read_tokenizer_config(dir: &Path) -> Result<Option<serde_json::Value>, Lo
 pub fn load_tokenizer(dir: &Path) -> Result<Tokenizer, LoadError> {
     let path = dir.join("tokenizer.json");
     if path.is_file() {
-        return Tokenizer::from_file(&path).map_err(|e| LoadError::Tokenizer {
+        // Caught like the GGUF tokenizer's: the tokenizers crate can panic on malformed JSON.
+        let parsed = std::panic::catch_unwind(|| Tokenizer::from_file(&path))
+            .unwrap_or_else(|_| Err("the tokenizer JSON is malformed".into()));
+        return parsed.map_err(|e| LoadError::Tokenizer {
             path,
             reason: e.to_string(),
         });
