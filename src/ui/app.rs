@@ -30,7 +30,7 @@ use crate::view::run_summary;
 use crate::view::step_counter;
 use crate::view::style;
 use crate::view::timeline::PlotAxis;
-use crate::worker::{WorkerCommand, WorkerEvent, WorkerHandle};
+use crate::worker::{WorkerCommand, WorkerError, WorkerEvent, WorkerHandle};
 
 mod menus;
 mod scripting;
@@ -535,6 +535,11 @@ impl UnmaskApp {
         }
     }
 
+    fn error_banner(&mut self, error: &WorkerError) {
+        let (text, action) = error_message(error);
+        self.banner(text, action);
+    }
+
     fn start_worker(&mut self) {
         let ctx = self.ctx.clone();
         let waker: crate::worker::Waker = Arc::new(move || ctx.request_repaint());
@@ -644,9 +649,9 @@ impl UnmaskApp {
                     .retain(|b| b.action != Some(BannerAction::ReloadModel));
                 self.model = ModelStatus::Ready(info);
             }
-            WorkerEvent::LoadFailed(e) => {
-                self.model = ModelStatus::Failed(e.clone());
-                self.banner(format!("Could not load the model: {e}"), None);
+            WorkerEvent::LoadFailed(error) => {
+                self.model = ModelStatus::Failed(error.to_string());
+                self.error_banner(&error);
             }
             WorkerEvent::RunStarted {
                 run_id,
@@ -687,11 +692,14 @@ impl UnmaskApp {
                     self.banner(text, None);
                 }
             }
-            WorkerEvent::RunEnded { run_id, summary } => {
+            WorkerEvent::RunEnded {
+                run_id,
+                summary,
+                error,
+            } => {
                 let Some(target) = self.active_target(run_id) else {
                     return;
                 };
-                let outcome = summary.outcome.clone();
                 if let Some(trace) = self.trace_of(target) {
                     trace.finish(summary);
                 }
@@ -708,16 +716,12 @@ impl UnmaskApp {
                         }
                     }
                 }
-                if let RunOutcome::Failed(e) = outcome {
-                    let crashed = e.contains("panicked");
-                    if crashed {
+                if let Some(error) = error {
+                    if error.unloads_model() {
                         self.model =
                             ModelStatus::Failed("the model crashed and was unloaded".into());
                     }
-                    self.banner(
-                        format!("The run failed: {e}"),
-                        crashed.then_some(BannerAction::ReloadModel),
-                    );
+                    self.error_banner(&error);
                 }
                 self.active = None;
                 self.pump_queue();
@@ -729,14 +733,9 @@ impl UnmaskApp {
                 if let Target::Compare(i) = target
                     && let Some(e) = self.compare.entries.get_mut(i)
                 {
-                    e.status = EntryStatus::Failed(error.clone());
+                    e.status = EntryStatus::Failed(error.to_string());
                 }
-                let hint = if error.contains("no model") {
-                    " Load a model first (File → Open model folder…)."
-                } else {
-                    ""
-                };
-                self.banner(format!("The run could not start: {error}.{hint}"), None);
+                self.error_banner(&error);
                 self.active = None;
                 self.pump_queue();
             }
@@ -1394,6 +1393,30 @@ fn response_line(ui: &mut egui::Ui, trace: &Trace) {
             }
         }
     });
+}
+
+/// The banner for a worker error: one message per kind, phrased for the app window, and the fix
+/// its button offers.
+pub fn error_message(error: &WorkerError) -> (String, Option<BannerAction>) {
+    match error {
+        WorkerError::LoadFailed { .. } | WorkerError::LoadPanicked { .. } => {
+            (format!("Could not load the model: {error}"), None)
+        }
+        WorkerError::NoModel => (
+            "The run could not start: no model is loaded. Load a model first (Models… or File → Open model folder…).".into(),
+            None,
+        ),
+        WorkerError::BadTemplate { .. }
+        | WorkerError::TooLong { .. }
+        | WorkerError::BadParams { .. } => (format!("The run could not start: {error}."), None),
+        WorkerError::ModelPanicked { message } => (
+            format!(
+                "The run failed: the model crashed ({message}) and was unloaded. Reload it to generate again."
+            ),
+            Some(BannerAction::ReloadModel),
+        ),
+        WorkerError::RunFailed { reason } => (format!("The run failed: {reason}"), None),
+    }
 }
 
 /// Open the desktop app and block until its window closes.
