@@ -1,27 +1,26 @@
-//! The app shell: [`UnmaskApp`] (an `eframe::App`) owns the worker handle, the runs, the playback
-//! state and the persisted [`Settings`], drains worker events under a per-frame time budget and lays
-//! out the panels. Every failure becomes a banner; the app stays usable.
+//! The app shell: [`UnmaskApp`] (an `eframe::App`) holds the persisted [`Settings`], the file and
+//! export jobs and a [`Session`] (the worker, the runs, the playback state; see
+//! [`crate::ui::session`]), feeds it input and lays out the panels from what it exposes. Every
+//! failure becomes a banner; the app stays usable.
 
-use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use egui::{Color32, RichText};
 use serde::{Deserialize, Serialize};
 
 use crate::generate::GenerateRequest;
 use crate::hub::ModelRef;
-use crate::model::{LoadOptions, ModelInfo};
 use crate::playback::{Playback, PlaybackCommand};
 use crate::trace::{RunOutcome, Trace};
-use crate::ui::compare::{self, CompareState, EntryStatus};
+use crate::ui::compare::{self, CompareState};
 use crate::ui::controls::{self, ControlsAction, ControlsState};
 use crate::ui::export_menu::{ExportEvent, ExportJobs, ExportKind, ExportRequest};
 use crate::ui::files::{self, FileEvent, FileJobs};
 use crate::ui::model_picker::ModelPickerState;
 use crate::ui::playback_bar::{self, BarInfo};
 use crate::ui::plots::{self, PlotRun};
+use crate::ui::session::{Session, WorkerLink, WorkerSpawner};
 use crate::view::canvas::{self, CanvasOptions};
 use crate::view::fonts::{self, CjkFont};
 use crate::view::legend;
@@ -30,19 +29,18 @@ use crate::view::run_summary;
 use crate::view::step_counter;
 use crate::view::style;
 use crate::view::timeline::PlotAxis;
-use crate::worker::{WorkerCommand, WorkerError, WorkerEvent, WorkerHandle};
+use crate::worker::WorkerHandle;
 
 mod menus;
 mod scripting;
 
+pub use crate::ui::session::{
+    Banner, BannerAction, EVENT_BUDGET, Mode, ModelStatus, STEP_ANIMATION_S,
+};
 pub use scripting::{DEMO_READY_MARKER, DemoScene};
 
 /// Storage key of [`Settings`].
 pub const SETTINGS_KEY: &str = "unmask-settings";
-/// Longest time spent draining worker events in one frame.
-pub const EVENT_BUDGET: Duration = Duration::from_millis(4);
-/// How long a single-step dissolve takes when stepping by hand, seconds.
-pub const STEP_ANIMATION_S: f64 = 0.45;
 
 /// Everything remembered between sessions.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -116,101 +114,17 @@ pub struct AppOptions {
     pub cjk_font_candidates: Option<Vec<PathBuf>>,
 }
 
-/// The model's state as the UI knows it.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ModelStatus {
-    /// None loaded (yet).
-    None,
-    /// Loading.
-    Loading {
-        /// What is being loaded.
-        source: String,
-        /// Current stage.
-        stage: String,
-        /// 0..=1.
-        fraction: f32,
-    },
-    /// Ready.
-    Ready(Box<ModelInfo>),
-    /// The last load failed; why.
-    Failed(String),
-}
-
-/// Single run or compare.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    /// One run with its plots.
-    Single,
-    /// Several runs side by side.
-    Compare,
-}
-
-/// What a banner's button does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BannerAction {
-    /// Start a new worker thread and reload the model.
-    RestartWorker,
-    /// Load the last model again.
-    ReloadModel,
-}
-
-/// An error shown at the top of the window until dismissed.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Banner {
-    /// The message.
-    pub text: String,
-    /// An offered fix.
-    pub action: Option<BannerAction>,
-}
-
-/// The run on the main canvas.
-struct MainRun {
-    trace: Trace,
-    /// The worker's run id while it is live.
-    run_id: Option<u64>,
-    /// Still generating.
-    live: bool,
-    /// Where it came from ("live run", a file path).
-    source: String,
-}
-
-/// Where a run's events go.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Target {
-    Main,
-    Compare(usize),
-}
-
-/// A run waiting for the worker.
-struct Job {
-    run_id: u64,
-    target: Target,
-    request: GenerateRequest,
-}
-
 /// The desktop app.
 pub struct UnmaskApp {
     settings: Settings,
     persist: bool,
     ctx: egui::Context,
-    worker: Option<WorkerHandle>,
-    model: ModelStatus,
-    /// The model last asked for (reloaded after a worker restart).
-    model_source: Option<ModelRef>,
-    main: Option<MainRun>,
-    playback: Playback,
-    mode: Mode,
-    compare: CompareState,
-    queue: VecDeque<Job>,
-    active: Option<(u64, Target)>,
-    next_run_id: u64,
-    banners: Vec<Banner>,
+    /// The runs, the queue, the model's state and the banners.
+    session: Session,
     notice: Option<String>,
     files: FileJobs,
     /// Exports running on helper threads (Export menu).
     exports: ExportJobs,
-    /// A hand-stepped dissolve: the frame and when it began (UI time, seconds).
-    step_anim: Option<(usize, f64)>,
     demo: Option<DemoScene>,
     demo_frames: u32,
     forced_hover: Option<u32>,
@@ -242,32 +156,26 @@ impl UnmaskApp {
             looping: settings.looping,
             ..Playback::default()
         };
+        let waker_ctx = ctx.clone();
+        let spawn: WorkerSpawner = Box::new(move || {
+            let ctx = waker_ctx.clone();
+            let waker: crate::worker::Waker = Arc::new(move || ctx.request_repaint());
+            WorkerHandle::spawn(Some(waker)).map(|w| Box::new(w) as Box<dyn WorkerLink>)
+        });
         let mut app = Self {
             settings,
             persist: options.persist,
             ctx: ctx.clone(),
-            worker: None,
-            model: ModelStatus::None,
-            model_source: None,
-            main: None,
-            playback,
-            mode: Mode::Single,
-            compare: CompareState::default(),
-            queue: VecDeque::new(),
-            active: None,
-            next_run_id: 1,
-            banners: Vec::new(),
+            session: Session::new(spawn, playback),
             notice: None,
             exports: ExportJobs::new(Some(ctx.clone())),
             files: FileJobs::new(Some(ctx)),
-            step_anim: None,
             demo: options.demo,
             demo_frames: 0,
             forced_hover: None,
             path_input: String::new(),
             cjk_font,
         };
-        app.start_worker();
         if options.load_model {
             match options.model.clone() {
                 Some(source) => app.load_source(source),
@@ -277,8 +185,8 @@ impl UnmaskApp {
                         let text = format!(
                             "{e:#}. You can still open a model folder (File → Open model folder…) or replay a trace (drop a .trace file on the window)."
                         );
-                        app.model = ModelStatus::Failed(text.clone());
-                        app.banner(text, None);
+                        app.session.set_model_failed(text.clone());
+                        app.session.banner(text, None);
                     }
                 },
             }
@@ -287,7 +195,7 @@ impl UnmaskApp {
         for path in &options.traces {
             match Trace::load(path) {
                 Ok(trace) => loaded.push((path.clone(), trace)),
-                Err(e) => app.banner(e.to_string(), None),
+                Err(e) => app.session.banner(e.to_string(), None),
             }
         }
         if let Some(scene) = options.demo {
@@ -310,34 +218,39 @@ impl UnmaskApp {
         &mut self.settings
     }
 
+    /// The runs, the queue, the model's state and the banners.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
     /// The model's state.
     pub fn model_status(&self) -> &ModelStatus {
-        &self.model
+        self.session.model_status()
     }
 
     /// The run on the main canvas.
     pub fn main_trace(&self) -> Option<&Trace> {
-        self.main.as_ref().map(|m| &m.trace)
+        self.session.main_run().map(|m| &m.trace)
     }
 
     /// The frame the main canvas shows.
     pub fn main_frame(&self) -> usize {
-        self.playback.frame()
+        self.session.main_playback().frame()
     }
 
     /// Whether a run is generating or queued.
     pub fn is_running(&self) -> bool {
-        self.active.is_some() || !self.queue.is_empty()
+        self.session.is_running()
     }
 
     /// The error banners on screen.
     pub fn banners(&self) -> &[Banner] {
-        &self.banners
+        self.session.banners()
     }
 
     /// Compare mode's state.
     pub fn compare(&self) -> &CompareState {
-        &self.compare
+        self.session.compare()
     }
 
     /// Which CJK font is in use.
@@ -356,10 +269,11 @@ impl UnmaskApp {
     pub fn export_request(&self, kind: ExportKind) -> Option<ExportRequest> {
         let traces: Vec<Trace> = match kind {
             ExportKind::CompareGif => {
-                if self.compare.live() {
+                if self.session.compare().live() {
                     return None;
                 }
-                self.compare
+                self.session
+                    .compare()
                     .entries
                     .iter()
                     .filter_map(|e| e.trace.clone())
@@ -367,8 +281,8 @@ impl UnmaskApp {
                     .collect()
             }
             _ => self
-                .main
-                .as_ref()
+                .session
+                .main_run()
                 .filter(|m| !m.live && !m.trace.steps.is_empty())
                 .map(|m| vec![m.trace.clone()])
                 .unwrap_or_default(),
@@ -417,64 +331,28 @@ impl UnmaskApp {
 
     /// Switch between single-run and compare mode.
     pub fn set_mode(&mut self, mode: Mode) {
-        self.mode = mode;
+        self.session.set_mode(mode);
     }
 
     /// Start a run on the main canvas (queued behind any running one).
     pub fn generate(&mut self, request: GenerateRequest) {
-        let run_id = self.take_run_id();
-        self.queue.push_back(Job {
-            run_id,
-            target: Target::Main,
-            request,
-        });
-        self.pump_queue();
+        self.session.generate(request);
     }
 
     /// Add a configuration to the comparison; returns its label.
     pub fn compare_add(&mut self, request: GenerateRequest) -> String {
-        self.compare.add_request(request)
+        self.session.compare_mut().add_request(request)
     }
 
     /// Run every compared configuration on the current prompt, one after another.
     pub fn compare_run_all(&mut self) {
         let prompt = self.settings.controls.prompt.clone();
-        for i in 0..self.compare.entries.len() {
-            let Some(mut request) = self.compare.entries[i].request.clone() else {
-                continue;
-            };
-            request.prompt = prompt.clone();
-            let run_id = self.take_run_id();
-            let entry = &mut self.compare.entries[i];
-            entry.trace = None;
-            entry.status = EntryStatus::Queued;
-            self.queue.push_back(Job {
-                run_id,
-                target: Target::Compare(i),
-                request,
-            });
-        }
-        self.compare.playback = Playback {
-            speed: self.playback.speed,
-            playing: true,
-            follow_live: true,
-            ..Playback::default()
-        };
-        self.pump_queue();
+        self.session.compare_run_all(&prompt);
     }
 
     /// Cancel the running generation and drop queued ones.
     pub fn cancel(&mut self) {
-        for job in self.queue.drain(..) {
-            if let Target::Compare(i) = job.target
-                && let Some(e) = self.compare.entries.get_mut(i)
-            {
-                e.status = EntryStatus::Idle;
-            }
-        }
-        if let Some(w) = &self.worker {
-            w.cancel();
-        }
+        self.session.cancel();
     }
 
     /// Open a path: a folder or `.gguf` file is loaded as a model, any other file as a trace
@@ -496,261 +374,31 @@ impl UnmaskApp {
     pub fn load_model(&mut self, dir: PathBuf) {
         self.load_source(ModelRef::Folder(dir));
     }
-
     /// Ask the worker to load a folder or a hub model (downloaded in the background first when
     /// the cache lacks it); progress and errors arrive as worker events.
     pub fn load_source(&mut self, source: ModelRef) {
-        self.model_source = Some(source.clone());
-        self.model = ModelStatus::Loading {
-            source: source.to_string(),
-            stage: "starting".into(),
-            fraction: 0.0,
-        };
-        let sent = self.worker.as_ref().is_some_and(|w| {
-            w.send(WorkerCommand::LoadModel {
-                source: source.clone(),
-                options: LoadOptions::default(),
-            })
-        });
-        if !sent {
-            self.model = ModelStatus::Failed("the worker is not running".into());
-            self.banner(
-                "The worker thread is not running, so the model cannot load.".into(),
-                Some(BannerAction::RestartWorker),
-            );
-        }
+        self.session.load_source(source);
     }
 
     // ----- internals -----
 
-    fn take_run_id(&mut self) -> u64 {
-        let id = self.next_run_id;
-        self.next_run_id += 1;
-        id
-    }
-
-    fn banner(&mut self, text: String, action: Option<BannerAction>) {
-        if !self.banners.iter().any(|b| b.text == text) {
-            self.banners.push(Banner { text, action });
-        }
-    }
-
-    fn error_banner(&mut self, error: &WorkerError) {
-        let (text, action) = error_message(error);
-        self.banner(text, action);
-    }
-
-    fn start_worker(&mut self) {
-        let ctx = self.ctx.clone();
-        let waker: crate::worker::Waker = Arc::new(move || ctx.request_repaint());
-        match WorkerHandle::spawn(Some(waker)) {
-            Ok(w) => self.worker = Some(w),
-            Err(e) => self.banner(
-                format!("Could not start the worker thread: {e}"),
-                Some(BannerAction::RestartWorker),
-            ),
-        }
-    }
-
-    fn restart_worker(&mut self) {
-        // Dropping the old handle asks its thread to stop and waits for it.
-        self.worker = None;
-        self.active = None;
-        self.queue.clear();
-        if let Some(main) = &mut self.main {
-            main.live = false;
-            main.run_id = None;
-        }
-        self.start_worker();
-        if let Some(source) = self.model_source.clone() {
-            self.load_source(source);
-        }
-    }
-
-    /// Send the next queued run when the worker is free.
-    fn pump_queue(&mut self) {
-        if self.active.is_some() {
-            return;
-        }
-        let Some(job) = self.queue.pop_front() else {
-            return;
-        };
-        let sent = self.worker.as_ref().is_some_and(|w| {
-            w.send(WorkerCommand::Generate {
-                run_id: job.run_id,
-                request: Box::new(job.request),
-            })
-        });
-        if sent {
-            self.active = Some((job.run_id, job.target));
-        } else {
-            self.queue.clear();
-            self.banner(
-                "The worker thread is not running, so nothing can be generated.".into(),
-                Some(BannerAction::RestartWorker),
-            );
-        }
-    }
-
+    /// Show a trace opened from `path` on the main canvas (and list it under recent traces).
     fn show_trace(&mut self, path: PathBuf, trace: Trace) {
-        if self.main.as_ref().is_some_and(|m| m.live) {
-            self.cancel();
-        }
         files::push_recent(&mut self.settings.recent_traces, &path);
-        self.main = Some(MainRun {
-            trace,
-            run_id: None,
-            live: false,
-            source: path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| path.display().to_string()),
-        });
-        self.playback.position = 0.0;
-        self.playback.follow_live = false;
-        self.playback.playing = true;
-        self.mode = Mode::Single;
-    }
-
-    fn active_target(&self, run_id: u64) -> Option<Target> {
-        self.active.filter(|(id, _)| *id == run_id).map(|(_, t)| t)
-    }
-
-    fn trace_of(&mut self, target: Target) -> Option<&mut Trace> {
-        match target {
-            Target::Main => self.main.as_mut().map(|m| &mut m.trace),
-            Target::Compare(i) => self
-                .compare
-                .entries
-                .get_mut(i)
-                .and_then(|e| e.trace.as_mut()),
-        }
-    }
-
-    fn handle_event(&mut self, event: WorkerEvent) {
-        match event {
-            WorkerEvent::LoadProgress { stage, fraction } => {
-                let source = match &self.model {
-                    ModelStatus::Loading { source, .. } => source.clone(),
-                    _ => String::new(),
-                };
-                self.model = ModelStatus::Loading {
-                    source,
-                    stage,
-                    fraction,
-                };
-            }
-            WorkerEvent::ModelLoaded(info) => {
-                if let Some(ModelRef::Folder(dir)) = &self.model_source {
-                    let dir = dir.clone();
-                    files::push_recent(&mut self.settings.recent_models, &dir);
-                }
-                self.banners
-                    .retain(|b| b.action != Some(BannerAction::ReloadModel));
-                self.model = ModelStatus::Ready(info);
-            }
-            WorkerEvent::LoadFailed(error) => {
-                self.model = ModelStatus::Failed(error.to_string());
-                self.error_banner(&error);
-            }
-            WorkerEvent::RunStarted {
-                run_id,
-                header,
-                tokens,
-            } => {
-                let trace = Trace::new(*header, tokens);
-                match self.active_target(run_id) {
-                    Some(Target::Main) => {
-                        self.main = Some(MainRun {
-                            trace,
-                            run_id: Some(run_id),
-                            live: true,
-                            source: "live run".into(),
-                        });
-                        self.playback.position = 0.0;
-                        self.playback.follow_live = true;
-                        self.playback.playing = true;
-                        self.step_anim = None;
-                    }
-                    Some(Target::Compare(i)) => {
-                        if let Some(e) = self.compare.entries.get_mut(i) {
-                            e.trace = Some(trace);
-                            e.status = EntryStatus::Running;
-                        }
-                    }
-                    None => {}
-                }
-            }
-            WorkerEvent::Step { run_id, record } => {
-                let Some(target) = self.active_target(run_id) else {
-                    return;
-                };
-                if let Some(trace) = self.trace_of(target)
-                    && let Err(e) = trace.push_step(*record)
-                {
-                    let text = format!("The run sent a step the trace cannot hold: {e}");
-                    self.banner(text, None);
-                }
-            }
-            WorkerEvent::RunEnded {
-                run_id,
-                summary,
-                error,
-            } => {
-                let Some(target) = self.active_target(run_id) else {
-                    return;
-                };
-                if let Some(trace) = self.trace_of(target) {
-                    trace.finish(summary);
-                }
-                match target {
-                    Target::Main => {
-                        if let Some(m) = &mut self.main {
-                            m.live = false;
-                            m.run_id = None;
-                        }
-                    }
-                    Target::Compare(i) => {
-                        if let Some(e) = self.compare.entries.get_mut(i) {
-                            e.status = EntryStatus::Done;
-                        }
-                    }
-                }
-                if let Some(error) = error {
-                    if error.unloads_model() {
-                        self.model =
-                            ModelStatus::Failed("the model crashed and was unloaded".into());
-                    }
-                    self.error_banner(&error);
-                }
-                self.active = None;
-                self.pump_queue();
-            }
-            WorkerEvent::RunRejected { run_id, error } => {
-                let Some(target) = self.active_target(run_id) else {
-                    return;
-                };
-                if let Target::Compare(i) = target
-                    && let Some(e) = self.compare.entries.get_mut(i)
-                {
-                    e.status = EntryStatus::Failed(error.to_string());
-                }
-                self.error_banner(&error);
-                self.active = None;
-                self.pump_queue();
-            }
-        }
+        let source = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.display().to_string());
+        self.session.show_trace(source, trace);
     }
 
     /// Handle worker events for at most [`EVENT_BUDGET`]; asks for another frame if some are left.
     fn drain_events(&mut self) {
-        let start = Instant::now();
-        while let Some(event) = self.worker.as_ref().and_then(WorkerHandle::try_recv) {
-            self.handle_event(event);
-            if start.elapsed() > EVENT_BUDGET {
-                self.ctx.request_repaint();
-                break;
-            }
+        if self.session.drain_events(EVENT_BUDGET) {
+            self.ctx.request_repaint();
+        }
+        for dir in self.session.take_loaded_folders() {
+            files::push_recent(&mut self.settings.recent_models, &dir);
         }
     }
 
@@ -762,7 +410,8 @@ impl UnmaskApp {
                     Ok(trace) => self.show_trace(path, *trace),
                     Err(e) => {
                         self.settings.recent_traces.retain(|p| p != &path);
-                        self.banner(format!("Could not open the trace: {e}"), None);
+                        self.session
+                            .banner(format!("Could not open the trace: {e}"), None);
                     }
                 },
                 FileEvent::TraceSaved { path, result } => match result {
@@ -770,7 +419,9 @@ impl UnmaskApp {
                         files::push_recent(&mut self.settings.recent_traces, &path);
                         self.notice = Some(format!("Saved {}", path.display()));
                     }
-                    Err(e) => self.banner(format!("Could not save the trace: {e}"), None),
+                    Err(e) => self
+                        .session
+                        .banner(format!("Could not save the trace: {e}"), None),
                 },
                 FileEvent::ModelFolderChosen(dir) => self.load_model(dir),
                 FileEvent::NothingChosen { what } => {
@@ -782,74 +433,14 @@ impl UnmaskApp {
         }
     }
 
-    fn check_worker(&mut self) {
-        let dead = self.worker.as_ref().is_none_or(|w| !w.is_alive());
-        if dead
-            && !self
-                .banners
-                .iter()
-                .any(|b| b.action == Some(BannerAction::RestartWorker))
-        {
-            self.active = None;
-            self.queue.clear();
-            self.banner(
-                "The worker thread stopped. Restart it to generate again (replaying traces still works).".into(),
-                Some(BannerAction::RestartWorker),
-            );
-        }
-    }
-
-    /// Frames, live flag and planned steps of the timeline on screen.
-    fn timeline(&self) -> (usize, bool, Option<u32>) {
-        match self.mode {
-            Mode::Single => match &self.main {
-                Some(m) => (m.trace.frame_count(), m.live, m.trace.header.planned_steps),
-                None => (1, false, None),
-            },
-            Mode::Compare => (self.compare.frame_count(), self.compare.live(), None),
-        }
-    }
-
-    fn playback_mut(&mut self) -> &mut Playback {
-        match self.mode {
-            Mode::Single => &mut self.playback,
-            Mode::Compare => &mut self.compare.playback,
-        }
-    }
-
     fn apply_commands(&mut self, commands: Vec<PlaybackCommand>) {
         if commands.is_empty() {
             return;
         }
-        let (frames, _, _) = self.timeline();
         let now = self.ctx.input(|i| i.time);
-        let before = self.playback_mut().frame();
-        for c in commands {
-            self.playback_mut().apply(c, frames);
-        }
-        let pb = self.playback_mut();
-        let after = pb.frame();
-        if after == before + 1 && !pb.playing {
-            self.step_anim = Some((after, now));
-        } else if after != before {
-            self.step_anim = None;
-        }
-        self.settings.speed = self.playback_mut().speed;
-        self.settings.looping = self.playback_mut().looping;
-    }
-
-    /// The dissolve progress to draw: the hand-stepped animation while it runs, else playback's.
-    fn transition(&self, now: f64) -> f32 {
-        let playback = match self.mode {
-            Mode::Single => &self.playback,
-            Mode::Compare => &self.compare.playback,
-        };
-        match self.step_anim {
-            Some((frame, start)) if frame == playback.frame() && !playback.playing => {
-                (((now - start) / STEP_ANIMATION_S) as f32).clamp(0.0, 1.0)
-            }
-            _ => playback.transition(),
-        }
+        self.session.apply_playback(commands, now);
+        self.settings.speed = self.session.playback().speed;
+        self.settings.looping = self.session.playback().looping;
     }
 
     fn canvas_options(&self) -> CanvasOptions {
@@ -870,7 +461,7 @@ impl UnmaskApp {
                 ExportEvent::Done(message) => self.notice = Some(message),
                 ExportEvent::Failed(e) => {
                     self.notice = None;
-                    self.banner(format!("Could not export: {e}"), None);
+                    self.session.banner(format!("Could not export: {e}"), None);
                 }
                 ExportEvent::NothingChosen => {
                     self.notice = Some(
@@ -885,7 +476,7 @@ impl UnmaskApp {
     fn banners_ui(&mut self, ui: &mut egui::Ui) {
         let mut dismiss = None;
         let mut action = None;
-        for (i, b) in self.banners.iter().enumerate() {
+        for (i, b) in self.session.banners().iter().enumerate() {
             egui::Frame::new()
                 .fill(if self.settings.dark {
                     Color32::from_rgb(110, 28, 28)
@@ -905,7 +496,7 @@ impl UnmaskApp {
                                 BannerAction::ReloadModel => "Reload model",
                             };
                             if ui.button(label).clicked() {
-                                action = Some((i, offered));
+                                action = Some(i);
                             }
                         }
                         let color = if self.settings.dark {
@@ -919,24 +510,16 @@ impl UnmaskApp {
                     });
                 });
         }
-        if let Some((i, a)) = action {
-            self.banners.remove(i);
-            match a {
-                BannerAction::RestartWorker => self.restart_worker(),
-                BannerAction::ReloadModel => {
-                    if let Some(source) = self.model_source.clone() {
-                        self.load_source(source);
-                    }
-                }
-            }
+        if let Some(i) = action {
+            self.session.press_banner(i);
         } else if let Some(i) = dismiss {
-            self.banners.remove(i);
+            self.session.dismiss_banner(i);
         }
     }
 
     fn status_line(&self, ui: &mut egui::Ui) {
         ui.horizontal_wrapped(|ui| {
-            let model = match &self.model {
+            let model = match self.session.model_status() {
                 ModelStatus::Ready(info) => format!(
                     "{} ({}, {:.2} M params) on {} {}",
                     model_display_name(&info.id),
@@ -951,7 +534,11 @@ impl UnmaskApp {
                     format!("loading model: {stage} ({:.0}%)", fraction * 100.0)
                 }
                 ModelStatus::None | ModelStatus::Failed(_) => {
-                    match self.main.as_ref().filter(|_| self.mode == Mode::Single) {
+                    match self
+                        .session
+                        .main_run()
+                        .filter(|_| self.session.mode() == Mode::Single)
+                    {
                         // A replay needs no model: say whose run it is.
                         Some(m) => {
                             // The model's folder and its parent ("assets/model").
@@ -971,12 +558,12 @@ impl UnmaskApp {
             };
             ui.label(model);
             ui.separator();
-            match self.mode {
-                Mode::Single => match &self.main {
+            match self.session.mode() {
+                Mode::Single => match self.session.main_run() {
                     Some(m) => {
-                        let (frames, live, planned) = self.timeline();
+                        let (frames, live, planned) = self.session.timeline();
                         ui.label(step_counter::step_counter_text(
-                            self.playback.frame(),
+                            self.session.main_playback().frame(),
                             frames,
                             live,
                             planned,
@@ -1007,7 +594,10 @@ impl UnmaskApp {
                     }
                 },
                 Mode::Compare => {
-                    ui.label(format!("{} configurations", self.compare.entries.len()));
+                    ui.label(format!(
+                        "{} configurations",
+                        self.session.compare().entries.len()
+                    ));
                 }
             }
             if let Some(n) = &self.notice {
@@ -1032,7 +622,7 @@ impl UnmaskApp {
 
     fn left_panel(&mut self, ui: &mut egui::Ui) {
         egui::ScrollArea::vertical().show(ui, |ui| {
-            if self.mode == Mode::Compare {
+            if self.session.mode() == Mode::Compare {
                 self.compare_controls(ui);
                 ui.separator();
             }
@@ -1041,12 +631,10 @@ impl UnmaskApp {
             match action {
                 ControlsAction::Generate => match self.settings.controls.request() {
                     Ok(request) => {
-                        if self.mode == Mode::Compare {
-                            self.mode = Mode::Single;
-                        }
+                        self.session.set_mode(Mode::Single);
                         self.generate(request);
                     }
-                    Err(e) => self.banner(format!("Cannot generate: {e}"), None),
+                    Err(e) => self.session.banner(format!("Cannot generate: {e}"), None),
                 },
                 ControlsAction::Cancel => self.cancel(),
                 ControlsAction::None => {}
@@ -1058,16 +646,18 @@ impl UnmaskApp {
         ui.heading("Compare");
         ui.horizontal(|ui| {
             ui.label("Sync by:");
-            ui.radio_value(&mut self.compare.axis, PlotAxis::Step, "step")
+            ui.radio_value(&mut self.session.compare_mut().axis, PlotAxis::Step, "step")
                 .on_hover_text("Same step number in every run");
-            ui.radio_value(&mut self.compare.axis, PlotAxis::Progress, "progress")
-                .on_hover_text(
-                    "Same fraction of each run, so runs of different lengths end together",
-                );
+            ui.radio_value(
+                &mut self.session.compare_mut().axis,
+                PlotAxis::Progress,
+                "progress",
+            )
+            .on_hover_text("Same fraction of each run, so runs of different lengths end together");
         });
-        let live = self.compare.live();
+        let live = self.session.compare().live();
         let mut remove = None;
-        for (i, entry) in self.compare.entries.iter().enumerate() {
+        for (i, entry) in self.session.compare().entries.iter().enumerate() {
             ui.horizontal(|ui| {
                 let color = Palette::of(self.settings.dark).run_color(i);
                 if ui
@@ -1082,7 +672,7 @@ impl UnmaskApp {
             });
         }
         if let Some(i) = remove {
-            self.compare.remove(i);
+            self.session.compare_mut().remove(i);
         }
         ui.horizontal_wrapped(|ui| {
             if ui
@@ -1092,14 +682,16 @@ impl UnmaskApp {
             {
                 match self.settings.controls.request() {
                     Ok(r) => {
-                        self.compare.add_request(r);
+                        self.session.compare_mut().add_request(r);
                     }
-                    Err(e) => self.banner(format!("Cannot add these settings: {e}"), None),
+                    Err(e) => self
+                        .session
+                        .banner(format!("Cannot add these settings: {e}"), None),
                 }
             }
             let finished = self
-                .main
-                .as_ref()
+                .session
+                .main_run()
                 .filter(|m| !m.live)
                 .map(|m| m.trace.clone());
             if ui
@@ -1111,9 +703,15 @@ impl UnmaskApp {
                 .clicked()
                 && let Some(t) = finished
             {
-                self.compare.add_trace(t);
+                self.session.compare_mut().add_trace(t);
             }
-            let can_run = !live && self.compare.entries.iter().any(|e| e.request.is_some());
+            let can_run = !live
+                && self
+                    .session
+                    .compare()
+                    .entries
+                    .iter()
+                    .any(|e| e.request.is_some());
             if ui
                 .add_enabled(
                     can_run,
@@ -1125,7 +723,7 @@ impl UnmaskApp {
                 self.compare_run_all();
             }
             if ui.add_enabled(!live, egui::Button::new("Clear")).clicked() {
-                self.compare.entries.clear();
+                self.session.compare_mut().entries.clear();
             }
         });
     }
@@ -1156,10 +754,10 @@ impl UnmaskApp {
 
     fn central(&mut self, ui: &mut egui::Ui, transition: f32) {
         let options = self.canvas_options();
-        match self.mode {
-            Mode::Compare => compare::compare_ui(ui, &self.compare, &options),
+        match self.session.mode() {
+            Mode::Compare => compare::compare_ui(ui, self.session.compare(), &options),
             Mode::Single => {
-                let Some(main) = &self.main else {
+                let Some(main) = self.session.main_run() else {
                     ui.add_space(40.0);
                     ui.vertical_centered(|ui| {
                         ui.heading(RichText::new("Press Generate to watch the model write.").size(28.0));
@@ -1201,7 +799,11 @@ impl UnmaskApp {
                 ui.label(
                     RichText::new(run_summary::describe_params(&main.trace.header.params)).weak(),
                 );
-                let frame = self.playback.frame().min(main.trace.frame_count() - 1);
+                let frame = self
+                    .session
+                    .main_playback()
+                    .frame()
+                    .min(main.trace.frame_count() - 1);
                 if !main.live && frame + 1 == main.trace.frame_count() {
                     response_line(ui, &main.trace);
                 }
@@ -1225,14 +827,14 @@ impl UnmaskApp {
     }
 
     fn plots_panel(&mut self, ui: &mut egui::Ui) {
-        let scrub = match self.mode {
-            Mode::Single => match &self.main {
+        let scrub = match self.session.mode() {
+            Mode::Single => match self.session.main_run() {
                 Some(m) => {
                     let runs = [PlotRun {
                         label: "this run",
                         trace: &m.trace,
                         color: Palette::of(self.settings.dark).run_color(0),
-                        frame: self.playback.frame(),
+                        frame: self.session.main_playback().frame(),
                     }];
                     plots::plots_ui(ui, &runs, PlotAxis::Step).map(|x| (x, PlotAxis::Step))
                 }
@@ -1240,7 +842,8 @@ impl UnmaskApp {
             },
             Mode::Compare => {
                 let runs: Vec<PlotRun<'_>> = self
-                    .compare
+                    .session
+                    .compare()
                     .entries
                     .iter()
                     .enumerate()
@@ -1249,15 +852,16 @@ impl UnmaskApp {
                             label: &e.label,
                             trace: t,
                             color: Palette::of(self.settings.dark).run_color(i),
-                            frame: self.compare.run_frame(t).0,
+                            frame: self.session.compare().run_frame(t).0,
                         })
                     })
                     .collect();
-                plots::plots_ui(ui, &runs, self.compare.axis).map(|x| (x, self.compare.axis))
+                plots::plots_ui(ui, &runs, self.session.compare().axis)
+                    .map(|x| (x, self.session.compare().axis))
             }
         };
         if let Some((x, axis)) = scrub {
-            let (frames, _, _) = self.timeline();
+            let (frames, _, _) = self.session.timeline();
             let last = frames.saturating_sub(1) as f64;
             let frame = match axis {
                 PlotAxis::Step => x,
@@ -1275,7 +879,7 @@ impl eframe::App for UnmaskApp {
         self.drain_events();
         self.poll_files();
         self.poll_exports();
-        self.check_worker();
+        self.session.check_worker();
         for path in files::dropped_paths(&ctx) {
             self.open_path(path);
         }
@@ -1284,18 +888,18 @@ impl eframe::App for UnmaskApp {
         // Keyboard, then time: the frame drawn below is the one after this update.
         let keys = playback_bar::keyboard_commands(&ctx);
         self.apply_commands(keys);
-        let (frames, live, planned) = self.timeline();
         let dt = f64::from(ctx.input(|i| i.stable_dt).min(0.1));
-        let moved = self.playback_mut().update(dt, frames, live);
+        let moved = self.session.advance(dt);
+        let (frames, live, planned) = self.session.timeline();
         let now = ctx.input(|i| i.time);
-        let transition = self.transition(now);
+        let transition = self.session.transition(now);
         let animating = transition < 1.0;
         if moved || animating {
             ctx.request_repaint();
         }
 
         egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
-        if !self.banners.is_empty() {
+        if !self.session.banners().is_empty() {
             egui::Panel::top("banners").show(ui, |ui| self.banners_ui(ui));
         }
         egui::Panel::bottom("status").show(ui, |ui| self.status_line(ui));
@@ -1307,17 +911,18 @@ impl eframe::App for UnmaskApp {
                 planned,
                 counter_size: 30.0,
             };
-            let playback = match self.mode {
-                Mode::Single => &self.playback,
-                Mode::Compare => &self.compare.playback,
-            };
-            let commands = playback_bar::playback_bar_ui(ui, playback, &info);
+            let commands = playback_bar::playback_bar_ui(ui, self.session.playback(), &info);
             self.apply_commands(commands);
             ui.add_space(2.0);
         });
-        let has_runs = match self.mode {
-            Mode::Single => self.main.is_some(),
-            Mode::Compare => self.compare.entries.iter().any(|e| e.trace.is_some()),
+        let has_runs = match self.session.mode() {
+            Mode::Single => self.session.main_run().is_some(),
+            Mode::Compare => self
+                .session
+                .compare()
+                .entries
+                .iter()
+                .any(|e| e.trace.is_some()),
         };
         if self.settings.show_plots && has_runs {
             // The canvas is the point: plots get at most 40% of the height, scrolling inside.
@@ -1393,30 +998,6 @@ fn response_line(ui: &mut egui::Ui, trace: &Trace) {
             }
         }
     });
-}
-
-/// The banner for a worker error: one message per kind, phrased for the app window, and the fix
-/// its button offers.
-pub fn error_message(error: &WorkerError) -> (String, Option<BannerAction>) {
-    match error {
-        WorkerError::LoadFailed { .. } | WorkerError::LoadPanicked { .. } => {
-            (format!("Could not load the model: {error}"), None)
-        }
-        WorkerError::NoModel => (
-            "The run could not start: no model is loaded. Load a model first (Models… or File → Open model folder…).".into(),
-            None,
-        ),
-        WorkerError::BadTemplate { .. }
-        | WorkerError::TooLong { .. }
-        | WorkerError::BadParams { .. } => (format!("The run could not start: {error}."), None),
-        WorkerError::ModelPanicked { message } => (
-            format!(
-                "The run failed: the model crashed ({message}) and was unloaded. Reload it to generate again."
-            ),
-            Some(BannerAction::ReloadModel),
-        ),
-        WorkerError::RunFailed { reason } => (format!("The run failed: {reason}"), None),
-    }
 }
 
 /// Open the desktop app and block until its window closes.

@@ -20,10 +20,12 @@ impl UnmaskApp {
             ui.menu_button("View", |ui| self.view_menu(ui));
             ui.menu_button("Export", |ui| self.export_menu(ui));
             ui.separator();
-            ui.selectable_value(&mut self.mode, Mode::Single, "Single run")
+            let mut mode = self.session.mode();
+            ui.selectable_value(&mut mode, Mode::Single, "Single run")
                 .on_hover_text("One run: canvas, playback and plots");
-            ui.selectable_value(&mut self.mode, Mode::Compare, "Compare")
+            ui.selectable_value(&mut mode, Mode::Compare, "Compare")
                 .on_hover_text("Several configurations on the same prompt, side by side");
+            self.session.set_mode(mode);
             ui.separator();
             if ui
                 .selectable_label(self.settings.model_picker.open, "Models…")
@@ -49,7 +51,7 @@ impl UnmaskApp {
     }
 
     pub(super) fn model_chip(&self, ui: &mut egui::Ui) {
-        match &self.model {
+        match self.session.model_status() {
             ModelStatus::None => {
                 ui.label("no model");
             }
@@ -90,7 +92,7 @@ impl UnmaskApp {
     /// The model picker window, when open.
     pub(super) fn model_picker_window(&mut self, ctx: &egui::Context) {
         let mut open = self.settings.model_picker.open;
-        let busy = matches!(self.model, ModelStatus::Loading { .. });
+        let busy = matches!(self.session.model_status(), ModelStatus::Loading { .. });
         let mut action = PickerAction::None;
         egui::Window::new("Models")
             .open(&mut open)
@@ -109,7 +111,7 @@ impl UnmaskApp {
             PickerAction::Load(source) => self.load_source(source),
             PickerAction::LoadEmbedded => match crate::model::default_model_dir() {
                 Ok(dir) => self.load_model(dir),
-                Err(e) => self.banner(format!("{e:#}"), None),
+                Err(e) => self.session.banner(format!("{e:#}"), None),
             },
         }
     }
@@ -128,13 +130,13 @@ impl UnmaskApp {
             self.files.open_trace_dialog(dir);
             ui.close();
         }
-        let can_save = self.main.as_ref().is_some_and(|m| !m.live);
+        let can_save = self.session.main_run().is_some_and(|m| !m.live);
         if ui
             .add_enabled(can_save, egui::Button::new("Save trace…"))
             .on_disabled_hover_text("Finish or cancel a run first")
             .clicked()
         {
-            if let Some(m) = &self.main {
+            if let Some(m) = self.session.main_run() {
                 let name = files::suggested_trace_name(&m.trace);
                 self.files.save_trace_dialog(m.trace.clone(), name);
             }

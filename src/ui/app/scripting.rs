@@ -50,24 +50,25 @@ impl UnmaskApp {
         match scene {
             DemoScene::Compare => {
                 for (_, t) in traces {
-                    if self.compare.entries.is_empty() {
+                    if self.session.compare().entries.is_empty() {
                         // The controls show the shared prompt (and the first run's settings).
                         let h = &t.header;
                         self.settings
                             .controls
                             .load_settings(&h.prompt, &h.template, &h.params);
                     }
-                    self.compare.add_trace(t);
+                    self.session.compare_mut().add_trace(t);
                 }
-                self.mode = Mode::Compare;
-                let last = self.compare.frame_count().saturating_sub(1);
-                self.compare.playback.position = (last as f64 * 0.5).round();
-                self.compare.playback.playing = false;
-                self.compare.playback.follow_live = false;
+                self.session.set_mode(Mode::Compare);
+                let last = self.session.compare().frame_count().saturating_sub(1);
+                self.session.compare_mut().playback.position = (last as f64 * 0.5).round();
+                self.session.compare_mut().playback.playing = false;
+                self.session.compare_mut().playback.follow_live = false;
             }
             DemoScene::Main | DemoScene::Hover | DemoScene::DecodeOrder | DemoScene::Models => {
                 let Some((path, trace)) = traces.next() else {
-                    self.banner("--demo-screenshot needs --trace FILE".into(), None);
+                    self.session
+                        .banner("--demo-screenshot needs --trace FILE".into(), None);
                     return;
                 };
                 let last = trace.frame_count().saturating_sub(1);
@@ -90,12 +91,13 @@ impl UnmaskApp {
                     .load_settings(&h.prompt, &h.template, &h.params);
                 self.show_trace(path, trace);
                 // Mid-run: paused part-way through a step, so the fresh tokens are still flashing.
-                self.playback.position = if scene == DemoScene::Main && frame > 0 {
+                self.session.main_playback_mut().position = if scene == DemoScene::Main && frame > 0
+                {
                     frame as f64 - 0.45
                 } else {
                     frame as f64
                 };
-                self.playback.playing = false;
+                self.session.main_playback_mut().playing = false;
             }
         }
     }
