@@ -803,6 +803,20 @@ mod tests {
     }
 
     #[test]
+    fn the_session_imports_neither_egui_nor_candle() {
+        let forbidden = [concat!("eg", "ui::"), concat!("can", "dle_")];
+        for line in include_str!("session.rs").lines() {
+            let code = line.trim_start();
+            if code.starts_with("//") {
+                continue;
+            }
+            for word in forbidden {
+                assert!(!code.contains(word), "session.rs names {word}: {line}");
+            }
+        }
+    }
+
+    #[test]
     fn runs_queue_behind_the_running_one_and_go_in_order() {
         let (mut s, fake) = session();
         assert!(!s.is_running());
