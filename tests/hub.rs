@@ -485,7 +485,7 @@ fn folders_and_hub_ids_are_told_apart() {
 #[test]
 fn the_worker_downloads_with_progress_events_and_names_the_model_by_its_hub_id() {
     use std::time::Duration;
-    use unmask::worker::{WorkerCommand, WorkerEvent, WorkerHandle};
+    use unmask::worker::{WorkerCommand, WorkerError, WorkerEvent, WorkerHandle};
     let tmp = tempfile::tempdir().unwrap();
     let hub = FakeHub::start(REPO, repo_files(&fixture("tiny-llada")));
     let worker = WorkerHandle::spawn_with_hub(None, settings(tmp.path(), &hub.url)).unwrap();
@@ -526,8 +526,9 @@ fn the_worker_downloads_with_progress_events_and_names_the_model_by_its_hub_id()
             .expect("an event")
         {
             WorkerEvent::LoadProgress { .. } => {}
-            WorkerEvent::LoadFailed(e) => {
-                assert!(e.contains("test-org/absent"), "{e}");
+            WorkerEvent::LoadFailed(WorkerError::LoadFailed { model, reason, .. }) => {
+                assert_eq!(model, "test-org/absent");
+                assert!(reason.contains("test-org/absent"), "{reason}");
                 break;
             }
             other => panic!("unexpected: {other:?}"),

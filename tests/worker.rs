@@ -7,7 +7,7 @@ use unmask::generate::GenerateRequest;
 use unmask::model::{Denoiser, LoadOptions, ModelError, load_model};
 use unmask::sampler::SamplerParams;
 use unmask::trace::{RunOutcome, Trace};
-use unmask::worker::{ModelRef, WorkerCommand, WorkerEvent, WorkerHandle};
+use unmask::worker::{ModelRef, WorkerCommand, WorkerError, WorkerEvent, WorkerHandle};
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny-llada")
@@ -47,8 +47,12 @@ fn quota_request(gen_length: usize) -> GenerateRequest {
     )
 }
 
-/// Collect one run's events into a trace.
-fn collect_run(worker: &WorkerHandle, run_id: u64, mut on_step: impl FnMut(usize)) -> Trace {
+/// Collect one run's events into a trace (with its error, when it failed).
+fn collect_failed_run(
+    worker: &WorkerHandle,
+    run_id: u64,
+    mut on_step: impl FnMut(usize),
+) -> (Trace, Option<WorkerError>) {
     let mut trace: Option<Trace> = None;
     loop {
         match next(worker) {
@@ -69,15 +73,26 @@ fn collect_run(worker: &WorkerHandle, run_id: u64, mut on_step: impl FnMut(usize
             WorkerEvent::RunEnded {
                 run_id: id,
                 summary,
+                error,
             } => {
                 assert_eq!(id, run_id);
+                assert_eq!(
+                    error.is_some(),
+                    matches!(summary.outcome, RunOutcome::Failed(_)),
+                    "a failed run, and only one, says why"
+                );
                 let mut t = trace.expect("end before start");
                 t.finish(summary);
-                return t;
+                return (t, error);
             }
             other => panic!("unexpected during a run: {other:?}"),
         }
     }
+}
+
+/// Collect one run that does not fail into a trace.
+fn collect_run(worker: &WorkerHandle, run_id: u64, on_step: impl FnMut(usize)) -> Trace {
+    collect_failed_run(worker, run_id, on_step).0
 }
 
 #[test]
@@ -165,7 +180,13 @@ fn a_panicking_model_becomes_a_failed_run_and_the_worker_survives() {
         run_id: 3,
         request: Box::new(quota_request(4)),
     });
-    let trace = collect_run(&worker, 3, |_| {});
+    let (trace, error) = collect_failed_run(&worker, 3, |_| {});
+    match error {
+        Some(WorkerError::ModelPanicked { message }) => {
+            assert_eq!(message, "simulated kernel bug")
+        }
+        other => panic!("expected a panic, got {other:?}"),
+    }
     match trace.summary.unwrap().outcome {
         RunOutcome::Failed(msg) => assert!(msg.contains("simulated kernel bug"), "{msg}"),
         other => panic!("expected a failure, got {other:?}"),
@@ -177,7 +198,7 @@ fn a_panicking_model_becomes_a_failed_run_and_the_worker_survives() {
         request: Box::new(quota_request(4)),
     });
     match next(&worker) {
-        WorkerEvent::RunRejected { error, .. } => assert!(error.contains("no model"), "{error}"),
+        WorkerEvent::RunRejected { error, .. } => assert_eq!(error, WorkerError::NoModel),
         other => panic!("unexpected: {other:?}"),
     }
     load(&worker);
@@ -198,7 +219,13 @@ fn bad_requests_are_rejected_with_a_reason() {
         run_id: 1,
         request: Box::new(quota_request(4)),
     });
-    assert!(matches!(next(&worker), WorkerEvent::RunRejected { .. }));
+    assert!(matches!(
+        next(&worker),
+        WorkerEvent::RunRejected {
+            run_id: 1,
+            error: WorkerError::NoModel
+        }
+    ));
     load(&worker);
     // The fixture's context is 64 tokens.
     worker.send(WorkerCommand::Generate {
@@ -206,8 +233,11 @@ fn bad_requests_are_rejected_with_a_reason() {
         request: Box::new(quota_request(100)),
     });
     match next(&worker) {
-        WorkerEvent::RunRejected { error, .. } => {
-            assert!(error.contains("context is 64"), "{error}")
+        WorkerEvent::RunRejected {
+            error: error @ WorkerError::TooLong { max: 64, .. },
+            ..
+        } => {
+            assert!(error.to_string().contains("context is 64"), "{error}")
         }
         other => panic!("unexpected: {other:?}"),
     }
@@ -218,7 +248,10 @@ fn bad_requests_are_rejected_with_a_reason() {
         request: Box::new(bad),
     });
     match next(&worker) {
-        WorkerEvent::RunRejected { error, .. } => assert!(error.contains("template"), "{error}"),
+        WorkerEvent::RunRejected {
+            error: WorkerError::BadTemplate { reason },
+            ..
+        } => assert!(reason.contains("template"), "{reason}"),
         other => panic!("unexpected: {other:?}"),
     }
 }
@@ -233,8 +266,14 @@ fn a_bad_model_folder_is_reported_and_the_previous_model_kept() {
     });
     loop {
         match next(&worker) {
-            WorkerEvent::LoadFailed(e) => {
-                assert!(e.contains("/nonexistent"), "{e}");
+            WorkerEvent::LoadFailed(WorkerError::LoadFailed {
+                model,
+                file,
+                reason,
+            }) => {
+                assert_eq!(model, "/nonexistent");
+                assert_eq!(file.as_deref(), Some(Path::new("/nonexistent")));
+                assert!(reason.contains("/nonexistent"), "{reason}");
                 break;
             }
             WorkerEvent::LoadProgress { .. } => {}

@@ -1,43 +1,42 @@
-//! The app shell: [`UnmaskApp`] (an `eframe::App`) owns the worker handle, the runs, the playback
-//! state and the persisted [`Settings`], drains worker events under a per-frame time budget and lays
-//! out the panels. Every failure becomes a banner; the app stays usable.
+//! The app shell: [`UnmaskApp`] (an `eframe::App`) holds the persisted [`Settings`], the file and
+//! export jobs and a [`Session`] (the worker, the runs, the playback state; see
+//! [`crate::ui::session`]), feeds it input and lays out the panels from what it exposes. Every
+//! failure becomes a banner; the app stays usable.
 
-use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use egui::{Color32, RichText};
+use egui::Color32;
 use serde::{Deserialize, Serialize};
 
 use crate::generate::GenerateRequest;
 use crate::hub::ModelRef;
-use crate::model::{LoadOptions, ModelInfo};
 use crate::playback::{Playback, PlaybackCommand};
-use crate::trace::{RunOutcome, Trace};
-use crate::ui::compare::{self, CompareState, EntryStatus};
-use crate::ui::controls::{self, ControlsAction, ControlsState};
+use crate::trace::Trace;
+use crate::ui::compare::CompareState;
+use crate::ui::controls::ControlsState;
 use crate::ui::export_menu::{ExportEvent, ExportJobs, ExportKind, ExportRequest};
 use crate::ui::files::{self, FileEvent, FileJobs};
-use crate::ui::model_picker::{self, ModelPickerState, PickerAction};
+use crate::ui::model_picker::ModelPickerState;
 use crate::ui::playback_bar::{self, BarInfo};
-use crate::ui::plots::{self, PlotRun};
-use crate::view::canvas::{self, CanvasOptions};
+use crate::ui::session::{Session, WorkerLink, WorkerSpawner};
+use crate::view::canvas::CanvasOptions;
 use crate::view::fonts::{self, CjkFont};
 use crate::view::palette::{ColorMode, Palette};
-use crate::view::run_summary;
-use crate::view::timeline::PlotAxis;
-use crate::view::{legend, step_counter, style};
-use crate::worker::{WorkerCommand, WorkerEvent, WorkerHandle};
+use crate::view::style;
+use crate::worker::WorkerHandle;
+
+mod menus;
+mod panels;
+mod scripting;
+
+pub use crate::ui::session::{
+    Banner, BannerAction, EVENT_BUDGET, Mode, ModelStatus, STEP_ANIMATION_S,
+};
+pub use scripting::{DEMO_READY_MARKER, DemoScene};
 
 /// Storage key of [`Settings`].
 pub const SETTINGS_KEY: &str = "unmask-settings";
-/// Longest time spent draining worker events in one frame.
-pub const EVENT_BUDGET: Duration = Duration::from_millis(4);
-/// How long a single-step dissolve takes when stepping by hand, seconds.
-pub const STEP_ANIMATION_S: f64 = 0.45;
-/// Printed on stdout once a demo scene is on screen (the screenshot script waits for it).
-pub const DEMO_READY_MARKER: &str = "UNMASK_DEMO_READY";
 
 /// Everything remembered between sessions.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -94,37 +93,6 @@ impl Default for Settings {
     }
 }
 
-/// A prepared view for screenshots (`--demo-screenshot`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DemoScene {
-    /// The main view paused mid-run.
-    Main,
-    /// The main view with the top-k popup of a masked cell open.
-    Hover,
-    /// Compare mode with every `--trace` side by side.
-    Compare,
-    /// The decode-order colouring of the finished run.
-    DecodeOrder,
-    /// The main view with the **Models…** window open.
-    Models,
-}
-
-impl std::str::FromStr for DemoScene {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "main" => Ok(DemoScene::Main),
-            "hover" => Ok(DemoScene::Hover),
-            "compare" => Ok(DemoScene::Compare),
-            "decode-order" => Ok(DemoScene::DecodeOrder),
-            "models" => Ok(DemoScene::Models),
-            other => Err(format!(
-                "unknown demo scene {other:?}: use main, hover, compare, decode-order or models"
-            )),
-        }
-    }
-}
-
 /// How the app starts.
 #[derive(Clone, Debug, Default)]
 pub struct AppOptions {
@@ -142,101 +110,17 @@ pub struct AppOptions {
     pub cjk_font_candidates: Option<Vec<PathBuf>>,
 }
 
-/// The model's state as the UI knows it.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ModelStatus {
-    /// None loaded (yet).
-    None,
-    /// Loading.
-    Loading {
-        /// What is being loaded.
-        source: String,
-        /// Current stage.
-        stage: String,
-        /// 0..=1.
-        fraction: f32,
-    },
-    /// Ready.
-    Ready(Box<ModelInfo>),
-    /// The last load failed; why.
-    Failed(String),
-}
-
-/// Single run or compare.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    /// One run with its plots.
-    Single,
-    /// Several runs side by side.
-    Compare,
-}
-
-/// What a banner's button does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BannerAction {
-    /// Start a new worker thread and reload the model.
-    RestartWorker,
-    /// Load the last model again.
-    ReloadModel,
-}
-
-/// An error shown at the top of the window until dismissed.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Banner {
-    /// The message.
-    pub text: String,
-    /// An offered fix.
-    pub action: Option<BannerAction>,
-}
-
-/// The run on the main canvas.
-struct MainRun {
-    trace: Trace,
-    /// The worker's run id while it is live.
-    run_id: Option<u64>,
-    /// Still generating.
-    live: bool,
-    /// Where it came from ("live run", a file path).
-    source: String,
-}
-
-/// Where a run's events go.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Target {
-    Main,
-    Compare(usize),
-}
-
-/// A run waiting for the worker.
-struct Job {
-    run_id: u64,
-    target: Target,
-    request: GenerateRequest,
-}
-
 /// The desktop app.
 pub struct UnmaskApp {
     settings: Settings,
     persist: bool,
     ctx: egui::Context,
-    worker: Option<WorkerHandle>,
-    model: ModelStatus,
-    /// The model last asked for (reloaded after a worker restart).
-    model_source: Option<ModelRef>,
-    main: Option<MainRun>,
-    playback: Playback,
-    mode: Mode,
-    compare: CompareState,
-    queue: VecDeque<Job>,
-    active: Option<(u64, Target)>,
-    next_run_id: u64,
-    banners: Vec<Banner>,
+    /// The runs, the queue, the model's state and the banners.
+    session: Session,
     notice: Option<String>,
     files: FileJobs,
     /// Exports running on helper threads (Export menu).
     exports: ExportJobs,
-    /// A hand-stepped dissolve: the frame and when it began (UI time, seconds).
-    step_anim: Option<(usize, f64)>,
     demo: Option<DemoScene>,
     demo_frames: u32,
     forced_hover: Option<u32>,
@@ -268,32 +152,26 @@ impl UnmaskApp {
             looping: settings.looping,
             ..Playback::default()
         };
+        let waker_ctx = ctx.clone();
+        let spawn: WorkerSpawner = Box::new(move || {
+            let ctx = waker_ctx.clone();
+            let waker: crate::worker::Waker = Arc::new(move || ctx.request_repaint());
+            WorkerHandle::spawn(Some(waker)).map(|w| Box::new(w) as Box<dyn WorkerLink>)
+        });
         let mut app = Self {
             settings,
             persist: options.persist,
             ctx: ctx.clone(),
-            worker: None,
-            model: ModelStatus::None,
-            model_source: None,
-            main: None,
-            playback,
-            mode: Mode::Single,
-            compare: CompareState::default(),
-            queue: VecDeque::new(),
-            active: None,
-            next_run_id: 1,
-            banners: Vec::new(),
+            session: Session::new(spawn, playback),
             notice: None,
             exports: ExportJobs::new(Some(ctx.clone())),
             files: FileJobs::new(Some(ctx)),
-            step_anim: None,
             demo: options.demo,
             demo_frames: 0,
             forced_hover: None,
             path_input: String::new(),
             cjk_font,
         };
-        app.start_worker();
         if options.load_model {
             match options.model.clone() {
                 Some(source) => app.load_source(source),
@@ -303,8 +181,8 @@ impl UnmaskApp {
                         let text = format!(
                             "{e:#}. You can still open a model folder (File → Open model folder…) or replay a trace (drop a .trace file on the window)."
                         );
-                        app.model = ModelStatus::Failed(text.clone());
-                        app.banner(text, None);
+                        app.session.set_model_failed(text.clone());
+                        app.session.banner(text, None);
                     }
                 },
             }
@@ -313,7 +191,7 @@ impl UnmaskApp {
         for path in &options.traces {
             match Trace::load(path) {
                 Ok(trace) => loaded.push((path.clone(), trace)),
-                Err(e) => app.banner(e.to_string(), None),
+                Err(e) => app.session.banner(e.to_string(), None),
             }
         }
         if let Some(scene) = options.demo {
@@ -336,34 +214,39 @@ impl UnmaskApp {
         &mut self.settings
     }
 
+    /// The runs, the queue, the model's state and the banners.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
     /// The model's state.
     pub fn model_status(&self) -> &ModelStatus {
-        &self.model
+        self.session.model_status()
     }
 
     /// The run on the main canvas.
     pub fn main_trace(&self) -> Option<&Trace> {
-        self.main.as_ref().map(|m| &m.trace)
+        self.session.main_run().map(|m| &m.trace)
     }
 
     /// The frame the main canvas shows.
     pub fn main_frame(&self) -> usize {
-        self.playback.frame()
+        self.session.main_playback().frame()
     }
 
     /// Whether a run is generating or queued.
     pub fn is_running(&self) -> bool {
-        self.active.is_some() || !self.queue.is_empty()
+        self.session.is_running()
     }
 
     /// The error banners on screen.
     pub fn banners(&self) -> &[Banner] {
-        &self.banners
+        self.session.banners()
     }
 
     /// Compare mode's state.
     pub fn compare(&self) -> &CompareState {
-        &self.compare
+        self.session.compare()
     }
 
     /// Which CJK font is in use.
@@ -382,10 +265,11 @@ impl UnmaskApp {
     pub fn export_request(&self, kind: ExportKind) -> Option<ExportRequest> {
         let traces: Vec<Trace> = match kind {
             ExportKind::CompareGif => {
-                if self.compare.live() {
+                if self.session.compare().live() {
                     return None;
                 }
-                self.compare
+                self.session
+                    .compare()
                     .entries
                     .iter()
                     .filter_map(|e| e.trace.clone())
@@ -393,8 +277,8 @@ impl UnmaskApp {
                     .collect()
             }
             _ => self
-                .main
-                .as_ref()
+                .session
+                .main_run()
                 .filter(|m| !m.live && !m.trace.steps.is_empty())
                 .map(|m| vec![m.trace.clone()])
                 .unwrap_or_default(),
@@ -443,64 +327,28 @@ impl UnmaskApp {
 
     /// Switch between single-run and compare mode.
     pub fn set_mode(&mut self, mode: Mode) {
-        self.mode = mode;
+        self.session.set_mode(mode);
     }
 
     /// Start a run on the main canvas (queued behind any running one).
     pub fn generate(&mut self, request: GenerateRequest) {
-        let run_id = self.take_run_id();
-        self.queue.push_back(Job {
-            run_id,
-            target: Target::Main,
-            request,
-        });
-        self.pump_queue();
+        self.session.generate(request);
     }
 
     /// Add a configuration to the comparison; returns its label.
     pub fn compare_add(&mut self, request: GenerateRequest) -> String {
-        self.compare.add_request(request)
+        self.session.compare_mut().add_request(request)
     }
 
     /// Run every compared configuration on the current prompt, one after another.
     pub fn compare_run_all(&mut self) {
         let prompt = self.settings.controls.prompt.clone();
-        for i in 0..self.compare.entries.len() {
-            let Some(mut request) = self.compare.entries[i].request.clone() else {
-                continue;
-            };
-            request.prompt = prompt.clone();
-            let run_id = self.take_run_id();
-            let entry = &mut self.compare.entries[i];
-            entry.trace = None;
-            entry.status = EntryStatus::Queued;
-            self.queue.push_back(Job {
-                run_id,
-                target: Target::Compare(i),
-                request,
-            });
-        }
-        self.compare.playback = Playback {
-            speed: self.playback.speed,
-            playing: true,
-            follow_live: true,
-            ..Playback::default()
-        };
-        self.pump_queue();
+        self.session.compare_run_all(&prompt);
     }
 
     /// Cancel the running generation and drop queued ones.
     pub fn cancel(&mut self) {
-        for job in self.queue.drain(..) {
-            if let Target::Compare(i) = job.target
-                && let Some(e) = self.compare.entries.get_mut(i)
-            {
-                e.status = EntryStatus::Idle;
-            }
-        }
-        if let Some(w) = &self.worker {
-            w.cancel();
-        }
+        self.session.cancel();
     }
 
     /// Open a path: a folder or `.gguf` file is loaded as a model, any other file as a trace
@@ -522,262 +370,31 @@ impl UnmaskApp {
     pub fn load_model(&mut self, dir: PathBuf) {
         self.load_source(ModelRef::Folder(dir));
     }
-
     /// Ask the worker to load a folder or a hub model (downloaded in the background first when
     /// the cache lacks it); progress and errors arrive as worker events.
     pub fn load_source(&mut self, source: ModelRef) {
-        self.model_source = Some(source.clone());
-        self.model = ModelStatus::Loading {
-            source: source.to_string(),
-            stage: "starting".into(),
-            fraction: 0.0,
-        };
-        let sent = self.worker.as_ref().is_some_and(|w| {
-            w.send(WorkerCommand::LoadModel {
-                source: source.clone(),
-                options: LoadOptions::default(),
-            })
-        });
-        if !sent {
-            self.model = ModelStatus::Failed("the worker is not running".into());
-            self.banner(
-                "The worker thread is not running, so the model cannot load.".into(),
-                Some(BannerAction::RestartWorker),
-            );
-        }
+        self.session.load_source(source);
     }
 
     // ----- internals -----
 
-    fn take_run_id(&mut self) -> u64 {
-        let id = self.next_run_id;
-        self.next_run_id += 1;
-        id
-    }
-
-    fn banner(&mut self, text: String, action: Option<BannerAction>) {
-        if !self.banners.iter().any(|b| b.text == text) {
-            self.banners.push(Banner { text, action });
-        }
-    }
-
-    fn start_worker(&mut self) {
-        let ctx = self.ctx.clone();
-        let waker: crate::worker::Waker = Arc::new(move || ctx.request_repaint());
-        match WorkerHandle::spawn(Some(waker)) {
-            Ok(w) => self.worker = Some(w),
-            Err(e) => self.banner(
-                format!("Could not start the worker thread: {e}"),
-                Some(BannerAction::RestartWorker),
-            ),
-        }
-    }
-
-    fn restart_worker(&mut self) {
-        // Dropping the old handle asks its thread to stop and waits for it.
-        self.worker = None;
-        self.active = None;
-        self.queue.clear();
-        if let Some(main) = &mut self.main {
-            main.live = false;
-            main.run_id = None;
-        }
-        self.start_worker();
-        if let Some(source) = self.model_source.clone() {
-            self.load_source(source);
-        }
-    }
-
-    /// Send the next queued run when the worker is free.
-    fn pump_queue(&mut self) {
-        if self.active.is_some() {
-            return;
-        }
-        let Some(job) = self.queue.pop_front() else {
-            return;
-        };
-        let sent = self.worker.as_ref().is_some_and(|w| {
-            w.send(WorkerCommand::Generate {
-                run_id: job.run_id,
-                request: Box::new(job.request),
-            })
-        });
-        if sent {
-            self.active = Some((job.run_id, job.target));
-        } else {
-            self.queue.clear();
-            self.banner(
-                "The worker thread is not running, so nothing can be generated.".into(),
-                Some(BannerAction::RestartWorker),
-            );
-        }
-    }
-
+    /// Show a trace opened from `path` on the main canvas (and list it under recent traces).
     fn show_trace(&mut self, path: PathBuf, trace: Trace) {
-        if self.main.as_ref().is_some_and(|m| m.live) {
-            self.cancel();
-        }
         files::push_recent(&mut self.settings.recent_traces, &path);
-        self.main = Some(MainRun {
-            trace,
-            run_id: None,
-            live: false,
-            source: path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| path.display().to_string()),
-        });
-        self.playback.position = 0.0;
-        self.playback.follow_live = false;
-        self.playback.playing = true;
-        self.mode = Mode::Single;
-    }
-
-    fn active_target(&self, run_id: u64) -> Option<Target> {
-        self.active.filter(|(id, _)| *id == run_id).map(|(_, t)| t)
-    }
-
-    fn trace_of(&mut self, target: Target) -> Option<&mut Trace> {
-        match target {
-            Target::Main => self.main.as_mut().map(|m| &mut m.trace),
-            Target::Compare(i) => self
-                .compare
-                .entries
-                .get_mut(i)
-                .and_then(|e| e.trace.as_mut()),
-        }
-    }
-
-    fn handle_event(&mut self, event: WorkerEvent) {
-        match event {
-            WorkerEvent::LoadProgress { stage, fraction } => {
-                let source = match &self.model {
-                    ModelStatus::Loading { source, .. } => source.clone(),
-                    _ => String::new(),
-                };
-                self.model = ModelStatus::Loading {
-                    source,
-                    stage,
-                    fraction,
-                };
-            }
-            WorkerEvent::ModelLoaded(info) => {
-                if let Some(ModelRef::Folder(dir)) = &self.model_source {
-                    let dir = dir.clone();
-                    files::push_recent(&mut self.settings.recent_models, &dir);
-                }
-                self.banners
-                    .retain(|b| b.action != Some(BannerAction::ReloadModel));
-                self.model = ModelStatus::Ready(info);
-            }
-            WorkerEvent::LoadFailed(e) => {
-                self.model = ModelStatus::Failed(e.clone());
-                self.banner(format!("Could not load the model: {e}"), None);
-            }
-            WorkerEvent::RunStarted {
-                run_id,
-                header,
-                tokens,
-            } => {
-                let trace = Trace::new(*header, tokens);
-                match self.active_target(run_id) {
-                    Some(Target::Main) => {
-                        self.main = Some(MainRun {
-                            trace,
-                            run_id: Some(run_id),
-                            live: true,
-                            source: "live run".into(),
-                        });
-                        self.playback.position = 0.0;
-                        self.playback.follow_live = true;
-                        self.playback.playing = true;
-                        self.step_anim = None;
-                    }
-                    Some(Target::Compare(i)) => {
-                        if let Some(e) = self.compare.entries.get_mut(i) {
-                            e.trace = Some(trace);
-                            e.status = EntryStatus::Running;
-                        }
-                    }
-                    None => {}
-                }
-            }
-            WorkerEvent::Step { run_id, record } => {
-                let Some(target) = self.active_target(run_id) else {
-                    return;
-                };
-                if let Some(trace) = self.trace_of(target)
-                    && let Err(e) = trace.push_step(*record)
-                {
-                    let text = format!("The run sent a step the trace cannot hold: {e}");
-                    self.banner(text, None);
-                }
-            }
-            WorkerEvent::RunEnded { run_id, summary } => {
-                let Some(target) = self.active_target(run_id) else {
-                    return;
-                };
-                let outcome = summary.outcome.clone();
-                if let Some(trace) = self.trace_of(target) {
-                    trace.finish(summary);
-                }
-                match target {
-                    Target::Main => {
-                        if let Some(m) = &mut self.main {
-                            m.live = false;
-                            m.run_id = None;
-                        }
-                    }
-                    Target::Compare(i) => {
-                        if let Some(e) = self.compare.entries.get_mut(i) {
-                            e.status = EntryStatus::Done;
-                        }
-                    }
-                }
-                if let RunOutcome::Failed(e) = outcome {
-                    let crashed = e.contains("panicked");
-                    if crashed {
-                        self.model =
-                            ModelStatus::Failed("the model crashed and was unloaded".into());
-                    }
-                    self.banner(
-                        format!("The run failed: {e}"),
-                        crashed.then_some(BannerAction::ReloadModel),
-                    );
-                }
-                self.active = None;
-                self.pump_queue();
-            }
-            WorkerEvent::RunRejected { run_id, error } => {
-                let Some(target) = self.active_target(run_id) else {
-                    return;
-                };
-                if let Target::Compare(i) = target
-                    && let Some(e) = self.compare.entries.get_mut(i)
-                {
-                    e.status = EntryStatus::Failed(error.clone());
-                }
-                let hint = if error.contains("no model") {
-                    " Load a model first (File → Open model folder…)."
-                } else {
-                    ""
-                };
-                self.banner(format!("The run could not start: {error}.{hint}"), None);
-                self.active = None;
-                self.pump_queue();
-            }
-        }
+        let source = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.display().to_string());
+        self.session.show_trace(source, trace);
     }
 
     /// Handle worker events for at most [`EVENT_BUDGET`]; asks for another frame if some are left.
     fn drain_events(&mut self) {
-        let start = Instant::now();
-        while let Some(event) = self.worker.as_ref().and_then(WorkerHandle::try_recv) {
-            self.handle_event(event);
-            if start.elapsed() > EVENT_BUDGET {
-                self.ctx.request_repaint();
-                break;
-            }
+        if self.session.drain_events(EVENT_BUDGET) {
+            self.ctx.request_repaint();
+        }
+        for dir in self.session.take_loaded_folders() {
+            files::push_recent(&mut self.settings.recent_models, &dir);
         }
     }
 
@@ -789,7 +406,8 @@ impl UnmaskApp {
                     Ok(trace) => self.show_trace(path, *trace),
                     Err(e) => {
                         self.settings.recent_traces.retain(|p| p != &path);
-                        self.banner(format!("Could not open the trace: {e}"), None);
+                        self.session
+                            .banner(format!("Could not open the trace: {e}"), None);
                     }
                 },
                 FileEvent::TraceSaved { path, result } => match result {
@@ -797,7 +415,9 @@ impl UnmaskApp {
                         files::push_recent(&mut self.settings.recent_traces, &path);
                         self.notice = Some(format!("Saved {}", path.display()));
                     }
-                    Err(e) => self.banner(format!("Could not save the trace: {e}"), None),
+                    Err(e) => self
+                        .session
+                        .banner(format!("Could not save the trace: {e}"), None),
                 },
                 FileEvent::ModelFolderChosen(dir) => self.load_model(dir),
                 FileEvent::NothingChosen { what } => {
@@ -809,74 +429,14 @@ impl UnmaskApp {
         }
     }
 
-    fn check_worker(&mut self) {
-        let dead = self.worker.as_ref().is_none_or(|w| !w.is_alive());
-        if dead
-            && !self
-                .banners
-                .iter()
-                .any(|b| b.action == Some(BannerAction::RestartWorker))
-        {
-            self.active = None;
-            self.queue.clear();
-            self.banner(
-                "The worker thread stopped. Restart it to generate again (replaying traces still works).".into(),
-                Some(BannerAction::RestartWorker),
-            );
-        }
-    }
-
-    /// Frames, live flag and planned steps of the timeline on screen.
-    fn timeline(&self) -> (usize, bool, Option<u32>) {
-        match self.mode {
-            Mode::Single => match &self.main {
-                Some(m) => (m.trace.frame_count(), m.live, m.trace.header.planned_steps),
-                None => (1, false, None),
-            },
-            Mode::Compare => (self.compare.frame_count(), self.compare.live(), None),
-        }
-    }
-
-    fn playback_mut(&mut self) -> &mut Playback {
-        match self.mode {
-            Mode::Single => &mut self.playback,
-            Mode::Compare => &mut self.compare.playback,
-        }
-    }
-
     fn apply_commands(&mut self, commands: Vec<PlaybackCommand>) {
         if commands.is_empty() {
             return;
         }
-        let (frames, _, _) = self.timeline();
         let now = self.ctx.input(|i| i.time);
-        let before = self.playback_mut().frame();
-        for c in commands {
-            self.playback_mut().apply(c, frames);
-        }
-        let pb = self.playback_mut();
-        let after = pb.frame();
-        if after == before + 1 && !pb.playing {
-            self.step_anim = Some((after, now));
-        } else if after != before {
-            self.step_anim = None;
-        }
-        self.settings.speed = self.playback_mut().speed;
-        self.settings.looping = self.playback_mut().looping;
-    }
-
-    /// The dissolve progress to draw: the hand-stepped animation while it runs, else playback's.
-    fn transition(&self, now: f64) -> f32 {
-        let playback = match self.mode {
-            Mode::Single => &self.playback,
-            Mode::Compare => &self.compare.playback,
-        };
-        match self.step_anim {
-            Some((frame, start)) if frame == playback.frame() && !playback.playing => {
-                (((now - start) / STEP_ANIMATION_S) as f32).clamp(0.0, 1.0)
-            }
-            _ => playback.transition(),
-        }
+        self.session.apply_playback(commands, now);
+        self.settings.speed = self.session.playback().speed;
+        self.settings.looping = self.session.playback().looping;
     }
 
     fn canvas_options(&self) -> CanvasOptions {
@@ -889,300 +449,7 @@ impl UnmaskApp {
         }
     }
 
-    fn setup_demo(&mut self, scene: DemoScene, traces: Vec<(PathBuf, Trace)>) {
-        self.settings.show_plots = true;
-        self.settings.show_legend = true;
-        let mut traces = traces.into_iter();
-        match scene {
-            DemoScene::Compare => {
-                for (_, t) in traces {
-                    if self.compare.entries.is_empty() {
-                        // The controls show the shared prompt (and the first run's settings).
-                        let h = &t.header;
-                        self.settings
-                            .controls
-                            .load_settings(&h.prompt, &h.template, &h.params);
-                    }
-                    self.compare.add_trace(t);
-                }
-                self.mode = Mode::Compare;
-                let last = self.compare.frame_count().saturating_sub(1);
-                self.compare.playback.position = (last as f64 * 0.5).round();
-                self.compare.playback.playing = false;
-                self.compare.playback.follow_live = false;
-            }
-            DemoScene::Main | DemoScene::Hover | DemoScene::DecodeOrder | DemoScene::Models => {
-                let Some((path, trace)) = traces.next() else {
-                    self.banner("--demo-screenshot needs --trace FILE".into(), None);
-                    return;
-                };
-                let last = trace.frame_count().saturating_sub(1);
-                let frame = if scene == DemoScene::DecodeOrder {
-                    last
-                } else {
-                    demo_mid_frame(&trace)
-                };
-                if scene == DemoScene::Hover {
-                    self.forced_hover = demo_hover_position(&trace, frame);
-                }
-                if scene == DemoScene::DecodeOrder {
-                    self.settings.color_mode = ColorMode::DecodeOrder;
-                }
-                self.settings.model_picker.open = scene == DemoScene::Models;
-                // The controls show the settings that made the run on screen.
-                let h = &trace.header;
-                self.settings
-                    .controls
-                    .load_settings(&h.prompt, &h.template, &h.params);
-                self.show_trace(path, trace);
-                // Mid-run: paused part-way through a step, so the fresh tokens are still flashing.
-                self.playback.position = if scene == DemoScene::Main && frame > 0 {
-                    frame as f64 - 0.45
-                } else {
-                    frame as f64
-                };
-                self.playback.playing = false;
-            }
-        }
-    }
-
-    // ----- panels -----
-
-    fn menu_bar(&mut self, ui: &mut egui::Ui) {
-        egui::MenuBar::new().ui(ui, |ui| {
-            ui.menu_button("File", |ui| self.file_menu(ui));
-            ui.menu_button("View", |ui| self.view_menu(ui));
-            ui.menu_button("Export", |ui| self.export_menu(ui));
-            ui.separator();
-            ui.selectable_value(&mut self.mode, Mode::Single, "Single run")
-                .on_hover_text("One run: canvas, playback and plots");
-            ui.selectable_value(&mut self.mode, Mode::Compare, "Compare")
-                .on_hover_text("Several configurations on the same prompt, side by side");
-            ui.separator();
-            if ui
-                .selectable_label(self.settings.model_picker.open, "Models…")
-                .on_hover_text("Choose a model: the embedded one, a hub model or a folder")
-                .clicked()
-            {
-                self.settings.model_picker.open = !self.settings.model_picker.open;
-            }
-            ui.separator();
-            let theme_label = if self.settings.dark {
-                "Light theme"
-            } else {
-                "Dark theme"
-            };
-            if ui.button(theme_label).clicked() {
-                self.settings.dark = !self.settings.dark;
-                style::apply_theme(ui.ctx(), &Palette::of(self.settings.dark));
-            }
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                self.model_chip(ui);
-            });
-        });
-    }
-
-    fn model_chip(&self, ui: &mut egui::Ui) {
-        match &self.model {
-            ModelStatus::None => {
-                ui.label("no model");
-            }
-            ModelStatus::Loading {
-                source,
-                stage,
-                fraction,
-            } => {
-                ui.add(
-                    egui::ProgressBar::new(*fraction)
-                        .desired_width(180.0)
-                        .show_percentage()
-                        .animate(true),
-                );
-                ui.label(format!("Loading model {source}: {stage}"));
-            }
-            ModelStatus::Ready(info) => {
-                let name = model_display_name(&info.id);
-                ui.label(RichText::new(format!("Model: {name}")).strong())
-                    .on_hover_text(format!(
-                        "{}\n{} · {:.2} M parameters · {}\nvocabulary {} · context {} · {} {}",
-                        info.id,
-                        info.family,
-                        info.n_params as f64 / 1e6,
-                        info.shape,
-                        info.vocab_size,
-                        info.max_context,
-                        info.device,
-                        info.dtype
-                    ));
-            }
-            ModelStatus::Failed(_) => {
-                ui.label(RichText::new("no model loaded").color(ui.visuals().warn_fg_color));
-            }
-        }
-    }
-
-    /// The model picker window, when open.
-    fn model_picker_window(&mut self, ctx: &egui::Context) {
-        let mut open = self.settings.model_picker.open;
-        let busy = matches!(self.model, ModelStatus::Loading { .. });
-        let mut action = PickerAction::None;
-        egui::Window::new("Models")
-            .open(&mut open)
-            .default_pos([360.0, 40.0])
-            .default_size([720.0, 640.0])
-            .min_width(640.0)
-            .show(ctx, |ui| {
-                action = model_picker::model_picker_ui(ui, &mut self.settings.model_picker, busy);
-            });
-        // Choosing a model closes the window, so the progress in the model chip is in view.
-        self.settings.model_picker.open = open && action == PickerAction::None;
-        match action {
-            PickerAction::None => {}
-            PickerAction::PickFolder => self.files.pick_model_folder(),
-            PickerAction::PickGguf => self.files.pick_model_file(),
-            PickerAction::Load(source) => self.load_source(source),
-            PickerAction::LoadEmbedded => match crate::model::default_model_dir() {
-                Ok(dir) => self.load_model(dir),
-                Err(e) => self.banner(format!("{e:#}"), None),
-            },
-        }
-    }
-
-    fn file_menu(&mut self, ui: &mut egui::Ui) {
-        if ui.button("Open model folder…").clicked() {
-            self.files.pick_model_folder();
-            ui.close();
-        }
-        if ui.button("Open trace…").clicked() {
-            let dir = self
-                .settings
-                .recent_traces
-                .first()
-                .and_then(|p| p.parent().map(Path::to_path_buf));
-            self.files.open_trace_dialog(dir);
-            ui.close();
-        }
-        let can_save = self.main.as_ref().is_some_and(|m| !m.live);
-        if ui
-            .add_enabled(can_save, egui::Button::new("Save trace…"))
-            .on_disabled_hover_text("Finish or cancel a run first")
-            .clicked()
-        {
-            if let Some(m) = &self.main {
-                let name = files::suggested_trace_name(&m.trace);
-                self.files.save_trace_dialog(m.trace.clone(), name);
-            }
-            ui.close();
-        }
-        ui.separator();
-        ui.label("Open path (trace file or model folder):");
-        let edit = ui.add(
-            egui::TextEdit::singleline(&mut self.path_input)
-                .hint_text("/path/to/run.trace")
-                .desired_width(320.0),
-        );
-        if edit.lost_focus()
-            && ui.input(|i| i.key_pressed(egui::Key::Enter))
-            && !self.path_input.trim().is_empty()
-        {
-            let path = PathBuf::from(self.path_input.trim());
-            self.open_path(path);
-            ui.close();
-        }
-        ui.separator();
-        ui.menu_button("Recent traces", |ui| {
-            if self.settings.recent_traces.is_empty() {
-                ui.label("none yet");
-            }
-            for path in self.settings.recent_traces.clone() {
-                if ui.button(path.display().to_string()).clicked() {
-                    self.open_path(path);
-                    ui.close();
-                }
-            }
-        });
-        ui.menu_button("Recent models", |ui| {
-            if self.settings.recent_models.is_empty() {
-                ui.label("none yet");
-            }
-            for path in self.settings.recent_models.clone() {
-                if ui.button(path.display().to_string()).clicked() {
-                    self.load_model(path);
-                    ui.close();
-                }
-            }
-        });
-        if let Ok(dir) = crate::model::default_model_dir()
-            && ui.button("Load the embedded model").clicked()
-        {
-            self.load_model(dir);
-            ui.close();
-        }
-        ui.separator();
-        if ui.button("Quit").clicked() {
-            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
-        }
-    }
-
-    fn export_menu(&mut self, ui: &mut egui::Ui) {
-        let busy = self.exports.busy();
-        let items = [
-            (
-                ExportKind::Gif,
-                "Current run as GIF…",
-                "An animated GIF that plays like the canvas, with the dissolves",
-            ),
-            (
-                ExportKind::Frames,
-                "Current run as PNG frames…",
-                "One PNG per step, into a folder, for frame-by-frame slides",
-            ),
-            (
-                ExportKind::Html,
-                "Current run as HTML player…",
-                "One self-contained web page that plays the run in any browser",
-            ),
-            (
-                ExportKind::Csv,
-                "Current run as CSV…",
-                "Per-step metrics (.csv) and per-position results (.positions.csv)",
-            ),
-            (
-                ExportKind::CompareGif,
-                "Comparison as side-by-side GIF…",
-                "Every compared run side by side on one timeline",
-            ),
-        ];
-        for (kind, label, hint) in items {
-            let request = self.export_request(kind);
-            let why = if busy {
-                "An export is running"
-            } else if kind == ExportKind::CompareGif {
-                "Run or add configurations in Compare mode first"
-            } else {
-                "Finish a run (or open a trace) first"
-            };
-            let clicked = ui
-                .add_enabled(!busy && request.is_some(), egui::Button::new(label))
-                .on_hover_text(hint)
-                .on_disabled_hover_text(why)
-                .clicked();
-            if clicked && let Some(request) = request {
-                let name = request
-                    .traces
-                    .first()
-                    .map(|t| {
-                        files::suggested_trace_name(t)
-                            .trim_end_matches(".trace")
-                            .to_string()
-                    })
-                    .unwrap_or_else(|| "unmask-run".into());
-                self.notice = Some(format!("Exporting {}…", kind.describe()));
-                self.exports.export_with_dialog(request, name);
-                ui.close();
-            }
-        }
-    }
+    // ----- background jobs -----
 
     fn poll_exports(&mut self) {
         while let Some(event) = self.exports.poll() {
@@ -1190,7 +457,7 @@ impl UnmaskApp {
                 ExportEvent::Done(message) => self.notice = Some(message),
                 ExportEvent::Failed(e) => {
                     self.notice = None;
-                    self.banner(format!("Could not export: {e}"), None);
+                    self.session.banner(format!("Could not export: {e}"), None);
                 }
                 ExportEvent::NothingChosen => {
                     self.notice = Some(
@@ -1201,447 +468,6 @@ impl UnmaskApp {
             }
         }
     }
-
-    fn view_menu(&mut self, ui: &mut egui::Ui) {
-        ui.checkbox(&mut self.settings.show_guesses, "Show guesses in masks")
-            .on_hover_text(
-                "Inside each mask, the model's current best guess (faded) and its probability",
-            );
-        ui.checkbox(&mut self.settings.show_prompt, "Show prompt tokens")
-            .on_hover_text("Also draw the prompt as the model sees it (with its chat format)");
-        ui.separator();
-        ui.label("Colour committed tokens by:");
-        ui.radio_value(
-            &mut self.settings.color_mode,
-            ColorMode::Confidence,
-            "Confidence",
-        );
-        ui.radio_value(
-            &mut self.settings.color_mode,
-            ColorMode::DecodeOrder,
-            "Decode order (step)",
-        );
-        ui.separator();
-        ui.checkbox(&mut self.settings.show_plots, "Plots");
-        ui.checkbox(&mut self.settings.show_legend, "What am I looking at?");
-        ui.separator();
-        ui.add(
-            egui::Slider::new(&mut self.settings.text_size, 10.0..=48.0).text("Token text size"),
-        );
-        ui.horizontal(|ui| {
-            ui.label(format!("Zoom {:.0}%", ui.ctx().zoom_factor() * 100.0));
-            if ui.button("−").on_hover_text("Ctrl −").clicked() {
-                egui::gui_zoom::zoom_out(ui.ctx());
-            }
-            if ui.button("+").on_hover_text("Ctrl +").clicked() {
-                egui::gui_zoom::zoom_in(ui.ctx());
-            }
-            if ui.button("100%").on_hover_text("Ctrl 0").clicked() {
-                ui.ctx().set_zoom_factor(1.0);
-            }
-        });
-    }
-
-    fn banners_ui(&mut self, ui: &mut egui::Ui) {
-        let mut dismiss = None;
-        let mut action = None;
-        for (i, b) in self.banners.iter().enumerate() {
-            egui::Frame::new()
-                .fill(if self.settings.dark {
-                    Color32::from_rgb(110, 28, 28)
-                } else {
-                    Color32::from_rgb(255, 218, 214)
-                })
-                .inner_margin(8)
-                .corner_radius(4)
-                .show(ui, |ui| {
-                    ui.horizontal(|ui| {
-                        if ui.button("×").on_hover_text("Dismiss").clicked() {
-                            dismiss = Some(i);
-                        }
-                        if let Some(offered) = b.action {
-                            let label = match offered {
-                                BannerAction::RestartWorker => "Restart worker",
-                                BannerAction::ReloadModel => "Reload model",
-                            };
-                            if ui.button(label).clicked() {
-                                action = Some((i, offered));
-                            }
-                        }
-                        let color = if self.settings.dark {
-                            Color32::WHITE
-                        } else {
-                            Color32::from_rgb(90, 0, 0)
-                        };
-                        ui.add(
-                            egui::Label::new(RichText::new(&b.text).color(color).size(15.0)).wrap(),
-                        );
-                    });
-                });
-        }
-        if let Some((i, a)) = action {
-            self.banners.remove(i);
-            match a {
-                BannerAction::RestartWorker => self.restart_worker(),
-                BannerAction::ReloadModel => {
-                    if let Some(source) = self.model_source.clone() {
-                        self.load_source(source);
-                    }
-                }
-            }
-        } else if let Some(i) = dismiss {
-            self.banners.remove(i);
-        }
-    }
-
-    fn status_line(&self, ui: &mut egui::Ui) {
-        ui.horizontal_wrapped(|ui| {
-            let model = match &self.model {
-                ModelStatus::Ready(info) => format!(
-                    "{} ({}, {:.2} M params) on {} {}",
-                    model_display_name(&info.id),
-                    info.family,
-                    info.n_params as f64 / 1e6,
-                    info.device,
-                    info.dtype
-                ),
-                ModelStatus::Loading {
-                    stage, fraction, ..
-                } => {
-                    format!("loading model: {stage} ({:.0}%)", fraction * 100.0)
-                }
-                ModelStatus::None | ModelStatus::Failed(_) => {
-                    match self.main.as_ref().filter(|_| self.mode == Mode::Single) {
-                        // A replay needs no model: say whose run it is.
-                        Some(m) => {
-                            // The model's folder and its parent ("assets/model").
-                            let id = Path::new(&m.trace.header.model_id);
-                            let short: Vec<String> = id
-                                .components()
-                                .rev()
-                                .take(2)
-                                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                                .collect();
-                            let short: Vec<&str> = short.iter().rev().map(String::as_str).collect();
-                            format!("no model loaded · replaying a run of {}", short.join("/"))
-                        }
-                        None => "no model loaded".into(),
-                    }
-                }
-            };
-            ui.label(model);
-            ui.separator();
-            match self.mode {
-                Mode::Single => match &self.main {
-                    Some(m) => {
-                        let (frames, live, planned) = self.timeline();
-                        ui.label(step_counter::step_counter_text(
-                            self.playback.frame(),
-                            frames,
-                            live,
-                            planned,
-                        ));
-                        ui.separator();
-                        ui.label(format!(
-                            "{:.1} tokens/s",
-                            run_summary::tokens_per_s(&m.trace)
-                        ));
-                        ui.separator();
-                        let state = match (&m.trace.summary, m.live) {
-                            (_, true) => "generating…".to_string(),
-                            (Some(s), _) => match &s.outcome {
-                                RunOutcome::Finished => {
-                                    format!("finished in {:.2} s", s.elapsed_ms / 1000.0)
-                                }
-                                RunOutcome::Cancelled => "cancelled".into(),
-                                RunOutcome::Failed(e) => format!("failed: {e}"),
-                            },
-                            (None, false) => "ended without a summary".into(),
-                        };
-                        ui.label(state);
-                        ui.separator();
-                        ui.label(&m.source);
-                    }
-                    None => {
-                        ui.label("no run yet");
-                    }
-                },
-                Mode::Compare => {
-                    ui.label(format!("{} configurations", self.compare.entries.len()));
-                }
-            }
-            if let Some(n) = &self.notice {
-                ui.separator();
-                ui.label(RichText::new(n).italics());
-            }
-            if self.files.busy() {
-                ui.spinner();
-            }
-            if let Some((done, total)) = self.exports.progress() {
-                ui.separator();
-                ui.add(
-                    egui::ProgressBar::new(done as f32 / total.max(1) as f32)
-                        .desired_width(160.0)
-                        .text(format!("exporting: frame {done} / {total}")),
-                );
-            } else if self.exports.busy() {
-                ui.spinner();
-            }
-        });
-    }
-
-    fn left_panel(&mut self, ui: &mut egui::Ui) {
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            if self.mode == Mode::Compare {
-                self.compare_controls(ui);
-                ui.separator();
-            }
-            let running = self.is_running();
-            let action = controls::controls_ui(ui, &mut self.settings.controls, running);
-            match action {
-                ControlsAction::Generate => match self.settings.controls.request() {
-                    Ok(request) => {
-                        if self.mode == Mode::Compare {
-                            self.mode = Mode::Single;
-                        }
-                        self.generate(request);
-                    }
-                    Err(e) => self.banner(format!("Cannot generate: {e}"), None),
-                },
-                ControlsAction::Cancel => self.cancel(),
-                ControlsAction::None => {}
-            }
-        });
-    }
-
-    fn compare_controls(&mut self, ui: &mut egui::Ui) {
-        ui.heading("Compare");
-        ui.horizontal(|ui| {
-            ui.label("Sync by:");
-            ui.radio_value(&mut self.compare.axis, PlotAxis::Step, "step")
-                .on_hover_text("Same step number in every run");
-            ui.radio_value(&mut self.compare.axis, PlotAxis::Progress, "progress")
-                .on_hover_text(
-                    "Same fraction of each run, so runs of different lengths end together",
-                );
-        });
-        let live = self.compare.live();
-        let mut remove = None;
-        for (i, entry) in self.compare.entries.iter().enumerate() {
-            ui.horizontal(|ui| {
-                let color = Palette::of(self.settings.dark).run_color(i);
-                if ui
-                    .add_enabled(!live, egui::Button::new("×"))
-                    .on_hover_text(format!("Remove {}", entry.label))
-                    .clicked()
-                {
-                    remove = Some(i);
-                }
-                ui.label(RichText::new(&entry.label).strong().color(color));
-                ui.add(egui::Label::new(&entry.description).wrap());
-            });
-        }
-        if let Some(i) = remove {
-            self.compare.remove(i);
-        }
-        ui.horizontal_wrapped(|ui| {
-            if ui
-                .add_enabled(!live, egui::Button::new("Add current settings"))
-                .on_hover_text("Add the decoding settings above as a new configuration")
-                .clicked()
-            {
-                match self.settings.controls.request() {
-                    Ok(r) => {
-                        self.compare.add_request(r);
-                    }
-                    Err(e) => self.banner(format!("Cannot add these settings: {e}"), None),
-                }
-            }
-            let finished = self
-                .main
-                .as_ref()
-                .filter(|m| !m.live)
-                .map(|m| m.trace.clone());
-            if ui
-                .add_enabled(
-                    !live && finished.is_some(),
-                    egui::Button::new("Add the last run"),
-                )
-                .on_hover_text("Add the run on the single-run canvas as it is")
-                .clicked()
-                && let Some(t) = finished
-            {
-                self.compare.add_trace(t);
-            }
-            let can_run = !live && self.compare.entries.iter().any(|e| e.request.is_some());
-            if ui
-                .add_enabled(
-                    can_run,
-                    egui::Button::new(RichText::new("Run all").strong()),
-                )
-                .on_hover_text("Run every configuration on the prompt above, one after another")
-                .clicked()
-            {
-                self.compare_run_all();
-            }
-            if ui.add_enabled(!live, egui::Button::new("Clear")).clicked() {
-                self.compare.entries.clear();
-            }
-        });
-    }
-
-    fn legend_panel(&self, ui: &mut egui::Ui) {
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            ui.heading("What am I looking at?");
-            ui.label(
-                "Each box is one token. The model starts from a row of masks and fills them in \
-                 over a number of steps, in any order it likes.",
-            );
-            ui.add_space(8.0);
-            legend::legend_ui(
-                ui,
-                self.settings.color_mode,
-                &Palette::of(self.settings.dark),
-            );
-            ui.add_space(8.0);
-            ui.label("Hover any box for the model's top candidates there.");
-            ui.add_space(8.0);
-            ui.label(RichText::new("Keys").strong());
-            ui.label(
-                "space play/pause · ← → one step · Home/End first/last · [ ] slower/faster · \
-                 Ctrl +/− zoom",
-            );
-        });
-    }
-
-    fn central(&mut self, ui: &mut egui::Ui, transition: f32) {
-        let options = self.canvas_options();
-        match self.mode {
-            Mode::Compare => compare::compare_ui(ui, &self.compare, &options),
-            Mode::Single => {
-                let Some(main) = &self.main else {
-                    ui.add_space(40.0);
-                    ui.vertical_centered(|ui| {
-                        ui.heading(RichText::new("Press Generate to watch the model write.").size(28.0));
-                        ui.add_space(8.0);
-                        ui.label(RichText::new(
-                            "Or drop a .trace file on this window to replay a saved run (no model needed).",
-                        ).size(18.0));
-                    });
-                    return;
-                };
-                let mut text_size = self.settings.text_size;
-                ui.horizontal(|ui| {
-                    ui.label(RichText::new("Prompt:").strong().size(18.0));
-                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                        if ui
-                            .button(RichText::new("A+").size(16.0))
-                            .on_hover_text("Bigger tokens")
-                            .clicked()
-                        {
-                            text_size = (text_size + 4.0).min(64.0);
-                        }
-                        if ui
-                            .button(RichText::new("A−").size(16.0))
-                            .on_hover_text("Smaller tokens")
-                            .clicked()
-                        {
-                            text_size = (text_size - 4.0).max(10.0);
-                        }
-                        ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
-                            ui.add(
-                                egui::Label::new(
-                                    RichText::new(&main.trace.header.prompt).size(18.0),
-                                )
-                                .wrap(),
-                            );
-                        });
-                    });
-                });
-                ui.label(
-                    RichText::new(run_summary::describe_params(&main.trace.header.params)).weak(),
-                );
-                let frame = self.playback.frame().min(main.trace.frame_count() - 1);
-                if !main.live && frame + 1 == main.trace.frame_count() {
-                    response_line(ui, &main.trace);
-                }
-                ui.separator();
-                egui::ScrollArea::vertical()
-                    .id_salt("main_canvas")
-                    .auto_shrink([false, false])
-                    .show(ui, |ui| {
-                        canvas::canvas_ui(
-                            ui,
-                            &main.trace,
-                            frame,
-                            transition,
-                            &options,
-                            self.forced_hover,
-                        );
-                    });
-                self.settings.text_size = text_size;
-            }
-        }
-    }
-
-    fn plots_panel(&mut self, ui: &mut egui::Ui) {
-        let scrub = match self.mode {
-            Mode::Single => match &self.main {
-                Some(m) => {
-                    let runs = [PlotRun {
-                        label: "this run",
-                        trace: &m.trace,
-                        color: Palette::of(self.settings.dark).run_color(0),
-                        frame: self.playback.frame(),
-                    }];
-                    plots::plots_ui(ui, &runs, PlotAxis::Step).map(|x| (x, PlotAxis::Step))
-                }
-                None => None,
-            },
-            Mode::Compare => {
-                let runs: Vec<PlotRun<'_>> = self
-                    .compare
-                    .entries
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, e)| {
-                        e.trace.as_ref().map(|t| PlotRun {
-                            label: &e.label,
-                            trace: t,
-                            color: Palette::of(self.settings.dark).run_color(i),
-                            frame: self.compare.run_frame(t).0,
-                        })
-                    })
-                    .collect();
-                plots::plots_ui(ui, &runs, self.compare.axis).map(|x| (x, self.compare.axis))
-            }
-        };
-        if let Some((x, axis)) = scrub {
-            let (frames, _, _) = self.timeline();
-            let last = frames.saturating_sub(1) as f64;
-            let frame = match axis {
-                PlotAxis::Step => x,
-                PlotAxis::Progress => x * last,
-            };
-            let frame = frame.round().clamp(0.0, last) as usize;
-            self.apply_commands(vec![PlaybackCommand::Seek(frame)]);
-        }
-    }
-
-    /// Print the ready marker once the demo scene has been drawn a few times.
-    fn demo_tick(&mut self) {
-        if self.demo.is_none() {
-            return;
-        }
-        self.demo_frames += 1;
-        if self.demo_frames < 8 {
-            self.ctx.request_repaint();
-        } else if self.demo_frames == 8 {
-            use std::io::Write;
-            println!("{DEMO_READY_MARKER}");
-            let _ = std::io::stdout().flush();
-        }
-    }
 }
 
 impl eframe::App for UnmaskApp {
@@ -1650,7 +476,7 @@ impl eframe::App for UnmaskApp {
         self.drain_events();
         self.poll_files();
         self.poll_exports();
-        self.check_worker();
+        self.session.check_worker();
         for path in files::dropped_paths(&ctx) {
             self.open_path(path);
         }
@@ -1659,18 +485,18 @@ impl eframe::App for UnmaskApp {
         // Keyboard, then time: the frame drawn below is the one after this update.
         let keys = playback_bar::keyboard_commands(&ctx);
         self.apply_commands(keys);
-        let (frames, live, planned) = self.timeline();
         let dt = f64::from(ctx.input(|i| i.stable_dt).min(0.1));
-        let moved = self.playback_mut().update(dt, frames, live);
+        let moved = self.session.advance(dt);
+        let (frames, live, planned) = self.session.timeline();
         let now = ctx.input(|i| i.time);
-        let transition = self.transition(now);
+        let transition = self.session.transition(now);
         let animating = transition < 1.0;
         if moved || animating {
             ctx.request_repaint();
         }
 
         egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
-        if !self.banners.is_empty() {
+        if !self.session.banners().is_empty() {
             egui::Panel::top("banners").show(ui, |ui| self.banners_ui(ui));
         }
         egui::Panel::bottom("status").show(ui, |ui| self.status_line(ui));
@@ -1682,17 +508,18 @@ impl eframe::App for UnmaskApp {
                 planned,
                 counter_size: 30.0,
             };
-            let playback = match self.mode {
-                Mode::Single => &self.playback,
-                Mode::Compare => &self.compare.playback,
-            };
-            let commands = playback_bar::playback_bar_ui(ui, playback, &info);
+            let commands = playback_bar::playback_bar_ui(ui, self.session.playback(), &info);
             self.apply_commands(commands);
             ui.add_space(2.0);
         });
-        let has_runs = match self.mode {
-            Mode::Single => self.main.is_some(),
-            Mode::Compare => self.compare.entries.iter().any(|e| e.trace.is_some()),
+        let has_runs = match self.session.mode() {
+            Mode::Single => self.session.main_run().is_some(),
+            Mode::Compare => self
+                .session
+                .compare()
+                .entries
+                .iter()
+                .any(|e| e.trace.is_some()),
         };
         if self.settings.show_plots && has_runs {
             // The canvas is the point: plots get at most 40% of the height, scrolling inside.
@@ -1744,72 +571,6 @@ impl eframe::App for UnmaskApp {
             eframe::set_value(storage, SETTINGS_KEY, &self.settings);
         }
     }
-}
-
-/// The frame the mid-run demos show: the first at which at most a quarter of the masks are left (the
-/// confident, easy tokens are written and the contested ones are still open), else 45% of the way.
-fn demo_mid_frame(trace: &Trace) -> usize {
-    let target = trace.initial_masks() / 4;
-    trace
-        .step_metrics()
-        .iter()
-        .position(|m| m.masks_left <= target)
-        .map(|i| i + 1)
-        .unwrap_or_else(|| ((trace.steps.len() as f64) * 0.45).round() as usize)
-}
-
-/// The masked position whose popup the hover demo opens at `frame`: among the masks with recorded
-/// guesses, those whose top guess is visible text (not a space or a special token) tell the most;
-/// one a quarter of the way along them (else along all masks with guesses).
-fn demo_hover_position(trace: &Trace, frame: usize) -> Option<u32> {
-    let cells = trace.frame_at(frame).cells.len();
-    let start = trace.header.canvas.prompt_len;
-    let guessed: Vec<(u32, Vec<(u32, f32)>)> = (start..cells)
-        .filter_map(|p| {
-            let p = p as u32;
-            trace.candidates_at(frame, p).map(|c| (p, c))
-        })
-        .collect();
-    let visible: Vec<u32> = guessed
-        .iter()
-        .filter(|(_, c)| {
-            c.first().is_some_and(|&(token, _)| {
-                trace
-                    .tokens
-                    .get(&token)
-                    .is_some_and(|t| !t.special && !t.text.trim().is_empty())
-                    && !trace.header.eos_token_ids.contains(&token)
-            })
-        })
-        .map(|(p, _)| *p)
-        .collect();
-    // A quarter of the way along: early on the canvas, so the popup opens over it.
-    let pick = |ps: &[u32]| ps.get(ps.len() / 4).copied();
-    pick(&visible).or_else(|| pick(&guessed.iter().map(|(p, _)| *p).collect::<Vec<_>>()))
-}
-
-/// The finished response as `unmask generate` prints it: runs of EOS/EOT cells shown as a dimmed
-/// `⟨eos ×N⟩` (the canvas draws each as a dashed EOS chip), cut at each span's first EOS when the
-/// run's "stop text at EOS" was on.
-fn response_line(ui: &mut egui::Ui, trace: &Trace) {
-    let pieces = crate::generate::response_pieces(trace, trace.header.params.stop_at_eos);
-    ui.horizontal_wrapped(|ui| {
-        ui.spacing_mut().item_spacing.x = 0.0;
-        ui.label(RichText::new("Response: ").strong());
-        for piece in &pieces {
-            match piece {
-                crate::generate::ResponsePiece::Text(t) => {
-                    ui.label(t.as_str());
-                }
-                marker => {
-                    ui.label(RichText::new(marker.plain()).weak().italics())
-                        .on_hover_text(
-                            "End-of-sequence cells: the model chose to end the text here",
-                        );
-                }
-            }
-        }
-    });
 }
 
 /// Open the desktop app and block until its window closes.
@@ -1869,37 +630,5 @@ mod tests {
         let partial: Settings = serde_json::from_str(r#"{"dark": false}"#).unwrap();
         assert!(!partial.dark);
         assert_eq!(partial.text_size, Settings::default().text_size);
-    }
-
-    #[test]
-    fn demo_frames_are_late_enough_to_show_colours_and_hover_a_guessed_mask() {
-        let trace = crate::trace::synthetic::synthetic_trace(40, 3, 9);
-        // One commit per step: a quarter of 40 masks is left after step 30.
-        assert_eq!(demo_mid_frame(&trace), 30);
-        let pos = demo_hover_position(&trace, 30).expect("a mask with guesses");
-        assert!(trace.candidates_at(30, pos).is_some());
-        assert!(
-            matches!(
-                trace.frame_at(30).cells[pos as usize],
-                crate::trace::Cell::Masked { .. }
-            ),
-            "the hovered cell is still masked"
-        );
-        assert_eq!(
-            demo_hover_position(&trace, 40),
-            None,
-            "nothing is masked at the end"
-        );
-    }
-
-    #[test]
-    fn demo_scenes_parse() {
-        assert_eq!("hover".parse::<DemoScene>(), Ok(DemoScene::Hover));
-        assert!(
-            "nope"
-                .parse::<DemoScene>()
-                .unwrap_err()
-                .contains("decode-order")
-        );
     }
 }

@@ -9,5 +9,6 @@ pub mod files;
 pub mod model_picker;
 pub mod playback_bar;
 pub mod plots;
+pub mod session;
 
 pub use app::{AppOptions, DemoScene, UnmaskApp, run_app};

@@ -2,11 +2,14 @@
 //!
 //! Cancellation takes effect within one step (an atomic flag checked between steps, plus the
 //! command channel); a dropped event receiver cancels too. A panic inside the model becomes a
-//! [`WorkerEvent::RunEnded`]/[`WorkerEvent::LoadFailed`] and the thread keeps serving.
+//! [`WorkerEvent::RunEnded`]/[`WorkerEvent::LoadFailed`] and the thread keeps serving. Failures
+//! travel as [`WorkerError`] kinds, never as bare strings.
 //!
 //! Loading a hub model first downloads its missing files into the hub cache (see [`crate::hub`]),
 //! reported as [`WorkerEvent::LoadProgress`] stages that start with "downloading"; a download is
 //! not cancellable mid-file, but an interrupted one resumes on the next load.
+
+mod error;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -23,6 +26,8 @@ use crate::hub::HubSettings;
 pub use crate::hub::ModelRef;
 use crate::model::{LoadOptions, LoadedModel, ModelInfo, OpenProgress, open_model};
 use crate::trace::{RunOutcome, RunSummary, StepRecord, TokenTable, TraceHeader};
+
+pub use error::WorkerError;
 
 /// Capacity of the command channel.
 pub const COMMAND_CAPACITY: usize = 16;
@@ -73,8 +78,9 @@ pub enum WorkerEvent {
     },
     /// A model is ready.
     ModelLoaded(Box<ModelInfo>),
-    /// Loading failed; the previous model (if any) is kept.
-    LoadFailed(String),
+    /// Loading failed ([`WorkerError::LoadFailed`] or [`WorkerError::LoadPanicked`]); the
+    /// previous model (if any) is kept.
+    LoadFailed(WorkerError),
     /// A run started: its header and the token table so far.
     RunStarted {
         /// Id from the command.
@@ -95,15 +101,19 @@ pub enum WorkerEvent {
     RunEnded {
         /// Id from the command.
         run_id: u64,
-        /// Totals and outcome.
+        /// Totals and outcome (a failure's outcome holds `error`'s one-line text).
         summary: RunSummary,
+        /// Why it failed, when it did ([`WorkerError::ModelPanicked`] or
+        /// [`WorkerError::RunFailed`]).
+        error: Option<WorkerError>,
     },
-    /// A run could not start (bad template, no model, over-long prompt…).
+    /// A run could not start ([`WorkerError::NoModel`], [`WorkerError::BadTemplate`],
+    /// [`WorkerError::TooLong`], [`WorkerError::BadParams`]…).
     RunRejected {
         /// Id from the command.
         run_id: u64,
-        /// Why, in one line.
-        error: String,
+        /// Why.
+        error: WorkerError,
     },
 }
 
@@ -262,7 +272,8 @@ impl Worker {
             }
         };
         let settings = self.hub.clone();
-        let result = catch_unwind(AssertUnwindSafe(|| -> Result<LoadedModel, String> {
+        let name = source.to_string();
+        let result = catch_unwind(AssertUnwindSafe(|| -> Result<LoadedModel, WorkerError> {
             let mut last: Option<(Instant, String)> = None;
             open_model(&source, &options, settings.as_ref(), &mut |p| match p {
                 OpenProgress::Stage { stage, fraction } => report(stage.to_string(), fraction),
@@ -282,7 +293,7 @@ impl Worker {
                     }
                 }
             })
-            .map_err(|e| e.to_string())
+            .map_err(|e| WorkerError::from_open(&name, &e))
         }));
         match result {
             Ok(Ok(model)) => {
@@ -291,10 +302,10 @@ impl Worker {
                 self.emit(WorkerEvent::ModelLoaded(Box::new(info)))
             }
             Ok(Err(e)) => self.emit(WorkerEvent::LoadFailed(e)),
-            Err(p) => self.emit(WorkerEvent::LoadFailed(format!(
-                "loading panicked: {}",
-                panic_text(p.as_ref())
-            ))),
+            Err(p) => self.emit(WorkerEvent::LoadFailed(WorkerError::LoadPanicked {
+                model: name,
+                message: panic_text(p.as_ref()),
+            })),
         }
     }
 
@@ -322,7 +333,7 @@ impl Worker {
         let Some((model_id, mut model)) = self.model.take() else {
             return self.emit(WorkerEvent::RunRejected {
                 run_id,
-                error: "no model is loaded".into(),
+                error: WorkerError::NoModel,
             });
         };
         let mut shutdown = false;
@@ -336,14 +347,17 @@ impl Worker {
                 Err(p) => {
                     // The model may be half-updated: drop it so nothing reuses a broken state.
                     keep_model = false;
-                    let msg = format!("the model panicked: {}", panic_text(p.as_ref()));
+                    let error = WorkerError::ModelPanicked {
+                        message: panic_text(p.as_ref()),
+                    };
                     self.emit(WorkerEvent::RunEnded {
                         run_id,
                         summary: RunSummary {
-                            outcome: RunOutcome::Failed(format!("{msg}; load the model again")),
+                            outcome: RunOutcome::Failed(error.to_string()),
                             elapsed_ms: 0.0,
                             tokens_per_s: 0.0,
                         },
+                        error: Some(error),
                     })
                 }
             }
@@ -367,7 +381,7 @@ impl Worker {
             Err(e) => {
                 return self.emit(WorkerEvent::RunRejected {
                     run_id,
-                    error: e.to_string(),
+                    error: WorkerError::from_run(&e),
                 });
             }
         };
@@ -379,6 +393,7 @@ impl Worker {
         }) {
             return false;
         }
+        let mut error = None;
         let outcome = loop {
             if run.is_done() {
                 break RunOutcome::Finished;
@@ -393,15 +408,34 @@ impl Worker {
                         return false;
                     }
                 }
-                Err(e) => break RunOutcome::Failed(e.to_string()),
+                Err(e) => {
+                    let kind = WorkerError::from_run(&e);
+                    let outcome = RunOutcome::Failed(kind.to_string());
+                    error = Some(kind);
+                    break outcome;
+                }
             }
         };
         let trace = run.finish(outcome);
-        let summary = trace.summary.clone().unwrap_or(RunSummary {
-            outcome: RunOutcome::Failed("run ended without a summary".into()),
-            elapsed_ms: 0.0,
-            tokens_per_s: 0.0,
-        });
-        self.emit(WorkerEvent::RunEnded { run_id, summary })
+        let summary = match trace.summary.clone() {
+            Some(summary) => summary,
+            None => {
+                let kind = WorkerError::RunFailed {
+                    reason: "run ended without a summary".into(),
+                };
+                let summary = RunSummary {
+                    outcome: RunOutcome::Failed(kind.to_string()),
+                    elapsed_ms: 0.0,
+                    tokens_per_s: 0.0,
+                };
+                error = Some(kind);
+                summary
+            }
+        };
+        self.emit(WorkerEvent::RunEnded {
+            run_id,
+            summary,
+            error,
+        })
     }
 }
