@@ -6,18 +6,14 @@
 //!      8     4  format version, u32 little-endian (TRACE_FORMAT_VERSION)
 //!     12     8  body length in bytes, u64 little-endian
 //!     20     4  CRC-32 (IEEE) of the body, u32 little-endian
-//!     24     …  body: postcard of { header, tokens, steps, summary }
+//!     24     …  body: postcard of { header, tokens, steps, summary } (module `format`)
 //! ```
 
 use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
-use super::{
-    RunSummary, StepRecord, TRACE_FORMAT_VERSION, TokenTable, Trace, TraceError, TraceHeader,
-};
+use super::{TRACE_FORMAT_VERSION, Trace, TraceError, TraceHeader, format};
 use crate::canvas::CellKind;
 
 /// The first eight bytes of every trace file.
@@ -26,127 +22,10 @@ pub const MAGIC: [u8; 8] = *b"UNMASKTR";
 /// Bytes before the body: magic, version, body length, checksum.
 pub const HEADER_LEN: usize = 24;
 
-/// The body as written (borrowing the trace).
-#[derive(Serialize)]
-struct BodyRef<'a> {
-    header: &'a TraceHeader,
-    tokens: &'a TokenTable,
-    steps: &'a [StepRecord],
-    summary: &'a Option<RunSummary>,
-}
-
-/// The body as read; field order and types must match `BodyRef`.
-#[derive(Deserialize)]
-struct Body {
-    header: TraceHeader,
-    tokens: TokenTable,
-    steps: Vec<StepRecord>,
-    summary: Option<RunSummary>,
-}
-
-/// Format version 1: `SamplerParams` without the EOS fields (`suppress_eos`, `stop_at_eos`), which
-/// version 2 appended. Postcard is not self-describing, so a v1 body is decoded with these mirror
-/// types and the EOS fields take their defaults (off).
-mod v1 {
-    use serde::Deserialize;
-
-    use super::{RunSummary, StepRecord, TokenTable, TraceHeader};
-    use crate::canvas::Canvas;
-    use crate::sampler::{Order, Remasking, SamplerParams, Schedule};
-
-    #[derive(Deserialize)]
-    pub(super) struct Params {
-        steps: usize,
-        block_length: Option<usize>,
-        schedule: Schedule,
-        remasking: Remasking,
-        threshold: Option<f32>,
-        factor: Option<f32>,
-        temperature: f32,
-        top_p: Option<f32>,
-        top_k: Option<usize>,
-        alg_temp: Option<f32>,
-        cfg_scale: f32,
-        order: Order,
-        seed: u64,
-        trace_top_k: usize,
-    }
-
-    #[derive(Deserialize)]
-    pub(super) struct Header {
-        format_version: u32,
-        unmask_version: String,
-        model_id: String,
-        model_family: String,
-        prompt: String,
-        template: String,
-        canvas: Canvas,
-        params: Params,
-        planned_steps: Option<u32>,
-        eos_token_ids: Vec<u32>,
-        created_unix_s: u64,
-    }
-
-    #[derive(Deserialize)]
-    pub(super) struct Body {
-        header: Header,
-        tokens: TokenTable,
-        steps: Vec<StepRecord>,
-        summary: Option<RunSummary>,
-    }
-
-    impl From<Body> for super::Body {
-        fn from(b: Body) -> Self {
-            let h = b.header;
-            let p = h.params;
-            super::Body {
-                header: TraceHeader {
-                    format_version: h.format_version,
-                    unmask_version: h.unmask_version,
-                    model_id: h.model_id,
-                    model_family: h.model_family,
-                    prompt: h.prompt,
-                    template: h.template,
-                    canvas: h.canvas,
-                    params: SamplerParams {
-                        steps: p.steps,
-                        block_length: p.block_length,
-                        schedule: p.schedule,
-                        remasking: p.remasking,
-                        threshold: p.threshold,
-                        factor: p.factor,
-                        temperature: p.temperature,
-                        top_p: p.top_p,
-                        top_k: p.top_k,
-                        alg_temp: p.alg_temp,
-                        cfg_scale: p.cfg_scale,
-                        order: p.order,
-                        seed: p.seed,
-                        trace_top_k: p.trace_top_k,
-                        ..SamplerParams::default()
-                    },
-                    planned_steps: h.planned_steps,
-                    eos_token_ids: h.eos_token_ids,
-                    created_unix_s: h.created_unix_s,
-                },
-                tokens: b.tokens,
-                steps: b.steps,
-                summary: b.summary,
-            }
-        }
-    }
-}
-
-/// Decode a body of format `version` (already checked to be supported).
-fn decode_body(version: u32, body: &[u8]) -> Result<(Body, usize), postcard::Error> {
-    if version == 1 {
-        let (old, rest) = postcard::take_from_bytes::<v1::Body>(body)?;
-        Ok((old.into(), rest.len()))
-    } else {
-        let (new, rest) = postcard::take_from_bytes::<Body>(body)?;
-        Ok((new, rest.len()))
-    }
-}
+/// The largest body a reader accepts, 4 GiB: a header that claims more is refused before anything
+/// is read (the body buffer grows only with the bytes actually there, so a smaller false claim
+/// costs no more than the input holds either).
+pub const MAX_BODY_LEN: u64 = 1 << 32;
 
 impl Trace {
     /// Write the trace to `path` atomically: the bytes go to `<path>.tmp` in the same folder, are
@@ -189,13 +68,7 @@ impl Trace {
 
     /// Write the file format (header and body) to `w`.
     pub fn write_to(&self, mut w: impl Write) -> Result<(), TraceError> {
-        let body = postcard::to_allocvec(&BodyRef {
-            header: &self.header,
-            tokens: &self.tokens,
-            steps: &self.steps,
-            summary: &self.summary,
-        })
-        .map_err(|e| TraceError::Encode {
+        let body = format::encode(self).map_err(|e| TraceError::Encode {
             reason: e.to_string(),
         })?;
         let mut head = [0u8; HEADER_LEN];
@@ -240,6 +113,11 @@ impl Trace {
         len_bytes.copy_from_slice(&head[12..20]);
         let body_len = u64::from_le_bytes(len_bytes);
         let crc = u32::from_le_bytes([head[20], head[21], head[22], head[23]]);
+        if body_len > MAX_BODY_LEN {
+            return Err(corrupt(format!(
+                "its header announces {body_len} bytes of data, more than the {MAX_BODY_LEN} a trace may hold"
+            )));
+        }
 
         // `take` + `read_to_end` grows the buffer with the data actually there, so a damaged
         // length cannot make us allocate more than the file holds.
@@ -264,19 +142,11 @@ impl Trace {
         if crc32fast::hash(&body) != crc {
             return Err(corrupt("checksum mismatch".to_string()));
         }
-        let (decoded, rest) = decode_body(version, &body)
-            .map_err(|e| corrupt(format!("cannot decode its contents: {e}")))?;
-        if rest > 0 {
-            return Err(corrupt(format!(
-                "{rest} undecoded bytes at the end of its contents"
-            )));
-        }
-        let mut header = decoded.header;
-        validate_header(&header).map_err(corrupt)?;
-        header.format_version = version;
-        let mut trace = Trace::new(header, decoded.tokens);
-        trace.steps.reserve_exact(decoded.steps.len());
-        for step in decoded.steps {
+        let decoded = format::decode(version, &body, validate_header).map_err(corrupt)?;
+        let parts = decoded.parts;
+        let mut trace = Trace::new(decoded.header, parts.tokens);
+        trace.steps.reserve_exact(parts.steps.len());
+        for step in parts.steps {
             trace.push_step(step).map_err(|e| match e {
                 TraceError::InvalidStep { step, error } => TraceError::CorruptStep {
                     path: None,
@@ -286,7 +156,7 @@ impl Trace {
                 other => other,
             })?;
         }
-        trace.summary = decoded.summary;
+        trace.summary = parts.summary;
         Ok(trace)
     }
 }

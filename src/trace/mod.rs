@@ -10,12 +10,13 @@
 
 mod error;
 pub mod file;
+mod format;
 mod metrics;
 pub mod synthetic;
 mod view;
 
 pub use error::{StepError, TraceError};
-pub use file::{HEADER_LEN, MAGIC};
+pub use file::{HEADER_LEN, MAGIC, MAX_BODY_LEN};
 pub use metrics::StepMetrics;
 pub use view::{Cell, Frame, TextJoiner, TokenText};
 
@@ -28,9 +29,9 @@ use serde::{Deserialize, Serialize};
 use crate::canvas::{Canvas, CellKind};
 use crate::sampler::{Commit, SamplerParams};
 
-/// Version of the on-disk trace format written by this build (2 added the EOS fields of
-/// `SamplerParams`; version 1 files still load, see `docs/trace-format.md`).
-pub const TRACE_FORMAT_VERSION: u32 = 2;
+/// Version of the on-disk trace format written by this build (3: the file's own frozen types;
+/// every earlier version still loads, see `docs/trace-format.md`).
+pub const TRACE_FORMAT_VERSION: u32 = format::WRITTEN_VERSION;
 
 /// How a token id displays.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
