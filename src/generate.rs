@@ -20,8 +20,6 @@ use crate::trace::{
 
 /// The prompt the app and `unmask bench` start with: a problem the embedded model was trained on.
 pub const DEFAULT_PROMPT: &str = "Start with 47. Add 38. Subtract 19. What is the result?";
-/// The response template that goes with [`DEFAULT_PROMPT`]: the working first, then the answer.
-pub const DEFAULT_TEMPLATE: &str = "{reasoning:56}\nAnswer: {answer:4}";
 
 /// What to generate.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

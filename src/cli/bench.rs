@@ -130,7 +130,7 @@ pub fn bench_cmd(args: BenchArgs) -> Result<()> {
     let mut scenarios: Vec<(String, String, String)> = vec![(
         "app default (arith)".into(),
         crate::generate::DEFAULT_PROMPT.into(),
-        crate::generate::DEFAULT_TEMPLATE.into(),
+        crate::sampler::presets::REASONING_FIRST_TEMPLATE.into(),
     )];
     for &gen_length in &args.gen_lengths {
         scenarios.push((

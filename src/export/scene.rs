@@ -9,6 +9,7 @@ use crate::playback::Playback;
 use crate::trace::Trace;
 use crate::view::canvas::{self, CanvasOptions};
 use crate::view::palette::{ColorMode, Palette};
+use crate::view::run_column::{column_heading_ui, column_step_ui, column_text_size};
 use crate::view::run_summary::{describe_params, entry_label};
 use crate::view::timeline::{PlotAxis, synced_frame};
 use crate::view::{legend, step_counter};
@@ -202,7 +203,7 @@ impl Scene {
         }
         ui.separator();
         let n = self.runs.len();
-        let text_size = (self.params.text_size * if n > 2 { 0.75 } else { 0.85 }).max(11.0);
+        let text_size = column_text_size(self.params.text_size, n);
         let options = self.canvas_options(text_size);
         ui.columns(n, |columns| {
             for (i, (col, entry)) in columns.iter_mut().zip(&self.runs).enumerate() {
@@ -210,18 +211,8 @@ impl Scene {
                 let color = self.params.palette().run_color(i);
                 let (frame, transition) =
                     synced_frame(self.position, frames, trace, PlotAxis::Step);
-                col.horizontal_wrapped(|ui| {
-                    ui.label(RichText::new(&entry.label).strong().size(22.0).color(color));
-                    ui.label(RichText::new(&entry.description).strong());
-                });
-                col.label(
-                    RichText::new(format!(
-                        "step {frame} / {}",
-                        trace.frame_count().saturating_sub(1)
-                    ))
-                    .monospace()
-                    .size(18.0),
-                );
+                column_heading_ui(col, &entry.label, &entry.description, color);
+                column_step_ui(col, frame, trace.frame_count());
                 canvas::canvas_ui(col, trace, frame, transition, &options, None);
             }
         });

@@ -161,7 +161,6 @@ mod tests {
         use crate::data::arith::Layout;
         assert_eq!(REASONING_FIRST_TEMPLATE, Layout::ReasoningFirst.template());
         assert_eq!(ANSWER_FIRST_TEMPLATE, Layout::AnswerFirst.template());
-        assert_eq!(crate::generate::DEFAULT_TEMPLATE, REASONING_FIRST_TEMPLATE);
     }
 
     #[test]

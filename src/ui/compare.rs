@@ -7,6 +7,7 @@ use crate::generate::GenerateRequest;
 use crate::playback::Playback;
 use crate::trace::{RunOutcome, Trace};
 use crate::view::canvas::{self, CanvasOptions};
+use crate::view::run_column::{column_heading_ui, column_step_ui, column_text_size};
 use crate::view::run_summary::{
     describe_params, elapsed_ms, entry_label, final_answer, tokens_per_s,
 };
@@ -172,14 +173,11 @@ pub fn compare_ui(ui: &mut egui::Ui, state: &CompareState, options: &CanvasOptio
     }
     let n = state.entries.len();
     let mut column_options = options.clone();
-    column_options.text_size = (options.text_size * if n > 2 { 0.7 } else { 0.85 }).max(11.0);
+    column_options.text_size = column_text_size(options.text_size, n);
     ui.columns(n, |columns| {
         for (i, (col, entry)) in columns.iter_mut().zip(&state.entries).enumerate() {
             let color = options.palette.run_color(i);
-            col.horizontal_wrapped(|ui| {
-                ui.label(RichText::new(&entry.label).strong().size(22.0).color(color));
-                ui.label(RichText::new(&entry.description).strong());
-            });
+            column_heading_ui(col, &entry.label, &entry.description, color);
             // A left-aligned layout: the columns' justified layout would stretch wrapped text.
             col.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
                 ui.add(egui::Label::new(summary_text(entry)).wrap());
@@ -188,14 +186,7 @@ pub fn compare_ui(ui: &mut egui::Ui, state: &CompareState, options: &CanvasOptio
             match &entry.trace {
                 Some(trace) => {
                     let (frame, transition) = state.run_frame(trace);
-                    col.label(
-                        RichText::new(format!(
-                            "step {frame} / {}",
-                            trace.frame_count().saturating_sub(1)
-                        ))
-                        .monospace()
-                        .size(18.0),
-                    );
+                    column_step_ui(col, frame, trace.frame_count());
                     egui::ScrollArea::vertical()
                         .id_salt(("compare_canvas", i))
                         .auto_shrink([false, false])

@@ -8,6 +8,7 @@ pub mod fonts;
 pub mod legend;
 pub mod palette;
 pub mod pieces;
+pub mod run_column;
 pub mod run_summary;
 pub mod step_counter;
 pub mod style;

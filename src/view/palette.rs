@@ -106,6 +106,10 @@ pub struct Palette {
     pub widget_text: Color32,
     /// egui's selection background.
     pub selection_fill: Color32,
+    /// Fill of an error banner.
+    pub error_fill: Color32,
+    /// Text of an error banner.
+    pub error_text: Color32,
 }
 
 impl Palette {
@@ -136,6 +140,8 @@ impl Palette {
         label_text: Color32::from_rgb(0xD0, 0xD0, 0xD6),
         widget_text: Color32::from_rgb(0xE6, 0xE6, 0xEA),
         selection_fill: Color32::from_rgb(0x1F, 0x5F, 0x99),
+        error_fill: Color32::from_rgb(110, 28, 28),
+        error_text: Color32::WHITE,
     };
 
     /// The light theme.
@@ -165,6 +171,8 @@ impl Palette {
         label_text: Color32::from_rgb(0x26, 0x26, 0x2C),
         widget_text: Color32::from_rgb(0x1A, 0x1A, 0x20),
         selection_fill: Color32::from_rgb(0x9C, 0xC8, 0xF0),
+        error_fill: Color32::from_rgb(255, 218, 214),
+        error_text: Color32::from_rgb(90, 0, 0),
     };
 
     /// [`Palette::DARK`] or [`Palette::LIGHT`].
@@ -432,6 +440,7 @@ mod tests {
             assert!(contrast_ratio(p.mask_fill, p.mask_text) >= 3.0);
             assert!(contrast_ratio(p.special_fill, p.special_text) >= 4.5);
             assert!(contrast_ratio(p.pinned_fill, p.pinned_text) >= 4.5);
+            assert!(contrast_ratio(p.error_fill, p.error_text) >= 7.0);
         }
     }
 

@@ -2,7 +2,7 @@
 //! wall time and speed. Shared by compare mode, the app's run panel and the exports.
 
 use crate::canvas::CellKind;
-use crate::sampler::{Order, Remasking, SamplerParams, Schedule};
+use crate::sampler::{Order, SamplerParams};
 use crate::trace::Trace;
 
 /// A letter label for entry `index`: A, B, … Z, then A2, B2…
@@ -22,22 +22,11 @@ pub fn describe_params(params: &SamplerParams) -> String {
         (Some(t), _) => parts.push(format!("threshold {t}")),
         (None, Some(f)) => parts.push(format!("factor {f}")),
         (None, None) => {
-            let schedule = match params.schedule {
-                Schedule::Quota => "quota",
-                Schedule::Timestep { .. } => "timestep",
-            };
+            let schedule = params.schedule.kind().name();
             parts.push(format!("{} steps ({schedule})", params.steps));
         }
     }
-    parts.push(
-        match params.remasking {
-            Remasking::LowConfidence => "low-confidence",
-            Remasking::Random => "random",
-            Remasking::Margin => "margin",
-            Remasking::Entropy => "entropy",
-        }
-        .to_string(),
-    );
+    parts.push(params.remasking.name().to_string());
     match &params.order {
         Order::Free => {}
         Order::LeftToRight => parts.push("left-to-right".into()),

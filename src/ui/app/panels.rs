@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use egui::{Color32, RichText};
+use egui::RichText;
 
 use crate::playback::PlaybackCommand;
 use crate::trace::{RunOutcome, Trace};
@@ -23,13 +23,10 @@ impl UnmaskApp {
     pub(super) fn banners_ui(&mut self, ui: &mut egui::Ui) {
         let mut dismiss = None;
         let mut action = None;
+        let palette = Palette::of(self.settings.dark);
         for (i, b) in self.session.banners().iter().enumerate() {
             egui::Frame::new()
-                .fill(if self.settings.dark {
-                    Color32::from_rgb(110, 28, 28)
-                } else {
-                    Color32::from_rgb(255, 218, 214)
-                })
+                .fill(palette.error_fill)
                 .inner_margin(8)
                 .corner_radius(4)
                 .show(ui, |ui| {
@@ -46,13 +43,11 @@ impl UnmaskApp {
                                 action = Some(i);
                             }
                         }
-                        let color = if self.settings.dark {
-                            Color32::WHITE
-                        } else {
-                            Color32::from_rgb(90, 0, 0)
-                        };
                         ui.add(
-                            egui::Label::new(RichText::new(&b.text).color(color).size(15.0)).wrap(),
+                            egui::Label::new(
+                                RichText::new(&b.text).color(palette.error_text).size(15.0),
+                            )
+                            .wrap(),
                         );
                     });
                 });
@@ -67,14 +62,21 @@ impl UnmaskApp {
     pub(super) fn status_line(&self, ui: &mut egui::Ui) {
         ui.horizontal_wrapped(|ui| {
             let model = match self.session.model_status() {
-                ModelStatus::Ready(info) => format!(
-                    "{} ({}, {:.2} M params) on {} {}",
-                    model_display_name(&info.id),
-                    info.family,
-                    info.n_params as f64 / 1e6,
-                    info.device,
-                    info.dtype
-                ),
+                ModelStatus::Ready(info) => {
+                    let recommends = info
+                        .recommended_decoding
+                        .as_ref()
+                        .map(|r| format!(" · recommends {}", r.describe()))
+                        .unwrap_or_default();
+                    format!(
+                        "{} ({}, {:.2} M params) on {} {}{recommends}",
+                        model_display_name(&info.id),
+                        info.family,
+                        info.n_params as f64 / 1e6,
+                        info.device,
+                        info.dtype
+                    )
+                }
                 ModelStatus::Loading {
                     stage, fraction, ..
                 } => {
