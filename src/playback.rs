@@ -7,6 +7,10 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Seconds a step takes on screen at 1×, its dissolve included: paced for people, whatever the
+/// model's speed (a run that computes faster is shown at this pace; the plots keep the real times).
+pub const PACED_STEP_S: f64 = 0.6;
+
 /// Slowest and fastest playback speed.
 pub const SPEED_RANGE: (f32, f32) = (0.05, 4.0);
 /// Speed steps for the `[`/`]` keys.
@@ -41,6 +45,8 @@ pub enum PlaybackCommand {
     SetLoop(bool),
     /// Stick to the newest frame while a run is generating.
     SetFollowLive(bool),
+    /// Skip the pacing: show the newest (or last) frame at once.
+    SetInstant(bool),
 }
 
 /// Cursor state of a replay.
@@ -57,8 +63,10 @@ pub struct Playback {
     pub base_frames_per_s: f32,
     /// Start over at the end.
     pub looping: bool,
-    /// Track the newest frame of a live run.
+    /// Track the newest frame of a live run (at the playback pace, never ahead of the model).
     pub follow_live: bool,
+    /// No pacing: playing jumps to the newest frame at once (for people who want the end state).
+    pub instant: bool,
 }
 
 impl Default for Playback {
@@ -67,9 +75,10 @@ impl Default for Playback {
             position: 0.0,
             playing: false,
             speed: 1.0,
-            base_frames_per_s: 4.0,
+            base_frames_per_s: (1.0 / PACED_STEP_S) as f32,
             looping: false,
             follow_live: true,
+            instant: false,
         }
     }
 }
@@ -156,6 +165,7 @@ impl Playback {
                     self.playing = true;
                 }
             }
+            PlaybackCommand::SetInstant(on) => self.instant = on,
         }
     }
 
@@ -171,14 +181,13 @@ impl Playback {
             return false;
         }
         let before = self.position;
-        let mut step = dt_s * self.speed as f64 * self.base_frames_per_s as f64;
-        if live && self.follow_live {
-            // Never fall more than two frames behind the newest one.
-            let lag = last - self.position;
-            if lag > 2.0 {
-                step = step.max(lag - 2.0);
-            }
-        }
+        // Paced: a live run that computes faster than this is followed at this pace, and one that
+        // computes slower is waited for at its newest frame.
+        let step = if self.instant {
+            last - self.position
+        } else {
+            dt_s * self.speed as f64 * self.base_frames_per_s as f64
+        };
         self.position += step;
         if self.position >= last {
             if live && self.follow_live {
@@ -205,11 +214,11 @@ mod tests {
             ..Playback::default()
         };
         p.apply(PlaybackCommand::Play, 5);
-        assert!(p.update(0.25, 5, false)); // 4 fps × 0.25 s = one frame
+        assert!(p.update(PACED_STEP_S, 5, false)); // one paced step
         assert_eq!(p.frame(), 1);
         assert!((p.transition() - 1.0).abs() < 1e-6);
         for _ in 0..10 {
-            p.update(0.25, 5, false);
+            p.update(PACED_STEP_S, 5, false);
         }
         assert_eq!(p.frame(), 4);
         assert!(!p.playing);
@@ -227,7 +236,7 @@ mod tests {
         };
         p.apply(PlaybackCommand::SetSpeed(0.1), 10);
         p.apply(PlaybackCommand::Play, 10);
-        p.update(0.5, 10, false); // 0.5 s × 4 fps × 0.1 = 0.2 frame
+        p.update(2.0 * PACED_STEP_S, 10, false); // two paced steps' time × 0.1 = 0.2 frame
         assert_eq!(p.frame(), 1);
         assert!((p.transition() - 0.2).abs() < 1e-6, "{}", p.transition());
     }
@@ -275,24 +284,64 @@ mod tests {
         };
         p.apply(PlaybackCommand::Play, 3);
         for _ in 0..3 {
-            p.update(0.25, 3, false);
+            p.update(PACED_STEP_S, 3, false);
         }
         assert!(p.playing);
         assert!(p.frame() <= 1);
     }
 
     #[test]
-    fn follow_live_keeps_up_with_a_growing_trace() {
+    fn a_fast_live_run_is_shown_at_the_pace_of_people() {
         let mut p = Playback::default();
         p.apply(PlaybackCommand::Play, 1);
+        // The model writes a step every 16 ms; one paced step takes 0.6 s.
+        let mut t = 0.0;
         for frames in 2..50 {
             p.update(0.016, frames, true);
+            t += 0.016;
         }
-        assert!(p.frame() >= 46, "fell behind: {}", p.frame());
+        let expected = t / PACED_STEP_S;
+        assert!(
+            (p.position - expected).abs() < 1e-6,
+            "{} vs {expected}",
+            p.position
+        );
+        // The run ends; playback goes on at the same pace to the last step, then stops.
+        for _ in 0..200 {
+            p.update(0.25, 50, false);
+        }
+        assert_eq!(p.frame(), 49);
+        assert!(!p.playing);
         // Scrubbing detaches from live.
         p.apply(PlaybackCommand::Seek(3), 50);
         assert!(!p.follow_live);
         p.update(0.016, 60, true);
         assert_eq!(p.frame(), 3);
+    }
+
+    #[test]
+    fn a_slow_live_run_is_waited_for_at_its_newest_step() {
+        let mut p = Playback::default();
+        p.apply(PlaybackCommand::Play, 1);
+        for frames in 2..6 {
+            // A step every 2 s: playback reaches it and waits.
+            for _ in 0..8 {
+                p.update(0.25, frames, true);
+            }
+            assert_eq!(p.position, (frames - 1) as f64);
+            assert!(p.playing);
+        }
+    }
+
+    #[test]
+    fn instant_shows_the_newest_step_at_once() {
+        let mut p = Playback::default();
+        p.apply(PlaybackCommand::SetInstant(true), 1);
+        p.apply(PlaybackCommand::Play, 1);
+        p.update(0.016, 30, true);
+        assert_eq!(p.frame(), 29);
+        p.update(0.016, 40, false);
+        assert_eq!(p.frame(), 39);
+        assert!((p.transition() - 1.0).abs() < 1e-6);
     }
 }

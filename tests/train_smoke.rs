@@ -198,6 +198,13 @@ fn init_from_continues_from_a_trained_folder() {
     };
     let first = dir.path().join("first");
     train(&options(&first, params.clone(), false)).unwrap();
+    // The folder recommends a decoding (as the embedded model does): that is not its shape, so it
+    // is accepted and carried into the new folder.
+    let config_path = first.join("config.json");
+    let mut config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&config_path).unwrap()).unwrap();
+    config["unmask_recommended_decoding"] = serde_json::json!({"threshold": 0.99});
+    std::fs::write(&config_path, config.to_string()).unwrap();
     let second = dir.path().join("second");
     let opts = TrainOptions {
         init_from: Some(first.clone()),
@@ -205,6 +212,13 @@ fn init_from_continues_from_a_trained_folder() {
     };
     let report = train(&opts).unwrap();
     assert_eq!(report.state.step, 4);
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(second.join("config.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        written["unmask_recommended_decoding"],
+        serde_json::json!({"threshold": 0.99})
+    );
     assert_eq!(
         std::fs::read(first.join("tokenizer.json")).unwrap(),
         std::fs::read(second.join("tokenizer.json")).unwrap()

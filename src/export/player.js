@@ -27,7 +27,7 @@
   };
   window.unmaskErrors = errors;
 
-  var BASE_STEPS_PER_S = 4; // the app's 1x speed
+  var BASE_STEPS_PER_S = 1 / 0.6; // the app's 1x speed: a step every 0.6 s
   var STEP_ANIMATION_S = 0.45; // a hand-stepped dissolve, as in the app
   var FLASH_RISE = 0.3; // share of a dissolve spent turning from mask to flash
   var SPEEDS = [0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 3, 4];

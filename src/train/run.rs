@@ -133,19 +133,35 @@ pub fn train(opts: &TrainOptions) -> Result<TrainReport, TrainError> {
             p.vocab_size
         )));
     }
-    let cfg = p.model_config(special.mask, special.eos, PROMPT_TEMPLATE);
+    let mut cfg = p.model_config(special.mask, special.eos, PROMPT_TEMPLATE);
     cfg.validate().map_err(TrainError::Settings)?;
     let tokenizer_json = tokenizer.to_string(false).map_err(data_err)?;
 
     let mut varmap: VarMap = init_varmap(&cfg, p.seed, &device)?;
+    // The folder a run starts from (its own on --resume) passes on its recommended decoding: it
+    // says how the model is best read, not what shape it has.
+    let start_dir = if opts.resume {
+        Some(opts.out.clone())
+    } else {
+        opts.init_from.clone()
+    };
+    let start_config = match &start_dir {
+        Some(dir) => {
+            let path = dir.join("config.json");
+            let text = std::fs::read_to_string(&path).map_err(|e| io_err(&path, e))?;
+            let config: crate::model::config::LladaConfig =
+                serde_json::from_str(&text).map_err(|e| io_err(&path, e))?;
+            Some(config)
+        }
+        None => None,
+    };
+    if let Some(start) = &start_config {
+        cfg.unmask_recommended_decoding = start.unmask_recommended_decoding.clone();
+    }
     if opts.resume {
         varmap.load(opts.out.join("model.safetensors"))?;
-    } else if let Some(dir) = &opts.init_from {
-        let their_path = dir.join("config.json");
-        let text = std::fs::read_to_string(&their_path).map_err(|e| io_err(&their_path, e))?;
-        let theirs: crate::model::config::LladaConfig =
-            serde_json::from_str(&text).map_err(|e| io_err(&their_path, e))?;
-        if theirs != cfg {
+    } else if let (Some(dir), Some(theirs)) = (&opts.init_from, &start_config) {
+        if *theirs != cfg {
             return Err(TrainError::Settings(format!(
                 "--init-from {}: its config.json does not match the preset's model shape",
                 dir.display()

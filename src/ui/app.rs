@@ -60,6 +60,8 @@ pub struct Settings {
     pub speed: f32,
     /// Loop playback.
     pub looping: bool,
+    /// Skip the playback pace and show the newest step at once.
+    pub instant: bool,
     /// Show the plots panel.
     pub show_plots: bool,
     /// Show the legend panel.
@@ -84,6 +86,7 @@ impl Default for Settings {
             controls: ControlsState::default(),
             speed: 1.0,
             looping: false,
+            instant: false,
             show_plots: true,
             show_legend: true,
             recent_traces: Vec::new(),
@@ -150,6 +153,7 @@ impl UnmaskApp {
         let playback = Playback {
             speed: settings.speed,
             looping: settings.looping,
+            instant: settings.instant,
             ..Playback::default()
         };
         let waker_ctx = ctx.clone();
@@ -396,6 +400,9 @@ impl UnmaskApp {
         for dir in self.session.take_loaded_folders() {
             files::push_recent(&mut self.settings.recent_models, &dir);
         }
+        if let Some(recommended) = self.session.take_recommendation() {
+            self.settings.controls.apply_recommended(&recommended);
+        }
     }
 
     fn poll_files(&mut self) {
@@ -437,6 +444,7 @@ impl UnmaskApp {
         self.session.apply_playback(commands, now);
         self.settings.speed = self.session.playback().speed;
         self.settings.looping = self.session.playback().looping;
+        self.settings.instant = self.session.playback().instant;
     }
 
     fn canvas_options(&self) -> CanvasOptions {

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::canvas::{Canvas, TemplatePart, parse_template};
 use crate::generate::GenerateRequest;
+use crate::model::config::RecommendedDecoding;
 use crate::sampler::presets::REASONING_FIRST_TEMPLATE;
 use crate::sampler::{
     CountRule, DEFAULT_THRESHOLD, DEFAULT_TRACE_TOP_K, DREAM_EPS, Order, Preset, Remasking,
@@ -149,6 +150,22 @@ pub struct RegionSummary {
 }
 
 impl ControlsState {
+    /// Switch to the decoding a model recommends for itself (its count rule and value; every
+    /// other control kept).
+    pub fn apply_recommended(&mut self, recommended: &RecommendedDecoding) {
+        if let Some(t) = recommended.threshold {
+            self.count_rule = CountRule::Threshold;
+            self.threshold = t;
+        } else if let Some(f) = recommended.factor {
+            self.count_rule = CountRule::Factor;
+            self.factor = f;
+        } else if let Some(n) = recommended.steps {
+            self.count_rule = CountRule::Steps;
+            self.steps_one_per_mask = false;
+            self.steps = n;
+        }
+    }
+
     /// The template the request uses: `template`, or `{gen_length}` in gen-length-only mode.
     pub fn effective_template(&self) -> String {
         if self.use_template {
@@ -681,5 +698,26 @@ mod tests {
         let partial: ControlsState = serde_json::from_str(r#"{"prompt":"hi"}"#).unwrap();
         assert_eq!(partial.prompt, "hi");
         assert_eq!(partial.threshold, DEFAULT_THRESHOLD);
+    }
+
+    #[test]
+    fn a_recommendation_sets_the_count_rule_and_keeps_the_rest() {
+        let mut c = ControlsState {
+            remasking: Remasking::Margin,
+            ..ControlsState::default()
+        };
+        c.apply_recommended(&RecommendedDecoding {
+            threshold: Some(0.99),
+            ..RecommendedDecoding::default()
+        });
+        assert_eq!((c.count_rule, c.threshold), (CountRule::Threshold, 0.99));
+        assert_eq!(c.remasking, Remasking::Margin);
+        c.apply_recommended(&RecommendedDecoding {
+            steps: Some(24),
+            ..RecommendedDecoding::default()
+        });
+        assert_eq!(c.count_rule, CountRule::Steps);
+        assert!(!c.steps_one_per_mask);
+        assert_eq!(c.request().unwrap().params.steps, 24);
     }
 }

@@ -123,6 +123,17 @@ pub fn playback_bar_ui(
         {
             out.push(PlaybackCommand::SetFollowLive(follow));
         }
+        let mut instant = playback.instant;
+        if ui
+            .checkbox(&mut instant, "Instant")
+            .on_hover_text(
+                "Show the newest step at once instead of one step every 0.6 s at 1× \
+                 (the plots always show the model's real time)",
+            )
+            .changed()
+        {
+            out.push(PlaybackCommand::SetInstant(instant));
+        }
         ui.separator();
         let mut speed = playback.speed;
         let speed_response = ui
@@ -133,7 +144,7 @@ pub fn playback_bar_ui(
                     .suffix("×")
                     .text("Speed"),
             )
-            .on_hover_text("Playback speed: 1× = 4 steps per second; [ and ] step it down and up");
+            .on_hover_text("Playback speed: 1× = one step every 0.6 s, however fast the model computes; [ and ] step it down and up");
         if speed_response.changed() {
             out.push(PlaybackCommand::SetSpeed(speed));
         }

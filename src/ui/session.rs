@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::generate::GenerateRequest;
 use crate::hub::ModelRef;
+use crate::model::config::RecommendedDecoding;
 use crate::model::{LoadOptions, ModelInfo};
 use crate::playback::{Playback, PlaybackCommand};
 use crate::trace::Trace;
@@ -134,6 +135,8 @@ pub struct Session {
     model_source: Option<ModelRef>,
     /// Model folders that finished loading since [`Session::take_loaded_folders`] was last asked.
     loaded_folders: Vec<PathBuf>,
+    /// The recommended decoding of the model that loaded last, until the app takes it.
+    recommendation: Option<RecommendedDecoding>,
     main: Option<MainRun>,
     playback: Playback,
     mode: Mode,
@@ -156,6 +159,7 @@ impl Session {
             model: ModelStatus::None,
             model_source: None,
             loaded_folders: Vec::new(),
+            recommendation: None,
             main: None,
             playback,
             mode: Mode::Single,
@@ -259,6 +263,12 @@ impl Session {
         std::mem::take(&mut self.loaded_folders)
     }
 
+    /// The decoding the model that just loaded recommends (`unmask_recommended_decoding`), once
+    /// per load: the app opens the model at it.
+    pub fn take_recommendation(&mut self) -> Option<RecommendedDecoding> {
+        self.recommendation.take()
+    }
+
     // ----- commands -----
 
     /// Start a run on the main canvas (queued behind any running one).
@@ -292,6 +302,7 @@ impl Session {
         }
         self.compare.playback = Playback {
             speed: self.playback.speed,
+            instant: self.playback.instant,
             playing: true,
             follow_live: true,
             ..Playback::default()
@@ -428,6 +439,7 @@ impl Session {
                 }
                 self.banners
                     .retain(|b| b.action != Some(BannerAction::ReloadModel));
+                self.recommendation = info.recommended_decoding.clone();
                 self.model = ModelStatus::Ready(info);
             }
             WorkerEvent::LoadFailed(error) => {
