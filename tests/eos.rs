@@ -12,7 +12,9 @@ use unmask::canvas::{Canvas, CellKind};
 use unmask::generate::{GenerateRequest, ResponsePiece, build_canvas, generate, response_pieces};
 use unmask::model::{Denoiser, LoadOptions, LoadedModel, ModelError, load_model};
 use unmask::sampler::{Order, Remasking, SamplerParams, Schedule};
-use unmask::trace::{MAGIC, RunSummary, StepRecord, TokenTable, Trace, synthetic};
+use unmask::trace::{
+    MAGIC, RunSummary, StepRecord, TRACE_FORMAT_VERSION, TokenTable, Trace, synthetic,
+};
 
 /// `<|eos|>` in the tiny fixture's vocabulary.
 const EOS: u32 = 1;
@@ -307,13 +309,13 @@ fn a_version_1_trace_loads_with_the_eos_options_off() {
 }
 
 #[test]
-fn version_2_round_trips_the_eos_options() {
+fn the_current_format_round_trips_the_eos_options() {
     let mut trace = synthetic::synthetic_trace(16, 3, 1);
     trace.header.params.suppress_eos = true;
     trace.header.params.stop_at_eos = true;
     let mut bytes = Vec::new();
     trace.write_to(&mut bytes).unwrap();
-    assert_eq!(&bytes[8..12], &2u32.to_le_bytes());
+    assert_eq!(&bytes[8..12], &TRACE_FORMAT_VERSION.to_le_bytes());
     let back = Trace::read_from(bytes.as_slice()).unwrap();
     assert!(back.header.params.suppress_eos && back.header.params.stop_at_eos);
 }
