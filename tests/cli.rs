@@ -132,12 +132,86 @@ fn show_steps_animates_in_the_terminal() {
         "--steps",
         "3",
         "--show-steps",
+        "--delay-ms",
+        "120",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     // One frame per step plus the initial canvas, each with a progress line.
     assert_eq!(out.matches("masks left").count(), 4, "{out}");
     assert!(out.contains("step 3/3"), "{out}");
+}
+
+#[test]
+fn show_steps_holds_each_step_on_screen_for_the_delay() {
+    let model = fixture();
+    let run = |delay: &str| {
+        let started = std::time::Instant::now();
+        let o = unmask(&[
+            "generate",
+            "--model",
+            model.to_str().unwrap(),
+            "--prompt",
+            "the cat",
+            "--gen-length",
+            "6",
+            "--steps",
+            "3",
+            "--show-steps",
+            "--delay-ms",
+            delay,
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        started.elapsed()
+    };
+    // Three steps held 400 ms each cannot finish sooner than 1.2 s (a lower bound, not a speed
+    // claim); the run's own timings stay the model's.
+    assert!(run("400") >= std::time::Duration::from_millis(1200));
+    let o = unmask(&[
+        "generate",
+        "--model",
+        model.to_str().unwrap(),
+        "--prompt",
+        "the cat",
+        "--gen-length",
+        "6",
+        "--delay-ms",
+        "10",
+    ]);
+    assert!(
+        !o.status.success(),
+        "--delay-ms without --show-steps is refused"
+    );
+    assert!(stderr(&o).contains("--show-steps"), "{}", stderr(&o));
+}
+
+#[test]
+fn replay_of_a_finished_threshold_run_names_its_step_count() {
+    let model = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.trace");
+    let o = unmask(&[
+        "generate",
+        "--model",
+        model.to_str().unwrap(),
+        "--prompt",
+        "the cat",
+        "--gen-length",
+        "8",
+        "--threshold",
+        "0.5",
+        "--json",
+        "--trace",
+        trace.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let steps = last_json(&o)["steps"].as_u64().unwrap();
+    let r = unmask(&["replay", trace.to_str().unwrap(), "--delay-ms", "0"]);
+    assert!(r.status.success(), "{}", stderr(&r));
+    let text = stdout(&r);
+    assert!(!text.contains("/?"), "{text}");
+    assert!(text.contains(&format!("step {steps}/{steps}")), "{text}");
+    assert!(text.contains(&format!("step 0/{steps}")), "{text}");
 }
 
 #[test]

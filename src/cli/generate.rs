@@ -37,6 +37,10 @@ pub struct GenerateArgs {
     /// Animate the run in the terminal.
     #[arg(long)]
     pub show_steps: bool,
+    /// With --show-steps: time each step stays on screen, milliseconds (default: the app's 1×
+    /// pace). The run itself is not slowed; its timings are the real ones.
+    #[arg(long, default_value_t = terminal::PACED_STEP_MS, requires = "show_steps")]
+    pub delay_ms: u64,
     /// Print one JSON object on the last line of stdout.
     #[arg(long)]
     pub json: bool,
@@ -114,6 +118,7 @@ pub fn generate_cmd(args: GenerateArgs) -> Result<()> {
                 t.push_step(*record)?;
                 if let Some(p) = painter.as_mut() {
                     p.draw(t, t.steps.len())?;
+                    std::thread::sleep(Duration::from_millis(args.delay_ms));
                 }
             }
             WorkerEvent::RunEnded { summary, .. } => {

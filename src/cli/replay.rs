@@ -15,8 +15,8 @@ use super::terminal;
 pub struct ReplayArgs {
     /// The trace file.
     pub file: PathBuf,
-    /// Delay between frames, milliseconds.
-    #[arg(long, default_value_t = 150)]
+    /// Delay between frames, milliseconds (default: the app's 1× pace).
+    #[arg(long, default_value_t = terminal::PACED_STEP_MS)]
     pub delay_ms: u64,
     /// Print only this frame (0 = the initial canvas).
     #[arg(long)]

@@ -6,6 +6,9 @@ use anyhow::Result;
 
 use crate::trace::{Cell, TextJoiner, Trace};
 
+/// Default time a frame stays on screen, milliseconds: the app's 1× pace.
+pub const PACED_STEP_MS: u64 = (crate::playback::PACED_STEP_S * 1000.0) as u64;
+
 /// Placeholder drawn for a masked cell.
 pub const MASK_GLYPH: &str = "░";
 /// Drawn for an end-of-sequence / special token.
@@ -104,10 +107,13 @@ impl Painter {
         let width = 30;
         let filled = (done * width).checked_div(total_masks).unwrap_or(width);
         let bar: String = "█".repeat(filled) + &"░".repeat(width - filled);
-        let planned = trace
-            .header
-            .planned_steps
-            .map_or_else(|| "?".to_string(), |p| p.to_string());
+        // A finished run knows its length; a running one only when its schedule plans it.
+        let total = if trace.summary.is_some() {
+            Some(trace.steps.len() as u32)
+        } else {
+            trace.header.planned_steps
+        };
+        let planned = total.map_or_else(|| "?".to_string(), |p| p.to_string());
         let mut line = format!("step {frame}/{planned} [{bar}] {left} masks left");
         if frame > 0
             && let Some(m) = metrics.get(frame - 1)

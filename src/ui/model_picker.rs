@@ -40,7 +40,7 @@ pub const PRESETS: [ModelPreset; 8] = [
     ModelPreset {
         name: "Embedded model",
         repo: None,
-        params: "a few M",
+        params: "3.05 M",
         download: "ships with Unmask",
         hardware: "any CPU",
         note: "Trained on arithmetic and Jane Austen; gets 9 in 10 three-step sums right, reasoning first at threshold 0.99.",
@@ -245,5 +245,17 @@ mod tests {
             }
         }
         assert_eq!(PRESETS.iter().filter(|p| p.repo.is_none()).count(), 1);
+    }
+
+    #[test]
+    fn the_embedded_preset_states_the_embedded_models_size_as_the_status_bar_does() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/model/config.json");
+        let text = std::fs::read_to_string(path).unwrap();
+        let config: crate::model::config::LladaConfig = serde_json::from_str(&text).unwrap();
+        let embedded = PRESETS.iter().find(|p| p.repo.is_none()).unwrap();
+        assert_eq!(
+            embedded.params,
+            format!("{:.2} M", config.n_params() as f64 / 1e6)
+        );
     }
 }

@@ -143,9 +143,10 @@ impl UnmaskApp {
                     }
                 },
                 Mode::Compare => {
+                    let n = self.session.compare().entries.len();
                     ui.label(format!(
-                        "{} configurations",
-                        self.session.compare().entries.len()
+                        "{n} configuration{}",
+                        if n == 1 { "" } else { "s" }
                     ));
                 }
             }
