@@ -205,6 +205,7 @@ impl Scene {
         let n = self.runs.len();
         let text_size = column_text_size(self.params.text_size, n);
         let options = self.canvas_options(text_size);
+        let traces: Vec<&Trace> = self.traces().collect();
         ui.columns(n, |columns| {
             for (i, (col, entry)) in columns.iter_mut().zip(&self.runs).enumerate() {
                 let trace = &entry.trace;
@@ -213,7 +214,7 @@ impl Scene {
                     synced_frame(self.position, frames, trace, PlotAxis::Step);
                 column_heading_ui(col, &entry.label, &entry.description, color);
                 column_step_ui(col, frame, trace.frame_count());
-                canvas::canvas_ui(col, trace, frame, transition, &options, None);
+                canvas::canvas_ui_aligned(col, &traces, trace, frame, transition, &options, None);
             }
         });
     }

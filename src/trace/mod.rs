@@ -134,6 +134,33 @@ pub struct Trace {
     pub summary: Option<RunSummary>,
     /// Per-position commit index derived from `header.canvas` and `steps`.
     index: PositionIndex,
+    /// This in-memory trace's identity, for caches of what is derived from it.
+    id: TraceId,
+}
+
+/// A process-unique identity of one in-memory trace, for caches of what is derived from it (the
+/// canvas layout). It is not part of the trace's value: every clone gets a new one (a clone may
+/// then grow differently), and two traces compare equal whatever their ids.
+#[derive(Debug)]
+struct TraceId(u64);
+
+impl TraceId {
+    fn fresh() -> TraceId {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        TraceId(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    }
+}
+
+impl Clone for TraceId {
+    fn clone(&self) -> TraceId {
+        TraceId::fresh()
+    }
+}
+
+impl PartialEq for TraceId {
+    fn eq(&self, _: &TraceId) -> bool {
+        true
+    }
 }
 
 /// What a canvas position is over the whole run.
@@ -264,7 +291,15 @@ impl Trace {
             steps: Vec::new(),
             summary: None,
             index,
+            id: TraceId::fresh(),
         }
+    }
+
+    /// A process-unique identity of this in-memory trace (a clone has another), for caches of
+    /// what is derived from it. A trace only ever grows by [`Trace::push_step`], so a cache keyed
+    /// by the id and [`Trace::frame_count`] may extend what it derived from fewer frames.
+    pub fn id(&self) -> u64 {
+        self.id.0
     }
 
     /// Validate a step and append it: every commit must name a position inside the canvas that is

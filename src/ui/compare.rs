@@ -174,6 +174,13 @@ pub fn compare_ui(ui: &mut egui::Ui, state: &CompareState, options: &CanvasOptio
     let n = state.entries.len();
     let mut column_options = options.clone();
     column_options.text_size = column_text_size(options.text_size, n);
+    // Runs of one canvas shape are laid out together, so each position sits in the same place in
+    // every pane.
+    let traces: Vec<&Trace> = state
+        .entries
+        .iter()
+        .filter_map(|e| e.trace.as_ref())
+        .collect();
     ui.columns(n, |columns| {
         for (i, (col, entry)) in columns.iter_mut().zip(&state.entries).enumerate() {
             let color = options.palette.run_color(i);
@@ -191,7 +198,15 @@ pub fn compare_ui(ui: &mut egui::Ui, state: &CompareState, options: &CanvasOptio
                         .id_salt(("compare_canvas", i))
                         .auto_shrink([false, false])
                         .show(col, |ui| {
-                            canvas::canvas_ui(ui, trace, frame, transition, &column_options, None);
+                            canvas::canvas_ui_aligned(
+                                ui,
+                                &traces,
+                                trace,
+                                frame,
+                                transition,
+                                &column_options,
+                                None,
+                            );
                         });
                 }
                 None => {

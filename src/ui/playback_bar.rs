@@ -152,14 +152,20 @@ pub fn playback_bar_ui(
     ui.horizontal(|ui| {
         let mut value = frame;
         ui.spacing_mut().slider_width = (ui.available_width() - 70.0).max(100.0);
-        // A one-frame timeline still gets a range, so the handle sits at the start.
-        let slider = egui::Slider::new(&mut value, 0..=last.max(1))
+        // A live run with a planned length spans the whole run (the counter's "/ N"); steps not
+        // computed yet cannot be sought. A one-frame timeline still gets a range, so the handle
+        // sits at the start.
+        let end = match (info.live, info.planned) {
+            (true, Some(planned)) => (planned as usize).max(last),
+            _ => last,
+        };
+        let slider = egui::Slider::new(&mut value, 0..=end.max(1))
             .show_value(false)
             .text("Scrub")
             .trailing_fill(true);
         let response = ui.add_enabled(info.frame_count > 1, slider);
         if response.changed() {
-            out.push(PlaybackCommand::Seek(value));
+            out.push(PlaybackCommand::Seek(value.min(last)));
         }
     });
     out
@@ -198,5 +204,47 @@ mod tests {
                 PlaybackCommand::Faster
             ]
         );
+    }
+
+    fn scrub_range(info: &BarInfo) -> (f64, f64) {
+        use egui_kittest::kittest::{NodeT, Queryable};
+        let playback = Playback::default();
+        let mut fonts_installed = false;
+        let harness = egui_kittest::Harness::new_ui(|ui| {
+            if !fonts_installed {
+                crate::view::fonts::install_fonts(ui.ctx(), &[]);
+                fonts_installed = true;
+            }
+            playback_bar_ui(ui, &playback, info);
+        });
+        let node = harness.get_by_label("Scrub");
+        let ak = node.accesskit_node();
+        (
+            ak.min_numeric_value().unwrap(),
+            ak.max_numeric_value().unwrap(),
+        )
+    }
+
+    #[test]
+    fn the_scrub_bar_spans_a_live_runs_planned_length_and_a_finished_runs_frames() {
+        let live = BarInfo {
+            frame_count: 11,
+            live: true,
+            planned: Some(60),
+            counter_size: 20.0,
+        };
+        assert_eq!(scrub_range(&live), (0.0, 60.0));
+        let unplanned = BarInfo {
+            planned: None,
+            ..live.clone()
+        };
+        assert_eq!(scrub_range(&unplanned), (0.0, 10.0));
+        let finished = BarInfo {
+            frame_count: 8,
+            live: false,
+            planned: Some(60),
+            counter_size: 20.0,
+        };
+        assert_eq!(scrub_range(&finished), (0.0, 7.0));
     }
 }

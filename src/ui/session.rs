@@ -131,6 +131,9 @@ pub struct Session {
     spawn: WorkerSpawner,
     worker: Option<Box<dyn WorkerLink>>,
     model: ModelStatus,
+    /// The model the worker holds and where it came from. A failed load leaves the worker's model
+    /// in place, so this is what the app shows (and runs on) after one.
+    in_use: Option<(Box<ModelInfo>, Option<ModelRef>)>,
     /// The model last asked for (reloaded after a worker restart).
     model_source: Option<ModelRef>,
     /// Model folders that finished loading since [`Session::take_loaded_folders`] was last asked.
@@ -157,6 +160,7 @@ impl Session {
             spawn,
             worker: None,
             model: ModelStatus::None,
+            in_use: None,
             model_source: None,
             loaded_folders: Vec::new(),
             recommendation: None,
@@ -340,6 +344,7 @@ impl Session {
             })
         });
         if !sent {
+            self.in_use = None;
             self.model = ModelStatus::Failed("the worker is not running".into());
             self.banner(
                 "The worker thread is not running, so the model cannot load.".into(),
@@ -440,11 +445,26 @@ impl Session {
                 self.banners
                     .retain(|b| b.action != Some(BannerAction::ReloadModel));
                 self.recommendation = info.recommended_decoding.clone();
+                self.in_use = Some((info.clone(), self.model_source.clone()));
                 self.model = ModelStatus::Ready(info);
             }
             WorkerEvent::LoadFailed(error) => {
-                self.model = ModelStatus::Failed(error.to_string());
-                self.error_banner(&error);
+                let (text, action) = error_message(&error);
+                match self.in_use.clone() {
+                    // The worker still holds the previous model: keep showing (and using) it.
+                    Some((info, source)) => {
+                        self.banner(
+                            format!("{}. Still using {}.", text.trim_end_matches('.'), info.id),
+                            action,
+                        );
+                        self.model_source = source;
+                        self.model = ModelStatus::Ready(info);
+                    }
+                    None => {
+                        self.model = ModelStatus::Failed(error.to_string());
+                        self.banner(text, action);
+                    }
+                }
             }
             WorkerEvent::RunStarted {
                 run_id,
@@ -511,6 +531,7 @@ impl Session {
                 }
                 if let Some(error) = error {
                     if error.unloads_model() {
+                        self.in_use = None;
                         self.model =
                             ModelStatus::Failed("the model crashed and was unloaded".into());
                     }
@@ -948,6 +969,38 @@ mod tests {
                 .iter()
                 .all(|b| b.action != Some(BannerAction::ReloadModel))
         );
+    }
+
+    #[test]
+    fn a_failed_load_keeps_showing_and_using_the_model_the_worker_still_holds() {
+        let (mut s, fake) = session();
+        s.load_source(ModelRef::Folder("/models/tiny".into()));
+        s.handle_event(WorkerEvent::ModelLoaded(model_info("/models/tiny")));
+        s.load_source(ModelRef::Folder("/nope".into()));
+        assert!(matches!(s.model_status(), ModelStatus::Loading { .. }));
+        s.handle_event(WorkerEvent::LoadFailed(WorkerError::LoadFailed {
+            model: "/nope".into(),
+            file: Some("/nope".into()),
+            reason: "model /nope does not exist".into(),
+        }));
+        match s.model_status() {
+            ModelStatus::Ready(info) => assert_eq!(info.id, "/models/tiny"),
+            other => panic!("the header shows {other:?}, not the model in use"),
+        }
+        assert_eq!(
+            s.banners()[0].text,
+            "Could not load the model: model /nope does not exist. Still using /models/tiny."
+        );
+        // With nothing loaded before, a failed load says so.
+        let (mut fresh, _) = session();
+        fresh.load_source(ModelRef::Folder("/nope".into()));
+        fresh.handle_event(WorkerEvent::LoadFailed(WorkerError::LoadFailed {
+            model: "/nope".into(),
+            file: None,
+            reason: "model /nope does not exist".into(),
+        }));
+        assert!(matches!(fresh.model_status(), ModelStatus::Failed(_)));
+        assert_eq!(fake.wire().loads.len(), 2);
     }
 
     #[test]

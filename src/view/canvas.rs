@@ -1,12 +1,13 @@
 //! The token grid: every canvas cell of one frame in reading order, wrapped like text, with masks,
 //! fresh commits (flash, then settle), confidence or decode-order colours and a hover popup.
 //!
-//! Cells are grouped into [`pieces`](super::pieces) first. Layout is a simple flow: a piece goes
-//! on the current line if it fits, else on the next; newlines inside tokens break lines.
+//! Cells are grouped into [`pieces`](super::pieces) first; each sits in its position's box of the
+//! run's [`layout`](super::layout), laid out once per run, so nothing moves from step to step.
 
 use egui::{Color32, CornerRadius, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2};
 
 use super::cells;
+use super::layout::{self, Metrics};
 use super::palette::{self, ColorMode, Palette};
 use super::pieces::{Piece, PieceKind, pieces, special_label, token_text, total_steps};
 use crate::trace::Trace;
@@ -57,33 +58,6 @@ pub struct CanvasOutput {
     pub pieces: usize,
 }
 
-/// Sizes derived from the text size.
-struct Metrics {
-    font: FontId,
-    small: FontId,
-    row_h: f32,
-    cell_h: f32,
-    pad_x: f32,
-    gap: f32,
-    space: f32,
-    mask_w: f32,
-}
-
-impl Metrics {
-    fn new(text_size: f32) -> Self {
-        Metrics {
-            font: FontId::proportional(text_size),
-            small: FontId::proportional((text_size * 0.62).max(9.0)),
-            row_h: (text_size * 1.55).round(),
-            cell_h: (text_size * 1.35).round(),
-            pad_x: (text_size * 0.22).round().max(2.0),
-            gap: (text_size * 0.12).round().max(1.0),
-            space: (text_size * 0.3).round(),
-            mask_w: (text_size * 1.8).round(),
-        }
-    }
-}
-
 /// A piece with its laid-out text.
 struct Placed {
     rect: Rect,
@@ -103,90 +77,78 @@ pub fn canvas_ui(
     options: &CanvasOptions,
     forced_hover: Option<u32>,
 ) -> CanvasOutput {
+    canvas_ui_aligned(
+        ui,
+        &[trace],
+        trace,
+        frame,
+        transition,
+        options,
+        forced_hover,
+    )
+}
+
+/// [`canvas_ui`] for `trace` laid out together with `aligned` (which holds it): when their
+/// canvases have the same shape every position sits in the same place in each (compare panes).
+pub fn canvas_ui_aligned(
+    ui: &mut egui::Ui,
+    aligned: &[&Trace],
+    trace: &Trace,
+    frame: usize,
+    transition: f32,
+    options: &CanvasOptions,
+    forced_hover: Option<u32>,
+) -> CanvasOutput {
     let frame_data = trace.frame_at(frame);
     let frame = frame_data.index;
     let pieces = pieces(trace, &frame_data, options.show_prompt);
-    let m = Metrics::new(options.text_size);
-    let width = ui.available_width().max(m.mask_w * 2.0);
-    let origin = ui.cursor().min;
     let painter = ui.painter().clone();
+    // Laid out once per run: every position keeps its box in every frame.
+    let shared = aligned.iter().any(|t| std::ptr::eq(*t, trace));
+    let traces: &[&Trace] = if shared { aligned } else { &[trace] };
+    let measure = layout::run_measure(
+        ui.ctx(),
+        &painter,
+        traces,
+        options.text_size,
+        options.show_guesses,
+        options.show_prompt,
+    );
+    let m = measure.metrics().clone();
+    let width = ui.available_width().max(m.mask_w * 2.0);
+    let placement = measure.place(width);
+    let origin = ui.cursor().min.to_vec2();
 
-    // Layout: widths from galleys, then flow.
     let mut placed: Vec<Placed> = Vec::with_capacity(pieces.len());
-    let (mut x, mut y) = (0.0_f32, 0.0_f32);
-    let mut line_has_content = false;
     for piece in &pieces {
-        for _ in 0..piece.breaks_before() {
-            x = 0.0;
-            y += m.row_h;
-            line_has_content = false;
-        }
-        let (label, prob) = match &piece.kind {
-            PieceKind::Masked {
-                guess: Some((text, p)),
-            } if options.show_guesses => {
-                let text = text.trim();
-                let text = if text.is_empty() { "·" } else { text };
-                let font = if piece.special { &m.small } else { &m.font };
-                let label =
-                    painter.layout_no_wrap(text.to_string(), font.clone(), Color32::PLACEHOLDER);
-                let prob = painter.layout_no_wrap(
-                    format!("{:.0}%", p * 100.0),
-                    m.small.clone(),
-                    Color32::PLACEHOLDER,
-                );
-                (label, Some(prob))
+        let rect = placement
+            .piece_rect(piece)
+            .unwrap_or(Rect::from_min_size(
+                egui::Pos2::ZERO,
+                Vec2::new(m.mask_w, m.cell_h),
+            ))
+            .translate(origin);
+        let label = match layout::piece_label(piece, options.show_guesses) {
+            Some((text, small)) => {
+                let font = if small { &m.small } else { &m.font };
+                painter.layout_no_wrap(text, font.clone(), Color32::PLACEHOLDER)
             }
-            PieceKind::Masked { .. } => (
-                painter.layout_no_wrap(String::new(), m.font.clone(), Color32::PLACEHOLDER),
-                None,
-            ),
-            _ if piece.special => (
-                painter.layout_no_wrap(piece.label(), m.small.clone(), Color32::PLACEHOLDER),
-                None,
-            ),
-            _ => (
-                painter.layout_no_wrap(piece.label(), m.font.clone(), Color32::PLACEHOLDER),
-                None,
-            ),
+            None => painter.layout_no_wrap(String::new(), m.font.clone(), Color32::PLACEHOLDER),
         };
-        let text_w = label.size().x + prob.as_ref().map_or(0.0, |p| p.size().x + m.gap * 2.0);
-        let w = (text_w + 2.0 * m.pad_x).max(if matches!(piece.kind, PieceKind::Masked { .. }) {
-            m.mask_w
-        } else {
-            m.cell_h * 0.6
-        });
-        let lead = if piece.leading_space() && line_has_content {
-            m.space + m.gap
-        } else {
-            m.gap
+        let prob = match &piece.kind {
+            PieceKind::Masked {
+                guess: Some((_, p)),
+            } if options.show_guesses => Some(painter.layout_no_wrap(
+                format!("{:.0}%", p * 100.0),
+                m.small.clone(),
+                Color32::PLACEHOLDER,
+            )),
+            _ => None,
         };
-        if line_has_content && x + lead + w > width {
-            x = 0.0;
-            y += m.row_h;
-            line_has_content = false;
-        }
-        let left = if line_has_content { x + lead } else { x };
-        let rect = Rect::from_min_size(
-            origin + Vec2::new(left, y + (m.row_h - m.cell_h) / 2.0),
-            Vec2::new(w, m.cell_h),
-        );
         placed.push(Placed { rect, label, prob });
-        x = left + w;
-        line_has_content = true;
-        for _ in 0..piece.breaks_after() {
-            x = 0.0;
-            y += m.row_h;
-            line_has_content = false;
-        }
     }
-    let height = if line_has_content || placed.is_empty() {
-        y + m.row_h
-    } else {
-        y
-    };
     let (rect, response) =
-        ui.allocate_exact_size(Vec2::new(width, height.max(m.row_h)), Sense::hover());
+        ui.allocate_exact_size(Vec2::new(width, placement.height), Sense::hover());
 
     // Paint what is visible.
     let clip = ui.clip_rect();

@@ -5,6 +5,7 @@
 pub mod canvas;
 pub mod cells;
 pub mod fonts;
+pub mod layout;
 pub mod legend;
 pub mod palette;
 pub mod pieces;

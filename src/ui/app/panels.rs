@@ -354,9 +354,9 @@ impl UnmaskApp {
                     .main_playback()
                     .frame()
                     .min(main.trace.frame_count() - 1);
-                if !main.live && frame + 1 == main.trace.frame_count() {
-                    response_line(ui, &main.trace);
-                }
+                // Always one line, so the canvas below never moves when the text arrives.
+                let finished = !main.live && frame + 1 == main.trace.frame_count();
+                response_line(ui, &main.trace, finished);
                 ui.separator();
                 egui::ScrollArea::vertical()
                     .id_salt("main_canvas")
@@ -425,24 +425,44 @@ impl UnmaskApp {
 
 /// The finished response as `unmask generate` prints it: runs of EOS/EOT cells shown as a dimmed
 /// `⟨eos ×N⟩` (the canvas draws each as a dashed EOS chip), cut at each span's first EOS when the
-/// run's "stop text at EOS" was on.
-fn response_line(ui: &mut egui::Ui, trace: &Trace) {
-    let pieces = crate::generate::response_pieces(trace, trace.header.params.stop_at_eos);
-    ui.horizontal_wrapped(|ui| {
-        ui.spacing_mut().item_spacing.x = 0.0;
-        ui.label(RichText::new("Response: ").strong());
+/// run's "stop text at EOS" was on. Until the last step it holds a placeholder; either way it is
+/// one line (cut short with "…", whole on hover), so the canvas below keeps its place.
+fn response_line(ui: &mut egui::Ui, trace: &Trace, finished: bool) {
+    let style = ui.style().clone();
+    let mut job = egui::text::LayoutJob::default();
+    let mut add = |text: RichText| {
+        text.append_to(
+            &mut job,
+            &style,
+            egui::FontSelection::Default,
+            egui::Align::Center,
+        )
+    };
+    add(RichText::new("Response: ").strong());
+    let mut whole = String::new();
+    if finished {
+        let pieces = crate::generate::response_pieces(trace, trace.header.params.stop_at_eos);
         for piece in &pieces {
             match piece {
                 crate::generate::ResponsePiece::Text(t) => {
-                    ui.label(t.as_str());
+                    whole.push_str(t);
+                    add(RichText::new(t.replace('\n', " ↵ ")));
                 }
                 marker => {
-                    ui.label(RichText::new(marker.plain()).weak().italics())
-                        .on_hover_text(
-                            "End-of-sequence cells: the model chose to end the text here",
-                        );
+                    whole.push_str(&marker.plain());
+                    add(RichText::new(marker.plain()).weak().italics());
                 }
             }
         }
-    });
+    } else {
+        add(RichText::new("written out here when the run ends")
+            .weak()
+            .italics());
+    }
+    let response = ui.add(egui::Label::new(job).truncate());
+    if finished {
+        response.on_hover_text(format!(
+            "{whole}\n\n(⟨eos ×N⟩: end-of-sequence cells, the model chose to end the text there)"
+        ));
+    }
 }
