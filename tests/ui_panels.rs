@@ -413,9 +413,10 @@ fn empty_plots_say_what_to_do() {
 }
 
 #[test]
-fn legend_explains_both_modes() {
+fn legend_explains_every_mode() {
     for (mode, needle) in [
         (ColorMode::Confidence, "how sure the model was"),
+        (ColorMode::ConfidenceLog, "on a log scale"),
         (ColorMode::DecodeOrder, "the step at which"),
     ] {
         for palette in [Palette::DARK, Palette::LIGHT] {

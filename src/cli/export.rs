@@ -47,8 +47,9 @@ pub struct ExportArgs {
     /// Colours of the app's dark or light theme.
     #[arg(long, default_value = "dark", value_parser = ["dark", "light"])]
     pub theme: String,
-    /// Colour written tokens by confidence or by the step that wrote them.
-    #[arg(long, default_value = "confidence", value_parser = ["confidence", "order"])]
+    /// Colour written tokens by confidence (linear), by confidence on a log scale (90 %, 99 %,
+    /// 99.9 %, 99.99 % evenly spaced) or by the step that wrote them.
+    #[arg(long, default_value = "confidence", value_parser = ["confidence", "log", "order"])]
     pub color: String,
     /// Token text size, points.
     #[arg(long, default_value_t = 22.0)]
@@ -66,11 +67,7 @@ pub struct ExportArgs {
 
 impl ExportArgs {
     fn color_mode(&self) -> ColorMode {
-        if self.color == "order" {
-            ColorMode::DecodeOrder
-        } else {
-            ColorMode::Confidence
-        }
+        ColorMode::from_key(&self.color).unwrap_or(ColorMode::Confidence)
     }
 
     fn render_params(&self, runs: usize) -> RenderParams {

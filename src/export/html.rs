@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 
 use super::ExportError;
 use crate::trace::{Cell, Trace};
+use crate::view::legend;
 use crate::view::palette::{self, ColorMode, Palette};
 use crate::view::pieces::{self, PieceKind};
 use crate::view::run_summary;
@@ -81,8 +82,10 @@ fn palette_json(p: &Palette) -> Value {
         "guessWeak": hex(p.guess_text(0.0)),
         "guessStrong": hex(p.guess_text(1.0)),
         "accent": hex(p.run_color(0)),
-        "scaleConfidence": scale(ColorMode::Confidence),
-        "scaleOrder": scale(ColorMode::DecodeOrder),
+        "scales": ColorMode::ALL
+            .iter()
+            .map(|&m| (m.key().to_string(), json!(scale(m))))
+            .collect::<serde_json::Map<String, Value>>(),
     })
 }
 
@@ -158,24 +161,25 @@ pub fn player_data(trace: &Trace, params: &HtmlParams) -> Value {
             }
             cell["guesses"] = Value::Array(guesses);
             if let (Some(step), Some(conf)) = (step, confidence) {
+                // Fill and text of each colour mode, in `ColorMode::ALL` order.
                 let colours = |p: Palette| {
-                    let conf_fill = if piece.special {
-                        p.special_fill
-                    } else {
-                        p.confidence_color(conf)
-                    };
-                    let conf_text = if piece.special {
-                        p.special_text
-                    } else {
-                        palette::text_color_on(conf_fill)
-                    };
-                    let order_fill = p.step_color(step, total);
-                    json!([
-                        hex(conf_fill),
-                        hex(conf_text),
-                        hex(order_fill),
-                        hex(palette::text_color_on(order_fill))
-                    ])
+                    let mut out = Vec::with_capacity(2 * ColorMode::ALL.len());
+                    for mode in ColorMode::ALL {
+                        let (fill, text) = match (mode, piece.special) {
+                            (ColorMode::DecodeOrder, _) => {
+                                let fill = p.step_color(step, total);
+                                (fill, palette::text_color_on(fill))
+                            }
+                            (_, true) => (p.special_fill, p.special_text),
+                            (mode, false) => {
+                                let fill = p.confidence_fill(mode, conf);
+                                (fill, palette::text_color_on(fill))
+                            }
+                        };
+                        out.push(hex(fill));
+                        out.push(hex(text));
+                    }
+                    json!(out)
                 };
                 cell["step"] = json!(step);
                 cell["conf"] = json!((conf * 1000.0).round() as u32);
@@ -213,16 +217,33 @@ pub fn player_data(trace: &Trace, params: &HtmlParams) -> Value {
         "model": trace.header.model_id,
         "steps": last,
         "dark": params.dark,
-        "orderMode": params.color_mode == ColorMode::DecodeOrder,
+        "mode": params.color_mode.key(),
+        "modes": ColorMode::ALL.iter().map(|m| m.key()).collect::<Vec<_>>(),
+        "legend": ColorMode::ALL
+            .iter()
+            .map(|&m| {
+                let (title, low, high) = legend::scale_labels(m);
+                (m.key().to_string(), json!({"title": title, "low": low, "high": high}))
+            })
+            .collect::<serde_json::Map<String, Value>>(),
         "tokens": tokens,
         "cells": cells,
         "metrics": metrics,
         "palette": { "dark": palette_json(&Palette::DARK), "light": palette_json(&Palette::LIGHT) },
         "explanation": {
-            "confidence": palette::explanation(ColorMode::Confidence),
-            "order": palette::explanation(ColorMode::DecodeOrder),
+            "dark": explanations(&Palette::DARK),
+            "light": explanations(&Palette::LIGHT),
         },
     })
+}
+
+/// Each colour mode's explanation in the colours of `palette`, by mode key.
+fn explanations(palette: &Palette) -> Value {
+    ColorMode::ALL
+        .iter()
+        .map(|&m| (m.key().to_string(), json!(palette::explanation(m, palette))))
+        .collect::<serde_json::Map<String, Value>>()
+        .into()
 }
 
 /// Escape text for HTML element content.

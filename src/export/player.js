@@ -40,7 +40,7 @@
     speed: 1,
     looping: false,
     dark: !!data.dark,
-    order: !!data.orderMode,
+    mode: data.mode || "confidence",
     guesses: true,
     stepAnim: null, // {frame, start} while a hand-stepped dissolve runs
   };
@@ -222,14 +222,15 @@
     $("speed").value = "1";
     $("prompt").textContent = "Prompt: " + data.prompt;
     $("settings").textContent = data.settings;
-    $("mode").value = state.order ? "order" : "confidence";
+    $("mode").value = state.mode;
   }
   function render(now) {
     if (now === undefined) now = performance.now();
     var f = frame();
     var t = transition(now);
     var p = pal();
-    var modeIndex = state.order ? 2 : 0;
+    var modeIndex = 2 * Math.max(0, data.modes.indexOf(state.mode));
+    var byOrder = state.mode === "order";
     $("counter").textContent = "step " + f + " / " + last;
     $("slider").value = String(f);
     $("progress-done").style.width = (last > 0 ? (100 * state.position) / last : 0) + "%";
@@ -261,8 +262,8 @@
         var fresh = d.step === f && f > 0;
         var tt = fresh ? t : 1;
         bg = fresh ? freshFill(settled, tt) : settled;
-        fg = d.special && !state.order ? colours[1] : colours[modeIndex + 1];
-        if (fresh && tt < 1 && !(d.special && !state.order)) fg = textOn(bg);
+        fg = colours[modeIndex + 1];
+        if (fresh && tt < 1 && !(d.special && !byOrder)) fg = textOn(bg);
         if (tt < FLASH_RISE) {
           var alpha = 1 - tt / FLASH_RISE;
           image = "repeating-linear-gradient(-45deg, " + mix(bg, p.hatch, alpha) +
@@ -308,18 +309,19 @@
     box.textContent = "";
     var title = document.createElement("div");
     title.className = "legend-title";
-    title.textContent = state.order ? "Colour = step it was written" : "Colour = confidence";
+    var labels = data.legend[state.mode];
+    title.textContent = labels.title;
     box.appendChild(title);
     var grad = document.createElement("div");
     grad.className = "gradient";
-    var stops = state.order ? p.scaleOrder : p.scaleConfidence;
+    var stops = p.scales[state.mode];
     var low = document.createElement("span");
-    low.textContent = state.order ? "first" : "unsure";
+    low.textContent = labels.low;
     var bar = document.createElement("span");
     bar.className = "bar";
     bar.style.background = "linear-gradient(to right, " + stops.join(", ") + ")";
     var high = document.createElement("span");
-    high.textContent = state.order ? "last" : "sure";
+    high.textContent = labels.high;
     grad.appendChild(low);
     grad.appendChild(bar);
     grad.appendChild(high);
@@ -357,7 +359,7 @@
     row([sampleCell("pinned", "Aa")], "prompt / pinned");
     var ex = document.createElement("div");
     ex.className = "explanation";
-    ex.textContent = state.order ? data.explanation.order : data.explanation.confidence;
+    ex.textContent = data.explanation[state.dark ? "dark" : "light"][state.mode];
     box.appendChild(ex);
   }
 
@@ -467,7 +469,7 @@
       render();
     });
     $("mode").addEventListener("change", function (e) {
-      state.order = e.target.value === "order";
+      state.mode = e.target.value;
       legend();
       render();
     });
@@ -524,6 +526,12 @@
       expect(!popup.hidden && popup.textContent.indexOf("position") >= 0, "hovering a cell shows no popup");
       hidePopup();
     }
+    data.modes.forEach(function (mode) {
+      $("mode").value = mode;
+      $("mode").dispatchEvent(new Event("change", { bubbles: true }));
+      var title = document.querySelector("#legend .legend-title");
+      expect(title && title.textContent === data.legend[mode].title, "colour mode " + mode + " shows legend " + (title && title.textContent));
+    });
     expect(errors.length === 0, errors.length + " script errors");
     var out = $("selftest-result");
     out.hidden = false;

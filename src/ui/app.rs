@@ -81,7 +81,9 @@ impl Default for Settings {
             zoom: 1.0,
             show_guesses: true,
             show_prompt: false,
-            color_mode: ColorMode::Confidence,
+            // The log scale: the embedded model is ~100 % sure of most cells, which the linear one
+            // paints one colour.
+            color_mode: ColorMode::ConfidenceLog,
             text_size: 28.0,
             controls: ControlsState::default(),
             speed: 1.0,

@@ -210,9 +210,17 @@ fn paint_piece(
     let rect = placed.rect;
     let radius = CornerRadius::same(cells::CELL_CORNER_RADIUS);
     let colors = &options.palette;
+    // A mask's guess sits left (its percentage right); written text is centred in its box, which
+    // is as wide as the widest thing the position ever shows.
     let text_pos = |galley: &egui::Galley| {
         Pos2::new(
             rect.min.x + m.pad_x,
+            rect.center().y - galley.size().y / 2.0,
+        )
+    };
+    let centred = |galley: &egui::Galley| {
+        Pos2::new(
+            rect.center().x - galley.size().x / 2.0,
             rect.center().y - galley.size().y / 2.0,
         )
     };
@@ -227,7 +235,7 @@ fn paint_piece(
             if piece.special {
                 cells::paint_special_outline(painter, rect, colors);
             }
-            painter.galley(text_pos(&placed.label), placed.label.clone(), text);
+            painter.galley(centred(&placed.label), placed.label.clone(), text);
         }
         PieceKind::Masked { guess } => {
             cells::paint_mask(painter, rect, colors, 1.0);
@@ -246,8 +254,8 @@ fn paint_piece(
             // the model wrote them (e.g. end-of-text padding first) is the point.
             let settled = match (options.color_mode, piece.special) {
                 (ColorMode::DecodeOrder, _) => colors.step_color(*step, total),
-                (ColorMode::Confidence, true) => colors.special_fill,
-                (ColorMode::Confidence, false) => colors.confidence_color(*confidence),
+                (_, true) => colors.special_fill,
+                (mode, false) => colors.confidence_fill(mode, *confidence),
             };
             let fresh = *step as usize == frame && frame > 0;
             let t = if fresh {
@@ -265,7 +273,7 @@ fn paint_piece(
                 // The mask's hatching fades out while the fill rises to the flash colour.
                 cells::paint_hatching(painter, rect, colors, 1.0 - t / FLASH_RISE);
             }
-            let text = if piece.special && options.color_mode == ColorMode::Confidence {
+            let text = if piece.special && options.color_mode.by_confidence() {
                 colors.special_text
             } else {
                 palette::text_color_on(fill)
@@ -274,7 +282,7 @@ fn paint_piece(
             if piece.special {
                 cells::paint_special_outline(painter, rect, colors);
             }
-            painter.galley(text_pos(&placed.label), placed.label.clone(), text);
+            painter.galley(centred(&placed.label), placed.label.clone(), text);
             if fresh {
                 cells::paint_fresh_outline(painter, rect, colors, t < 1.0);
             }

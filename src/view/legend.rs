@@ -6,10 +6,11 @@ use egui::{Color32, CornerRadius, FontId, Pos2, Rect, Sense, Stroke, TextStyle, 
 use super::cells::{CELL_CORNER_RADIUS, paint_fresh_outline, paint_mask, paint_special_outline};
 use super::palette::{ColorMode, Palette, explanation, text_color_on};
 
-/// End labels of the gradient bar of a mode.
-fn scale_labels(mode: ColorMode) -> (&'static str, &'static str, &'static str) {
+/// The title and end labels of the gradient bar of a mode.
+pub fn scale_labels(mode: ColorMode) -> (&'static str, &'static str, &'static str) {
     match mode {
         ColorMode::Confidence => ("Colour = confidence", "unsure", "sure"),
+        ColorMode::ConfidenceLog => ("Colour = confidence (log scale)", "unsure", "99.99 %+"),
         ColorMode::DecodeOrder => ("Colour = step it was written", "first", "last"),
     }
 }
@@ -184,5 +185,5 @@ pub fn legend_ui(ui: &mut egui::Ui, mode: ColorMode, palette: &Palette) {
     sample_row(ui, &[Sample::Special], "special (EOS)", palette);
     sample_row(ui, &[Sample::Pinned], "prompt / pinned", palette);
     ui.add_space(4.0);
-    ui.add(egui::Label::new(egui::RichText::new(explanation(mode)).weak()).wrap());
+    ui.add(egui::Label::new(egui::RichText::new(explanation(mode, palette)).weak()).wrap());
 }

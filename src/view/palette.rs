@@ -19,8 +19,65 @@ use egui::{Color32, Stroke};
 pub enum ColorMode {
     /// By the model's confidence when the token was committed.
     Confidence,
+    /// By the confidence on a log scale: the nines of `p` (−log10(1 − p)), so 0.9, 0.99, 0.999
+    /// and 0.9999 are evenly spaced (a well-trained model is ~100 % sure of most cells, which the
+    /// linear scale paints one colour).
+    ConfidenceLog,
     /// By the step at which the token was committed (decode order).
     DecodeOrder,
+}
+
+impl ColorMode {
+    /// Every mode, in menu order.
+    pub const ALL: [ColorMode; 3] = [
+        ColorMode::Confidence,
+        ColorMode::ConfidenceLog,
+        ColorMode::DecodeOrder,
+    ];
+
+    /// Its name in menus.
+    pub fn menu_label(self) -> &'static str {
+        match self {
+            ColorMode::Confidence => "Confidence",
+            ColorMode::ConfidenceLog => "Confidence, log scale (90 % … 99.99 %)",
+            ColorMode::DecodeOrder => "Decode order (step)",
+        }
+    }
+
+    /// Its name on the command line and in exported pages.
+    pub fn key(self) -> &'static str {
+        match self {
+            ColorMode::Confidence => "confidence",
+            ColorMode::ConfidenceLog => "log",
+            ColorMode::DecodeOrder => "order",
+        }
+    }
+
+    /// The mode named `key` (see [`ColorMode::key`]).
+    pub fn from_key(key: &str) -> Option<ColorMode> {
+        ColorMode::ALL.into_iter().find(|m| m.key() == key)
+    }
+
+    /// Whether it colours by confidence (either scale).
+    pub fn by_confidence(self) -> bool {
+        self != ColorMode::DecodeOrder
+    }
+}
+
+/// Nines the log scale spans: 0 at p = 0, 1 at p ≥ 0.9999.
+pub const LOG_SCALE_NINES: f32 = 4.0;
+
+/// Where confidence `p` sits on the log scale (0..=1): the nines of `p`, −log10(1 − p), over
+/// [`LOG_SCALE_NINES`]. 0.9 → 0.25, 0.99 → 0.5, 0.999 → 0.75, 0.9999 and above → 1. NaN counts
+/// as 0.
+pub fn nines_fraction(p: f32) -> f32 {
+    let p = if p.is_finite() {
+        p.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let nines = -(1.0 - p).max(1e-9).log10();
+    (nines / LOG_SCALE_NINES).clamp(0.0, 1.0)
 }
 
 /// Viridis sampled at 0, 0.1, …, 1 (sRGB): the confidence ramp.
@@ -197,11 +254,29 @@ impl Palette {
         sample(&PLASMA, in_range(self.step_range, t))
     }
 
+    /// Colour of a cell committed with confidence `conf` in a confidence mode (`mode` picks the
+    /// linear or the log scale; the decode-order mode gets the linear one).
+    pub fn confidence_fill(&self, mode: ColorMode, conf: f32) -> Color32 {
+        match mode {
+            ColorMode::ConfidenceLog => self.confidence_color(nines_fraction(conf)),
+            ColorMode::Confidence | ColorMode::DecodeOrder => self.confidence_color(conf),
+        }
+    }
+
     /// The scale of `mode` at `t` in 0..=1 (what the legend's gradient bar shows).
     pub fn scale_color(&self, mode: ColorMode, t: f32) -> Color32 {
         match mode {
-            ColorMode::Confidence => self.confidence_color(t),
+            ColorMode::Confidence | ColorMode::ConfidenceLog => self.confidence_color(t),
             ColorMode::DecodeOrder => self.step_fraction_color(t),
+        }
+    }
+
+    /// The names of the confidence scale's ends as this theme draws them.
+    pub fn confidence_ends(&self) -> (&'static str, &'static str) {
+        if self.dark {
+            ("blue-purple", "green-yellow")
+        } else {
+            ("purple", "green")
         }
     }
 
@@ -336,15 +411,17 @@ pub fn mix(a: Color32, b: Color32, t: f32) -> Color32 {
     )
 }
 
-/// The one-sentence "what am I looking at" explanation of a colour mode.
-pub fn explanation(mode: ColorMode) -> &'static str {
+/// The "what am I looking at" explanation of a colour mode, naming the colours `palette` draws.
+pub fn explanation(mode: ColorMode, palette: &Palette) -> String {
+    let (unsure, sure) = palette.confidence_ends();
     match mode {
-        ColorMode::Confidence => {
-            "Each grey box is a masked token still to be written; every written token is coloured by how sure the model was when it chose it (blue-purple = unsure, green-yellow = sure)."
-        }
-        ColorMode::DecodeOrder => {
-            "Each token is coloured by the step at which the model wrote it (purple-blue = early, orange = late), so you can see which part of the answer it settled first."
-        }
+        ColorMode::Confidence => format!(
+            "Each grey box is a masked token still to be written; every written token is coloured by how sure the model was when it chose it ({unsure} = unsure, {sure} = sure)."
+        ),
+        ColorMode::ConfidenceLog => format!(
+            "Each grey box is a masked token still to be written; every written token is coloured by how sure the model was on a log scale, so 90 %, 99 %, 99.9 % and 99.99 % sure each get their own colour ({unsure} = unsure, {sure} = 99.99 % or more). Use it when nearly every token looks equally sure on the linear scale."
+        ),
+        ColorMode::DecodeOrder => "Each token is coloured by the step at which the model wrote it (purple-blue = early, orange = late), so you can see which part of the answer it settled first.".into(),
     }
 }
 
@@ -522,6 +599,47 @@ mod tests {
                 }
             }
             assert_eq!(p.run_color(6), p.run_color(0));
+        }
+    }
+
+    #[test]
+    fn the_log_scale_spaces_the_nines_evenly_and_keeps_the_linear_scales_ends() {
+        assert_eq!(nines_fraction(0.0), 0.0);
+        for (p, want) in [(0.9, 0.25), (0.99, 0.5), (0.999, 0.75), (0.9999, 1.0)] {
+            assert!(
+                (nines_fraction(p) - want).abs() < 0.01,
+                "{p}: {}",
+                nines_fraction(p)
+            );
+        }
+        assert_eq!(nines_fraction(1.0), 1.0);
+        assert_eq!(nines_fraction(f32::NAN), 0.0);
+        for p in [Palette::DARK, Palette::LIGHT] {
+            // 0.99 and 0.9999 look alike on the linear scale and clearly differ on the log one.
+            let linear = dist(
+                p.confidence_fill(ColorMode::Confidence, 0.99),
+                p.confidence_fill(ColorMode::Confidence, 0.9999),
+            );
+            let log = dist(
+                p.confidence_fill(ColorMode::ConfidenceLog, 0.99),
+                p.confidence_fill(ColorMode::ConfidenceLog, 0.9999),
+            );
+            assert!(linear < 10, "{linear}");
+            assert!(log > 100, "{log}");
+        }
+    }
+
+    #[test]
+    fn each_explanation_names_the_colours_its_theme_draws() {
+        let light = explanation(ColorMode::Confidence, &Palette::LIGHT);
+        assert!(
+            light.contains("green = sure") && !light.contains("yellow"),
+            "{light}"
+        );
+        let dark = explanation(ColorMode::Confidence, &Palette::DARK);
+        assert!(dark.contains("green-yellow = sure"), "{dark}");
+        for mode in ColorMode::ALL {
+            assert_eq!(ColorMode::from_key(mode.key()), Some(mode));
         }
     }
 }

@@ -261,16 +261,9 @@ impl UnmaskApp {
             .on_hover_text("Also draw the prompt as the model sees it (with its chat format)");
         ui.separator();
         ui.label("Colour committed tokens by:");
-        ui.radio_value(
-            &mut self.settings.color_mode,
-            ColorMode::Confidence,
-            "Confidence",
-        );
-        ui.radio_value(
-            &mut self.settings.color_mode,
-            ColorMode::DecodeOrder,
-            "Decode order (step)",
-        );
+        for mode in ColorMode::ALL {
+            ui.radio_value(&mut self.settings.color_mode, mode, mode.menu_label());
+        }
         ui.separator();
         ui.checkbox(&mut self.settings.show_plots, "Plots");
         ui.checkbox(&mut self.settings.show_legend, "What am I looking at?");
