@@ -4,10 +4,12 @@
 //! `egui::Context` at 1600×1000 points. GPU upload and drawing are not included.
 //!
 //! The cursor moves 7 frames per iteration so each frame shows a different canvas, as playback does.
+//! The canvas is laid out once per run (`view::layout`, kept per trace as the app keeps it); the
+//! "first frame of a run" case measures that layout too, on a fresh copy of the trace each time.
 
 use std::hint::black_box;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use egui::{Pos2, RawInput, Rect, Vec2};
 use unmask::trace::Trace;
 use unmask::trace::synthetic::synthetic_trace;
@@ -72,12 +74,12 @@ fn ui_frame(c: &mut Criterion) {
     unmask::view::fonts::install_fonts(&ctx, &[]);
     let scenes = [
         (
-            "canvas+plots, mid-dissolve",
+            "canvas+plots, mid-dissolve, log confidence",
             Scene {
                 canvas: true,
                 plots: true,
                 transition: 0.5,
-                color_mode: ColorMode::Confidence,
+                color_mode: ColorMode::ConfidenceLog,
             },
         ),
         (
@@ -109,6 +111,29 @@ fn ui_frame(c: &mut Criterion) {
         ),
     ];
     let mut group = c.benchmark_group("ui_frame_cpu_1024_tokens");
+    {
+        let scene = Scene {
+            canvas: true,
+            plots: true,
+            transition: 0.5,
+            color_mode: ColorMode::ConfidenceLog,
+        };
+        frame(&ctx, &trace, POSITIONS / 2, 0.0, scene);
+        let mut time_s = 0.0;
+        group.bench_function(
+            "first frame of a run (layout measured over all 1025 frames)",
+            |b| {
+                b.iter_batched(
+                    || trace.clone(),
+                    |fresh| {
+                        time_s += 1.0 / 60.0;
+                        frame(&ctx, &fresh, POSITIONS / 2, time_s, scene)
+                    },
+                    BatchSize::LargeInput,
+                )
+            },
+        );
+    }
     for (name, scene) in scenes {
         // Warm the font atlas and galley cache once.
         frame(&ctx, &trace, POSITIONS / 2, 0.0, scene);

@@ -497,3 +497,36 @@ fn presenter_controls_zoom_theme_and_speed_keys() {
     h.run_steps(2);
     assert_eq!(h.state().settings().speed, 1.5);
 }
+
+#[test]
+fn the_open_path_field_in_the_file_menu_can_be_clicked_typed_in_and_opens_the_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("typed.trace");
+    unmask::trace::synthetic::synthetic_trace(8, 2, 3)
+        .save(&path)
+        .unwrap();
+    let mut h = harness(AppOptions::default());
+    h.run();
+    h.get_by_label("File").click();
+    h.run();
+    // Clicking the field used to close the menu before anything could be typed.
+    let field = h.get_by_role(egui::accesskit::Role::TextInput);
+    field.click();
+    h.run();
+    assert!(
+        h.query_by_label("Recent traces").is_some(),
+        "the File menu closed when its path field was clicked"
+    );
+    h.get_by_role(egui::accesskit::Role::TextInput)
+        .type_text(path.to_str().unwrap());
+    h.run();
+    h.key_press(Key::Enter);
+    h.step();
+    step_until(&mut h, "the typed trace to open", |a| {
+        a.main_trace().is_some()
+    });
+    assert!(
+        h.query_by_label("Recent traces").is_none(),
+        "opening the path closes the menu"
+    );
+}

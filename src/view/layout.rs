@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use egui::{Color32, FontId, Pos2, Rect, Vec2};
 
-use super::pieces::{Piece, PieceKind, pieces};
+use super::pieces::{Piece, PieceKind, guess_label, pieces};
 use crate::trace::Trace;
 
 /// Sizes derived from the text size.
@@ -95,6 +95,10 @@ pub struct RunMeasure {
     key: MeasureKey,
     /// Frames measured per trace.
     frames_measured: Vec<usize>,
+    /// Steps whose guesses were measured, per trace.
+    steps_measured: Vec<usize>,
+    /// Width of a mask showing a guess, by (trace, token).
+    guess_w: std::collections::HashMap<(usize, u32), f32>,
     slots: Vec<Slot>,
     metrics: Metrics,
 }
@@ -136,6 +140,8 @@ impl RunMeasure {
         let mut measure = RunMeasure {
             metrics: Metrics::new(f32::from_bits(key.text_size_bits)),
             frames_measured: vec![0; traces.len()],
+            steps_measured: vec![0; traces.len()],
+            guess_w: std::collections::HashMap::new(),
             slots: vec![Slot::default(); len],
             key,
         };
@@ -143,7 +149,9 @@ impl RunMeasure {
         measure
     }
 
-    /// Measure the frames of `traces` not measured yet.
+    /// Measure what `traces` gained since the last call: the written and fixed text of each
+    /// newest frame (text does not change once written) and the guesses of every new step (step
+    /// k's are what the masks show at frame k − 1).
     fn extend(&mut self, painter: &egui::Painter, traces: &[&Trace]) {
         let percent_w = painter
             .layout_no_wrap(
@@ -154,26 +162,53 @@ impl RunMeasure {
             .size()
             .x;
         for (t, trace) in traces.iter().enumerate() {
-            // A frame's guesses come with the next step, so the last frame measured is measured
-            // again once the run has grown past it.
-            let from = self.frames_measured[t].saturating_sub(1);
-            for frame in from..trace.frame_count() {
-                let data = trace.frame_at(frame);
-                for piece in pieces(trace, &data, self.key.show_prompt) {
-                    // What does not change after it is written was measured when it was.
-                    let changed = frame == 0
-                        || match piece.kind {
-                            PieceKind::Masked { .. } => true,
-                            PieceKind::Committed { step, .. } => step as usize == frame,
-                            PieceKind::Prompt | PieceKind::Pinned => false,
+            let newest = trace.frame_at(trace.frame_count() - 1);
+            for piece in pieces(trace, &newest, self.key.show_prompt) {
+                self.measure_piece(painter, &piece, percent_w);
+            }
+            if self.key.show_guesses {
+                for step in &trace.steps[self.steps_measured[t].min(trace.steps.len())..] {
+                    let k = usize::from(step.top_k.max(1));
+                    for (i, &pos) in step.guess_pos.iter().enumerate() {
+                        let Some(&token) = step.guess_tokens.get(i * k) else {
+                            continue;
                         };
-                    if changed {
-                        self.measure_piece(painter, &piece, percent_w);
+                        let w = match self.guess_w.get(&(t, token)) {
+                            Some(&w) => w,
+                            None => {
+                                let w = self.guess_width(painter, trace, token, percent_w);
+                                self.guess_w.insert((t, token), w);
+                                w
+                            }
+                        };
+                        if let Some(slot) = self.slots.get_mut(pos as usize) {
+                            slot.shown = true;
+                            slot.width = slot.width.max(w);
+                        }
                     }
                 }
             }
+            self.steps_measured[t] = trace.steps.len();
             self.frames_measured[t] = trace.frame_count();
         }
+    }
+
+    /// Width of a mask showing `token` as its guess, with its percentage.
+    fn guess_width(
+        &self,
+        painter: &egui::Painter,
+        trace: &Trace,
+        token: u32,
+        percent_w: f32,
+    ) -> f32 {
+        let m = &self.metrics;
+        let (text, small) = guess_label(trace, token);
+        let font = if small { &m.small } else { &m.font };
+        let w = painter
+            .layout_no_wrap(text, font.clone(), Color32::PLACEHOLDER)
+            .size()
+            .x;
+        (w + percent_w + m.gap * 2.0 + 2.0 * m.pad_x).max(m.mask_w)
     }
 
     fn measure_piece(&mut self, painter: &egui::Painter, piece: &Piece, percent_w: f32) {

@@ -105,11 +105,26 @@ fn token_display(trace: &Trace, token: u32) -> (&[u8], bool) {
     }
 }
 
-/// Text of a token on its own (for guesses and candidates).
+/// Text of a token on its own (for guesses and candidates). A token that is only part of a
+/// character (byte-level BPE splits CJK and emoji) shows its bytes as `\xE4\xB8`, and an unknown
+/// id a `?`, rather than a replacement glyph the fonts may not have.
 pub fn token_text(trace: &Trace, token: u32) -> String {
     let (bytes, special) = token_display(trace, token);
-    let text = String::from_utf8_lossy(bytes).into_owned();
-    if special { special_label(&text) } else { text }
+    match std::str::from_utf8(bytes) {
+        Ok(text) if special => special_label(text),
+        Ok(text) => text.replace('\u{FFFD}', "?"),
+        Err(_) => bytes.iter().map(|b| format!("\\x{b:02X}")).collect(),
+    }
+}
+
+/// What a mask shows for its guess `token`: the token's text (trimmed; `·` for whitespace) and
+/// whether it is special (drawn in the small type of a special chip).
+pub fn guess_label(trace: &Trace, token: u32) -> (String, bool) {
+    let special = token_display(trace, token).1;
+    let text = token_text(trace, token);
+    let text = text.trim();
+    let text = if text.is_empty() { "·" } else { text };
+    (text.to_string(), special)
 }
 
 /// Pieces of `frame`, in canvas order; prompt cells only when `show_prompt`.
@@ -367,5 +382,15 @@ pub(crate) mod tests {
         assert_eq!(special_label("<|eot_id|>"), "EOT");
         assert_eq!(special_label("<|start_header_id|>"), "start_header_i");
         assert_eq!(special_label("<pad>"), "PAD");
+    }
+
+    #[test]
+    fn a_token_that_is_part_of_a_character_shows_its_bytes_not_a_replacement_glyph() {
+        let t = trace();
+        assert_eq!(token_text(&t, 10), "\\xE4\\xB8");
+        assert_eq!(guess_label(&t, 10), ("\\xE4\\xB8".to_string(), false));
+        assert_eq!(token_text(&t, 12), " x\n");
+        assert_eq!(guess_label(&t, 12).0, "x");
+        assert_eq!(guess_label(&t, 13), ("EOS".to_string(), true));
     }
 }

@@ -16,7 +16,13 @@ use super::{Mode, ModelStatus, UnmaskApp, model_display_name};
 impl UnmaskApp {
     pub(super) fn menu_bar(&mut self, ui: &mut egui::Ui) {
         egui::MenuBar::new().ui(ui, |ui| {
-            ui.menu_button("File", |ui| self.file_menu(ui));
+            // Clicking inside the File menu (its path field) keeps it open; its items close it.
+            egui::containers::menu::MenuButton::new("File")
+                .config(
+                    egui::containers::menu::MenuConfig::new()
+                        .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside),
+                )
+                .ui(ui, |ui| self.file_menu(ui));
             ui.menu_button("View", |ui| self.view_menu(ui));
             ui.menu_button("Export", |ui| self.export_menu(ui));
             ui.separator();
@@ -188,6 +194,7 @@ impl UnmaskApp {
         }
         ui.separator();
         if ui.button("Quit").clicked() {
+            ui.close();
             ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
         }
     }
