@@ -73,6 +73,8 @@ fn open_app(gui: unmask::cli::GuiArgs) -> Result<(), String> {
         persist: demo.is_none(),
         demo,
         cjk_font_candidates: None,
+        file_dialog: None,
+        files_dir: None,
     };
     unmask::ui::run_app(options)
 }

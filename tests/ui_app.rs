@@ -530,3 +530,77 @@ fn the_open_path_field_in_the_file_menu_can_be_clicked_typed_in_and_opens_the_tr
         "opening the path closes the menu"
     );
 }
+
+/// Click the in-app dialog's button `label` (the dialog is the only window with it).
+fn click_in_dialog(h: &mut Harness<'_, UnmaskApp>, what: &str, label: &str) {
+    let start = Instant::now();
+    while h.query_by_label(label).is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no in-app dialog with {label:?} for {what}"
+        );
+        h.step();
+    }
+    h.get_by_label(label).click();
+    h.step();
+    h.step();
+}
+
+#[test]
+fn without_a_desktop_dialog_save_export_and_open_go_through_the_in_app_dialog() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = unmask::trace::synthetic::synthetic_trace(8, 2, 1);
+    let start_trace = dir.path().join("start.trace");
+    first.save(&start_trace).unwrap();
+    let other = dir.path().join("other.trace");
+    unmask::trace::synthetic::synthetic_trace(12, 2, 2)
+        .save(&other)
+        .unwrap();
+    let mut h = harness(AppOptions {
+        traces: vec![start_trace],
+        file_dialog: Some(unmask::ui::file_dialog::DialogChoice::InApp),
+        files_dir: Some(dir.path().to_path_buf()),
+        ..AppOptions::default()
+    });
+    step_until(&mut h, "the start trace", |a| a.main_trace().is_some());
+
+    // Save the trace: the dialog offers the suggested name in the start folder.
+    h.get_by_label("File").click();
+    h.run_steps(3);
+    h.get_by_label("Save trace…").click();
+    h.run_steps(3);
+    click_in_dialog(&mut h, "saving the trace", "Save");
+    let saved = dir
+        .path()
+        .join(unmask::ui::files::suggested_trace_name(&first));
+    step_until(&mut h, "the saved trace", |_| saved.exists());
+    assert_eq!(
+        unmask::trace::Trace::load(&saved).unwrap().steps.len(),
+        first.steps.len()
+    );
+
+    // Export a GIF the same way.
+    h.get_by_label("Export").click();
+    h.run_steps(3);
+    h.get_by_label("Current run as GIF…").click();
+    h.run_steps(3);
+    click_in_dialog(&mut h, "exporting a GIF", "Save");
+    let gif = saved.with_extension("gif");
+    step_until(&mut h, "the exported GIF", |_| {
+        std::fs::metadata(&gif).is_ok_and(|m| m.len() > 0)
+    });
+    step_until(&mut h, "the export to finish", |a| !a.exports_busy());
+    assert_eq!(&std::fs::read(&gif).unwrap()[..6], b"GIF89a");
+
+    // Open another trace: pick it in the list, then Open.
+    h.get_by_label("File").click();
+    h.run_steps(3);
+    h.get_by_label("Open trace…").click();
+    h.run_steps(3);
+    click_in_dialog(&mut h, "choosing the trace", "🗋 other.trace");
+    click_in_dialog(&mut h, "opening the trace", "Open");
+    step_until(&mut h, "the other trace", |a| {
+        a.main_trace()
+            .is_some_and(|t| t.header.canvas.tokens.len() == 12)
+    });
+}

@@ -16,6 +16,7 @@ use crate::trace::Trace;
 use crate::ui::compare::CompareState;
 use crate::ui::controls::ControlsState;
 use crate::ui::export_menu::{ExportEvent, ExportJobs, ExportKind, ExportRequest};
+use crate::ui::file_dialog::{DialogChoice, FileQuestion, FileTarget, InAppDialog};
 use crate::ui::files::{self, FileEvent, FileJobs};
 use crate::ui::model_picker::ModelPickerState;
 use crate::ui::playback_bar::{self, BarInfo};
@@ -72,6 +73,10 @@ pub struct Settings {
     pub recent_models: Vec<PathBuf>,
     /// The model picker window (open or not, the last hub id typed).
     pub model_picker: ModelPickerState,
+    /// The desktop's file dialog (with the in-app one as fallback) or always the in-app one.
+    pub file_dialog: DialogChoice,
+    /// The folder file dialogs open in: where the last file was chosen.
+    pub files_dir: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -94,6 +99,8 @@ impl Default for Settings {
             recent_traces: Vec::new(),
             recent_models: Vec::new(),
             model_picker: ModelPickerState::default(),
+            file_dialog: DialogChoice::Auto,
+            files_dir: None,
         }
     }
 }
@@ -113,6 +120,10 @@ pub struct AppOptions {
     pub persist: bool,
     /// Use these system CJK font files instead of the usual places (tests of the fallback).
     pub cjk_font_candidates: Option<Vec<PathBuf>>,
+    /// Use this file dialog instead of the saved choice (tests of the in-app dialog).
+    pub file_dialog: Option<DialogChoice>,
+    /// File dialogs open in this folder instead of the last one used.
+    pub files_dir: Option<PathBuf>,
 }
 
 /// The desktop app.
@@ -130,6 +141,10 @@ pub struct UnmaskApp {
     demo_frames: u32,
     forced_hover: Option<u32>,
     path_input: String,
+    /// The in-app file dialog on screen, and what its answer is for.
+    in_app_dialog: Option<(InAppDialog, FileTarget)>,
+    /// The desktop's dialog failed to appear once: use the in-app one from now on.
+    native_dialog_missing: bool,
     cjk_font: CjkFont,
 }
 
@@ -150,6 +165,12 @@ impl UnmaskApp {
             Settings::default()
         };
         settings.zoom = settings.zoom.clamp(0.5, 3.0);
+        if let Some(choice) = options.file_dialog {
+            settings.file_dialog = choice;
+        }
+        if let Some(dir) = options.files_dir.clone() {
+            settings.files_dir = Some(dir);
+        }
         style::apply_theme(&ctx, &Palette::of(settings.dark));
         ctx.set_zoom_factor(settings.zoom);
         let playback = Playback {
@@ -176,6 +197,8 @@ impl UnmaskApp {
             demo_frames: 0,
             forced_hover: None,
             path_input: String::new(),
+            in_app_dialog: None,
+            native_dialog_missing: false,
             cjk_font,
         };
         if options.load_model {
@@ -428,10 +451,73 @@ impl UnmaskApp {
                         .session
                         .banner(format!("Could not save the trace: {e}"), None),
                 },
-                FileEvent::ModelFolderChosen(dir) => self.load_model(dir),
+                FileEvent::Chosen { target, path } => self.use_path(target, path),
                 FileEvent::NothingChosen { what } => {
+                    self.notice = Some(format!("Cancelled: no {what} was chosen."));
+                }
+                FileEvent::NoNativeDialog { question, target } => {
+                    // No portal (minimal window managers, Xvfb, remote desktops): ask in the app,
+                    // now and from here on.
+                    self.native_dialog_missing = true;
+                    self.notice = Some(
+                        "No system file dialog could open here (no desktop portal): using Unmask's own."
+                            .into(),
+                    );
+                    self.in_app_dialog = Some((InAppDialog::new(question), target));
+                }
+            }
+        }
+    }
+
+    /// Ask `question` with the desktop's dialog, or with the in-app one when that is chosen in the
+    /// File menu or the desktop has none; the path goes to `target`.
+    pub(crate) fn ask_file(&mut self, mut question: FileQuestion, target: FileTarget) {
+        if question.start_dir.is_none() {
+            question.start_dir = self.settings.files_dir.clone();
+        }
+        if self.settings.file_dialog == DialogChoice::InApp || self.native_dialog_missing {
+            self.in_app_dialog = Some((InAppDialog::new(question), target));
+        } else {
+            self.files.ask(question, target);
+        }
+    }
+
+    /// Do what a chosen path was asked for.
+    fn use_path(&mut self, target: FileTarget, path: PathBuf) {
+        let dir = if path.is_dir() && !matches!(target, FileTarget::LoadModel) {
+            Some(path.clone())
+        } else {
+            path.parent().map(Path::to_path_buf)
+        };
+        if let Some(dir) = dir.filter(|d| !d.as_os_str().is_empty()) {
+            self.settings.files_dir = Some(dir);
+        }
+        match target {
+            FileTarget::OpenTrace => self.files.load_trace(path),
+            FileTarget::SaveTrace(trace) => self.files.save_trace(*trace, path),
+            FileTarget::LoadModel => self.load_model(path),
+            FileTarget::Export(request) => {
+                self.notice = Some(format!("Exporting {}…", request.kind.describe()));
+                self.exports.export_to(*request, path);
+            }
+        }
+    }
+
+    /// Draw the in-app file dialog, when one is open, and act on its answer.
+    fn in_app_dialog_ui(&mut self, ctx: &egui::Context) {
+        let Some((dialog, _)) = &mut self.in_app_dialog else {
+            return;
+        };
+        let Some(answer) = dialog.show(ctx) else {
+            return;
+        };
+        if let Some((dialog, target)) = self.in_app_dialog.take() {
+            match answer {
+                Some(path) => self.use_path(target, path),
+                None => {
                     self.notice = Some(format!(
-                        "No {what} chosen. (No dialog appeared? Drop the file on the window, or type its path in File → Open path.)"
+                        "Cancelled: no {} was chosen.",
+                        dialog.question().what
                     ));
                 }
             }
@@ -468,11 +554,6 @@ impl UnmaskApp {
                 ExportEvent::Failed(e) => {
                     self.notice = None;
                     self.session.banner(format!("Could not export: {e}"), None);
-                }
-                ExportEvent::NothingChosen => {
-                    self.notice = Some(
-                        "Nothing exported: no file was chosen (no dialog appeared? `unmask export TRACE --gif OUT.gif` does the same from a terminal).".into(),
-                    );
                 }
                 ExportEvent::Progress { .. } => {}
             }
@@ -558,6 +639,7 @@ impl eframe::App for UnmaskApp {
         if self.settings.model_picker.open {
             self.model_picker_window(&ctx);
         }
+        self.in_app_dialog_ui(&ctx);
         egui::CentralPanel::default().show(ui, |ui| {
             self.central(ui, transition);
             if files::files_hovering(ui.ctx()) {

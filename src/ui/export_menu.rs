@@ -10,7 +10,6 @@ use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use crate::export::{self, AnimationParams, ExportError, HtmlParams, RenderParams};
 use crate::trace::Trace;
-use crate::ui::files::block_on;
 
 /// What to export.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,7 +39,7 @@ impl ExportKind {
     }
 
     /// File extension of the output (`None` for a folder).
-    fn extension(self) -> Option<&'static str> {
+    pub fn extension(self) -> Option<&'static str> {
         match self {
             ExportKind::Gif | ExportKind::CompareGif => Some("gif"),
             ExportKind::Frames => None,
@@ -79,8 +78,6 @@ pub enum ExportEvent {
     Done(String),
     /// The export failed; why.
     Failed(String),
-    /// The dialog closed without a choice (cancelled, or no dialog could be shown).
-    NothingChosen,
 }
 
 /// Runs exports off the UI thread and collects their events.
@@ -128,35 +125,6 @@ impl ExportJobs {
             }
         }
         None
-    }
-
-    /// Ask where to save, then export there (a folder for PNG frames).
-    pub fn export_with_dialog(&self, request: ExportRequest, suggested_name: String) {
-        self.spawn(move |reporter| {
-            let kind = request.kind;
-            let dialog = rfd::AsyncFileDialog::new()
-                .set_title(format!("Export the run as {}", kind.describe()));
-            let chosen = match kind.extension() {
-                Some(ext) => block_on(
-                    dialog
-                        .add_filter(kind.describe(), &[ext])
-                        .set_file_name(format!("{suggested_name}.{ext}"))
-                        .save_file(),
-                )
-                .map(|f| {
-                    let mut path = f.path().to_path_buf();
-                    if path.extension().is_none() {
-                        path.set_extension(ext);
-                    }
-                    path
-                }),
-                None => block_on(dialog.pick_folder()).map(|f| f.path().to_path_buf()),
-            };
-            match chosen {
-                Some(path) => run(&request, &path, reporter),
-                None => ExportEvent::NothingChosen,
-            }
-        });
     }
 
     /// Export to `path` without a dialog (a folder for PNG frames).

@@ -1,4 +1,4 @@
-//! Files: rfd dialogs and trace loading/saving run on helper threads, so the UI thread never blocks;
+//! Files: the desktop's file dialogs and trace loading/saving run on helper threads, so the UI thread never blocks;
 //! results come back as [`FileEvent`]s. Also drag-and-drop and the recent-files list.
 
 use std::future::Future;
@@ -11,6 +11,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use crate::trace::Trace;
+use crate::ui::file_dialog::{FileQuestion, FileTarget, NativeAnswer, ask_native};
 
 /// Recent files kept per list.
 pub const MAX_RECENT: usize = 8;
@@ -32,12 +33,24 @@ pub enum FileEvent {
         /// `Ok`, or a readable reason.
         result: Result<(), String>,
     },
-    /// The user chose a model folder.
-    ModelFolderChosen(PathBuf),
-    /// A dialog closed without a choice (cancelled, or no dialog could be shown).
+    /// A path was chosen for `target`.
+    Chosen {
+        /// What to do with it.
+        target: FileTarget,
+        /// The path (a saved file's extension added).
+        path: PathBuf,
+    },
+    /// A dialog closed without a choice.
     NothingChosen {
-        /// What was being chosen ("a trace file", …).
+        /// What was being chosen ("trace file to open", …).
         what: &'static str,
+    },
+    /// The desktop's dialog could not appear: ask `question` again in the app.
+    NoNativeDialog {
+        /// The question.
+        question: FileQuestion,
+        /// What the answer is for.
+        target: FileTarget,
     },
 }
 
@@ -128,73 +141,16 @@ impl FileJobs {
         self.spawn("save-trace", move || save_event(&trace, path));
     }
 
-    /// Ask for a trace file, then read it.
-    pub fn open_trace_dialog(&self, start_dir: Option<PathBuf>) {
-        self.spawn("open-dialog", move || {
-            let mut dialog = rfd::AsyncFileDialog::new()
-                .set_title("Open an Unmask trace")
-                .add_filter("Unmask trace", &["trace"])
-                .add_filter("All files", &["*"]);
-            if let Some(dir) = start_dir {
-                dialog = dialog.set_directory(dir);
-            }
-            match block_on(dialog.pick_file()) {
-                Some(file) => load_event(file.path().to_path_buf()),
-                None => FileEvent::NothingChosen {
-                    what: "a trace file",
-                },
-            }
-        });
-    }
-
-    /// Ask where to save `trace`, then write it.
-    pub fn save_trace_dialog(&self, trace: Trace, file_name: String) {
-        self.spawn("save-dialog", move || {
-            let dialog = rfd::AsyncFileDialog::new()
-                .set_title("Save the run as a trace")
-                .add_filter("Unmask trace", &["trace"])
-                .set_file_name(file_name);
-            match block_on(dialog.save_file()) {
-                Some(file) => {
-                    let mut path = file.path().to_path_buf();
-                    if path.extension().is_none() {
-                        path.set_extension("trace");
-                    }
-                    save_event(&trace, path)
-                }
-                None => FileEvent::NothingChosen {
-                    what: "where to save the trace",
-                },
-            }
-        });
-    }
-
-    /// Ask for a `.gguf` model file (made by `unmask quantize`).
-    pub fn pick_model_file(&self) {
-        self.spawn("gguf-dialog", move || {
-            let dialog = rfd::AsyncFileDialog::new()
-                .set_title("Open a quantised model (.gguf made by `unmask quantize`)")
-                .add_filter("GGUF model", &["gguf"]);
-            match block_on(dialog.pick_file()) {
-                Some(file) => FileEvent::ModelFolderChosen(file.path().to_path_buf()),
-                None => FileEvent::NothingChosen {
-                    what: "a GGUF model file",
-                },
-            }
-        });
-    }
-
-    /// Ask for a model folder.
-    pub fn pick_model_folder(&self) {
-        self.spawn("model-dialog", move || {
-            let dialog = rfd::AsyncFileDialog::new()
-                .set_title("Open a model folder (config.json + *.safetensors + tokenizer.json)");
-            match block_on(dialog.pick_folder()) {
-                Some(folder) => FileEvent::ModelFolderChosen(folder.path().to_path_buf()),
-                None => FileEvent::NothingChosen {
-                    what: "a model folder",
-                },
-            }
+    /// Ask `question` with the desktop's dialog on a helper thread; the answer comes back as
+    /// [`FileEvent::Chosen`], [`FileEvent::NothingChosen`] or, when no dialog could appear,
+    /// [`FileEvent::NoNativeDialog`] (ask again in the app).
+    pub fn ask(&self, question: FileQuestion, target: FileTarget) {
+        self.spawn("file-dialog", move || match ask_native(&question) {
+            NativeAnswer::Chosen(path) => FileEvent::Chosen { target, path },
+            NativeAnswer::Nothing => FileEvent::NothingChosen {
+                what: question.what,
+            },
+            NativeAnswer::NoDialog => FileEvent::NoNativeDialog { question, target },
         });
     }
 }

@@ -5,6 +5,7 @@ pub mod app;
 pub mod compare;
 pub mod controls;
 pub mod export_menu;
+pub mod file_dialog;
 pub mod files;
 pub mod model_picker;
 pub mod playback_bar;

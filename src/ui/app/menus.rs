@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use egui::RichText;
 
 use crate::ui::export_menu::ExportKind;
+use crate::ui::file_dialog::{DialogChoice, FileQuestion, FileTarget};
 use crate::ui::files;
 use crate::ui::model_picker::{self, PickerAction};
 use crate::view::palette::{ColorMode, Palette};
@@ -112,8 +113,12 @@ impl UnmaskApp {
         self.settings.model_picker.open = open && action == PickerAction::None;
         match action {
             PickerAction::None => {}
-            PickerAction::PickFolder => self.files.pick_model_folder(),
-            PickerAction::PickGguf => self.files.pick_model_file(),
+            PickerAction::PickFolder => {
+                self.ask_file(FileQuestion::model_folder(None), FileTarget::LoadModel)
+            }
+            PickerAction::PickGguf => {
+                self.ask_file(FileQuestion::model_file(None), FileTarget::LoadModel)
+            }
             PickerAction::Load(source) => self.load_source(source),
             PickerAction::LoadEmbedded => match crate::model::default_model_dir() {
                 Ok(dir) => self.load_model(dir),
@@ -124,7 +129,7 @@ impl UnmaskApp {
 
     pub(super) fn file_menu(&mut self, ui: &mut egui::Ui) {
         if ui.button("Open model folder…").clicked() {
-            self.files.pick_model_folder();
+            self.ask_file(FileQuestion::model_folder(None), FileTarget::LoadModel);
             ui.close();
         }
         if ui.button("Open trace…").clicked() {
@@ -133,7 +138,7 @@ impl UnmaskApp {
                 .recent_traces
                 .first()
                 .and_then(|p| p.parent().map(Path::to_path_buf));
-            self.files.open_trace_dialog(dir);
+            self.ask_file(FileQuestion::open_trace(dir), FileTarget::OpenTrace);
             ui.close();
         }
         let can_save = self.session.main_run().is_some_and(|m| !m.live);
@@ -144,7 +149,11 @@ impl UnmaskApp {
         {
             if let Some(m) = self.session.main_run() {
                 let name = files::suggested_trace_name(&m.trace);
-                self.files.save_trace_dialog(m.trace.clone(), name);
+                let trace = Box::new(m.trace.clone());
+                self.ask_file(
+                    FileQuestion::save_trace(name, None),
+                    FileTarget::SaveTrace(trace),
+                );
             }
             ui.close();
         }
@@ -191,6 +200,22 @@ impl UnmaskApp {
         {
             self.load_model(dir);
             ui.close();
+        }
+        ui.separator();
+        let mut in_app = self.settings.file_dialog == DialogChoice::InApp;
+        if ui
+            .checkbox(&mut in_app, "Use Unmask's own file dialog")
+            .on_hover_text(
+                "Choose files in a window inside Unmask instead of the desktop's dialog. \
+                 Used by itself when the desktop has no file dialog (no xdg portal).",
+            )
+            .changed()
+        {
+            self.settings.file_dialog = if in_app {
+                DialogChoice::InApp
+            } else {
+                DialogChoice::Auto
+            };
         }
         ui.separator();
         if ui.button("Quit").clicked() {
@@ -252,8 +277,8 @@ impl UnmaskApp {
                             .to_string()
                     })
                     .unwrap_or_else(|| "unmask-run".into());
-                self.notice = Some(format!("Exporting {}…", kind.describe()));
-                self.exports.export_with_dialog(request, name);
+                let question = FileQuestion::export(kind.describe(), kind.extension(), &name, None);
+                self.ask_file(question, FileTarget::Export(Box::new(request)));
                 ui.close();
             }
         }
