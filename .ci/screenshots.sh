@@ -38,7 +38,7 @@ if [[ $model == tests/fixtures/tiny-llada ]]; then
   answer_first="the answer is {answer:4} because {reasoning:28}"
   masks=32
 else
-  prompt="Start with 47. Add 38. Subtract 19. What is the result?"
+  prompt="Start with 42. Subtract 14. Add 22. Add 63. What is the result?"
   reasoning_first=$'{reasoning:56}\nAnswer: {answer:4}'
   answer_first=$'Answer: {answer:4}\n{reasoning:56}'
   masks=60

@@ -18,8 +18,10 @@ use crate::trace::{
     TraceHeader,
 };
 
-/// The prompt the app and `unmask bench` start with: a problem the embedded model was trained on.
-pub const DEFAULT_PROMPT: &str = "Start with 47. Add 38. Subtract 19. What is the result?";
+/// The prompt the app and `unmask bench` start with: a held-out problem of the kind the embedded
+/// model was trained on, on which answer first and reasoning first differ (see
+/// [`crate::lessons::CONTRAST_PROMPT`]).
+pub const DEFAULT_PROMPT: &str = crate::lessons::CONTRAST_PROMPT;
 
 /// What to generate.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -12,6 +12,7 @@ pub mod eval;
 pub mod export;
 pub mod generate;
 pub mod hub;
+pub mod lessons;
 pub mod model;
 pub mod playback;
 pub mod sampler;

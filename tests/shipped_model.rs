@@ -99,3 +99,32 @@ fn the_embedded_model_beats_the_unigram_baseline_on_held_out_prose() {
     assert!(r.accuracy > r.unigram_accuracy, "{r:?}");
     assert!(r.accuracy >= documented_accuracy - margin, "{r:?}");
 }
+
+#[test]
+fn the_first_lessons_problem_is_right_reasoning_first_and_wrong_answer_first() {
+    use unmask::generate::{GenerateRequest, generate};
+    let mut model = load_model(&model_dir(), &LoadOptions::default()).unwrap();
+    let lesson = &unmask::lessons::embedded_lessons()[0];
+    assert_eq!(lesson.prompt, unmask::lessons::CONTRAST_PROMPT);
+    let answers: Vec<Option<u32>> = lesson
+        .runs
+        .iter()
+        .map(|run| {
+            let request = GenerateRequest {
+                prompt: lesson.prompt.clone(),
+                template: run.template.clone(),
+                params: run.params.clone(),
+                raw_prompt: false,
+            };
+            let trace = generate(&mut model, "lesson", &request).unwrap();
+            unmask::eval::answer_of(&trace)
+        })
+        .collect();
+    // 42 − 14 + 22 + 63. A new embedded model may answer differently: then pick the lesson's
+    // problem again with the command in `lessons::CONTRAST_PROMPT`'s documentation.
+    assert_eq!(
+        answers,
+        vec![Some(113), Some(103)],
+        "reasoning first, answer first"
+    );
+}

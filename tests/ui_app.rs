@@ -604,3 +604,49 @@ fn without_a_desktop_dialog_save_export_and_open_go_through_the_in_app_dialog() 
             .is_some_and(|t| t.header.canvas.tokens.len() == 12)
     });
 }
+
+#[test]
+fn a_lesson_runs_its_configurations_side_by_side_with_what_to_look_for() {
+    // The embedded model: the arithmetic lessons are its own.
+    let mut h = harness(AppOptions {
+        load_model: true,
+        ..AppOptions::default()
+    });
+    step_until(&mut h, "the embedded model", |a| {
+        matches!(a.model_status(), ModelStatus::Ready(_))
+    });
+    h.get_by_label("Lessons").click();
+    h.run_steps(3);
+    h.get_by_label("Answer first or reasoning first?").click();
+    h.run_steps(3);
+    assert_eq!(h.state().session().mode(), Mode::Compare);
+    step_until(&mut h, "both lesson runs", |a| {
+        a.compare().entries.len() == 2
+            && a.compare()
+                .entries
+                .iter()
+                .all(|e| e.status == unmask::ui::compare::EntryStatus::Done)
+    });
+    assert!(
+        h.query_by_label_contains("Lesson: Answer first or reasoning first?")
+            .is_some()
+    );
+    let entries = &h.state().compare().entries;
+    assert!(entries[0].description.starts_with("Reasoning first"));
+    assert!(entries[1].description.starts_with("Answer first"));
+    let answers: Vec<Option<u32>> = entries
+        .iter()
+        .map(|e| unmask::eval::answer_of(e.trace.as_ref().unwrap()))
+        .collect();
+    assert_eq!(answers, vec![Some(113), Some(103)]);
+    // The controls hold the lesson's prompt, so "Run all" runs it again.
+    assert!(
+        h.query_all_by_role(egui::accesskit::Role::MultilineTextInput)
+            .chain(h.query_all_by_role(egui::accesskit::Role::TextInput))
+            .any(|n| n
+                .accesskit_node()
+                .value()
+                .is_some_and(|v| v == unmask::lessons::CONTRAST_PROMPT)),
+        "the prompt field holds the lesson's prompt"
+    );
+}

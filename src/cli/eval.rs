@@ -38,6 +38,11 @@ pub struct EvalArgs {
     /// working (also in --json, as each run's "wrong").
     #[arg(long, default_value_t = 0, value_name = "K")]
     pub show_wrong: usize,
+    /// List up to K held-out problems the model answers right reasoning first and wrong answer
+    /// first (each layout with its region order and the decoding given; the first is the
+    /// app's "Answer first or reasoning first?" lesson), instead of the accuracy table.
+    #[arg(long, value_name = "K", conflicts_with_all = ["table", "thresholds", "prose"])]
+    pub contrast: Option<usize>,
     #[command(flatten)]
     pub sampler: SamplerArgs,
     /// Print one JSON object on the last line of stdout.
@@ -61,6 +66,9 @@ pub fn eval_cmd(args: EvalArgs) -> Result<()> {
         crate::data::arith::REASONING_SPAN_LEN + crate::data::arith::ANSWER_SPAN_LEN,
         recommended.as_ref(),
     )?;
+    if let Some(limit) = args.contrast {
+        return contrast_cmd(&args, &mut model, &base, limit);
+    }
     let matrix = if args.table {
         EvalMatrix::Table
     } else {
@@ -146,6 +154,44 @@ pub fn eval_cmd(args: EvalArgs) -> Result<()> {
                 "runs": reports, "prose": prose,
             })
         );
+    }
+    Ok(())
+}
+
+/// `unmask eval --contrast K`.
+fn contrast_cmd(
+    args: &EvalArgs,
+    model: &mut crate::model::LoadedModel,
+    decoding: &crate::sampler::SamplerParams,
+    limit: usize,
+) -> Result<()> {
+    let found = crate::eval::contrast::find_layout_contrasts(
+        model,
+        args.sampler.seed,
+        args.n,
+        args.ops,
+        decoding,
+        limit,
+    )?;
+    println!(
+        "{} of {} held-out {}-operation problems (seed {}) right reasoning first, wrong answer first ({}):",
+        found.len(),
+        args.n,
+        args.ops,
+        args.sampler.seed,
+        crate::eval::decoding_name(decoding)
+    );
+    for c in &found {
+        let gave = c
+            .answer_first_gave
+            .map_or("no number".to_string(), |a| a.to_string());
+        println!(
+            "  {}  (right {}, answer first gave {gave})",
+            c.prompt, c.answer
+        );
+    }
+    if args.json {
+        println!("{}", serde_json::json!({ "contrasts": found }));
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! `unmask eval`: what a model can do, honestly measured on held-out arithmetic problems (exact
 //! match of the answer region) and held-out prose (masked-token accuracy vs a unigram baseline).
 
+pub mod contrast;
 pub mod matrix;
 pub mod misses;
 

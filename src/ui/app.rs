@@ -405,6 +405,31 @@ impl UnmaskApp {
         self.session.load_source(source);
     }
 
+    /// Load `lesson` into compare mode and run it; the controls show its prompt and first
+    /// configuration.
+    pub fn start_lesson(&mut self, lesson: &crate::lessons::Lesson) {
+        if let Some(first) = lesson.runs.first() {
+            self.settings
+                .controls
+                .load_settings(&lesson.prompt, &first.template, &first.params);
+        }
+        self.session.start_lesson(lesson);
+    }
+
+    /// Whether the model in use is the embedded one (or none is loaded yet: it is the default).
+    pub fn embedded_model_loaded(&self) -> bool {
+        match self.session.model_status() {
+            ModelStatus::Ready(info) => crate::model::default_model_dir().is_ok_and(|dir| {
+                let same = |a: &Path, b: &Path| {
+                    a == b
+                        || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+                };
+                same(Path::new(&info.id), &dir)
+            }),
+            _ => true,
+        }
+    }
+
     // ----- internals -----
 
     /// Show a trace opened from `path` on the main canvas (and list it under recent traces).

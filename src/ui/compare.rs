@@ -52,6 +52,17 @@ pub struct CompareState {
     pub playback: Playback,
     /// Sync by step or by progress.
     pub axis: PlotAxis,
+    /// The lesson these runs show, if they came from the Lessons menu.
+    pub lesson: Option<LessonNote>,
+}
+
+/// The lesson on screen: its name and what to look for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LessonNote {
+    /// The lesson's name.
+    pub title: String,
+    /// What to look for.
+    pub look_for: String,
 }
 
 impl Default for CompareState {
@@ -60,6 +71,7 @@ impl Default for CompareState {
             entries: Vec::new(),
             playback: Playback::default(),
             axis: PlotAxis::Step,
+            lesson: None,
         }
     }
 }
@@ -170,6 +182,15 @@ pub fn compare_ui(ui: &mut egui::Ui, state: &CompareState, options: &CanvasOptio
             );
         });
         return;
+    }
+    if let Some(note) = &state.lesson {
+        ui.label(
+            RichText::new(format!("Lesson: {}", note.title))
+                .strong()
+                .size(20.0),
+        );
+        ui.add(egui::Label::new(RichText::new(&note.look_for).size(17.0)).wrap());
+        ui.separator();
     }
     let n = state.entries.len();
     let mut column_options = options.clone();

@@ -10,11 +10,12 @@ use std::time::{Duration, Instant};
 
 use crate::generate::GenerateRequest;
 use crate::hub::ModelRef;
+use crate::lessons::Lesson;
 use crate::model::config::RecommendedDecoding;
 use crate::model::{LoadOptions, ModelInfo};
 use crate::playback::{Playback, PlaybackCommand};
 use crate::trace::Trace;
-use crate::ui::compare::{CompareState, EntryStatus};
+use crate::ui::compare::{CompareState, EntryStatus, LessonNote};
 use crate::worker::{WorkerCommand, WorkerError, WorkerEvent, WorkerHandle};
 
 /// Longest time spent draining worker events in one frame.
@@ -284,6 +285,31 @@ impl Session {
             request,
         });
         self.pump_queue();
+    }
+
+    /// Put `lesson` in compare mode and run it: one entry per configuration (named by the
+    /// lesson), its note above the runs, playing live as they come. A running generation is
+    /// cancelled first.
+    pub fn start_lesson(&mut self, lesson: &Lesson) {
+        self.cancel();
+        self.compare.entries.clear();
+        for run in &lesson.runs {
+            self.compare.add_request(GenerateRequest {
+                prompt: lesson.prompt.clone(),
+                template: run.template.clone(),
+                params: run.params.clone(),
+                raw_prompt: false,
+            });
+            if let Some(entry) = self.compare.entries.last_mut() {
+                entry.description = format!("{} · {}", run.label, entry.description);
+            }
+        }
+        self.compare.lesson = Some(LessonNote {
+            title: lesson.title.into(),
+            look_for: lesson.look_for.into(),
+        });
+        self.set_mode(Mode::Compare);
+        self.compare_run_all(&lesson.prompt);
     }
 
     /// Run every compared configuration that has a request on `prompt`, one after another, on a

@@ -26,6 +26,7 @@ impl UnmaskApp {
                 .ui(ui, |ui| self.file_menu(ui));
             ui.menu_button("View", |ui| self.view_menu(ui));
             ui.menu_button("Export", |ui| self.export_menu(ui));
+            ui.menu_button("Lessons", |ui| self.lessons_menu(ui));
             ui.separator();
             let mut mode = self.session.mode();
             ui.selectable_value(&mut mode, Mode::Single, "Single run")
@@ -281,6 +282,38 @@ impl UnmaskApp {
                 self.ask_file(question, FileTarget::Export(Box::new(request)));
                 ui.close();
             }
+        }
+    }
+
+    /// The Lessons menu: each lesson loads its prompt and configurations into compare mode and
+    /// runs them. The arithmetic lessons are for the embedded model; any other model gets the
+    /// prose lesson.
+    pub(super) fn lessons_menu(&mut self, ui: &mut egui::Ui) {
+        let embedded = self.embedded_model_loaded();
+        let lessons = if embedded {
+            crate::lessons::embedded_lessons()
+        } else {
+            vec![crate::lessons::prose_lesson()]
+        };
+        ui.label(RichText::new("Each lesson runs two or more decodings side by side").weak());
+        for lesson in lessons {
+            if ui
+                .button(lesson.title)
+                .on_hover_text(lesson.look_for)
+                .clicked()
+            {
+                self.start_lesson(&lesson);
+                ui.close();
+            }
+        }
+        if !embedded {
+            ui.separator();
+            ui.label(
+                RichText::new(
+                    "The arithmetic lessons need the embedded model (Models… → Embedded model).",
+                )
+                .weak(),
+            );
         }
     }
 

@@ -274,6 +274,7 @@ impl UnmaskApp {
             }
             if ui.add_enabled(!live, egui::Button::new("Clear")).clicked() {
                 self.session.compare_mut().entries.clear();
+                self.session.compare_mut().lesson = None;
             }
         });
     }
