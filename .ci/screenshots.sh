@@ -9,7 +9,8 @@
 #   UNMASK_SCREENSHOT_MODEL=DIR bash .ci/screenshots.sh
 #   UNMASK_BIN=path/to/unmask bash .ci/screenshots.sh   # skip the build
 #
-# Needs: xvfb xauth imagemagick libgl1-mesa-dri (see .ci/system-deps.sh for the rest).
+# Needs: xvfb xauth imagemagick libgl1-mesa-dri, and xdotool to park the pointer (see
+# .ci/system-deps.sh for the rest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -85,6 +86,8 @@ shoot() { # shoot OUT.png SCENE TRACE...
       sleep 0.25
     done
     grep -q UNMASK_DEMO_READY "$log" || { echo "the app never became ready" >&2; cat "$log" >&2; kill "$pid"; exit 1; }
+    # The pointer starts mid-screen, over the canvas: park it in a corner so no popup opens.
+    if command -v xdotool >/dev/null; then xdotool mousemove 1599 999; sleep 0.5; fi
     sleep 0.3
     import -window root "$out"
     kill "$pid"
@@ -97,3 +100,4 @@ shoot screenshots/hover-top-k.png hover "$work/main.trace"
 shoot screenshots/compare.png compare "$work/reasoning-first.trace" "$work/answer-first.trace"
 shoot screenshots/decode-order.png decode-order "$work/free.trace"
 shoot screenshots/models.png models "$work/main.trace"
+shoot screenshots/lesson.png lesson "$work/reasoning-first.trace" "$work/answer-first.trace"

@@ -24,6 +24,8 @@ pub enum DemoScene {
     DecodeOrder,
     /// The main view with the **Models…** window open.
     Models,
+    /// The first lesson (answer first or reasoning first) from its two `--trace`s, finished.
+    Lesson,
 }
 
 impl std::str::FromStr for DemoScene {
@@ -35,8 +37,9 @@ impl std::str::FromStr for DemoScene {
             "compare" => Ok(DemoScene::Compare),
             "decode-order" => Ok(DemoScene::DecodeOrder),
             "models" => Ok(DemoScene::Models),
+            "lesson" => Ok(DemoScene::Lesson),
             other => Err(format!(
-                "unknown demo scene {other:?}: use main, hover, compare, decode-order or models"
+                "unknown demo scene {other:?}: use main, hover, compare, decode-order, models or lesson"
             )),
         }
     }
@@ -48,7 +51,7 @@ impl UnmaskApp {
         self.settings.show_legend = true;
         let mut traces = traces.into_iter();
         match scene {
-            DemoScene::Compare => {
+            DemoScene::Compare | DemoScene::Lesson => {
                 for (_, t) in traces {
                     if self.session.compare().entries.is_empty() {
                         // The controls show the shared prompt (and the first run's settings).
@@ -61,7 +64,23 @@ impl UnmaskApp {
                 }
                 self.session.set_mode(Mode::Compare);
                 let last = self.session.compare().frame_count().saturating_sub(1);
-                self.session.compare_mut().playback.position = (last as f64 * 0.5).round();
+                self.session.compare_mut().playback.position = if scene == DemoScene::Lesson {
+                    last as f64
+                } else {
+                    (last as f64 * 0.5).round()
+                };
+                if scene == DemoScene::Lesson
+                    && let Some(lesson) = crate::lessons::embedded_lessons().into_iter().next()
+                {
+                    let compare = self.session.compare_mut();
+                    for (entry, run) in compare.entries.iter_mut().zip(&lesson.runs) {
+                        entry.description = format!("{} · {}", run.label, entry.description);
+                    }
+                    compare.lesson = Some(crate::ui::compare::LessonNote {
+                        title: lesson.title.into(),
+                        look_for: lesson.look_for.into(),
+                    });
+                }
                 self.session.compare_mut().playback.playing = false;
                 self.session.compare_mut().playback.follow_live = false;
             }
