@@ -101,3 +101,4 @@ shoot screenshots/compare.png compare "$work/reasoning-first.trace" "$work/answe
 shoot screenshots/decode-order.png decode-order "$work/free.trace"
 shoot screenshots/models.png models "$work/main.trace"
 shoot screenshots/lesson.png lesson "$work/reasoning-first.trace" "$work/answer-first.trace"
+shoot screenshots/presenter.png presenter "$work/main.trace"

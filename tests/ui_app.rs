@@ -650,3 +650,63 @@ fn a_lesson_runs_its_configurations_side_by_side_with_what_to_look_for() {
         "the prompt field holds the lesson's prompt"
     );
 }
+
+#[test]
+fn presenter_mode_hides_the_controls_keeps_keyboard_playback_and_esc_leaves_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.trace");
+    unmask::trace::synthetic::synthetic_trace(24, 2, 5)
+        .save(&path)
+        .unwrap();
+    let mut h = harness(AppOptions {
+        traces: vec![path],
+        ..AppOptions::default()
+    });
+    step_until(&mut h, "the trace", |a| a.main_trace().is_some());
+    h.key_press(Key::Home);
+    h.run_steps(3);
+    assert!(h.query_by_label("Generate").is_some());
+    h.key_press(Key::F5);
+    h.run_steps(3);
+    assert!(h.state().presenting());
+    assert!(h.query_by_label("Generate").is_none(), "controls hidden");
+    assert!(h.query_by_label("File").is_none(), "menu bar hidden");
+    assert!(shows(&h, "step 0 / 24"), "the big counter");
+    h.key_press(Key::ArrowRight);
+    h.run_steps(3);
+    assert_eq!(h.state().main_frame(), 1, "→ steps in presenter mode");
+    assert!(shows(&h, "step 1 / 24"));
+    h.key_press(Key::Escape);
+    h.run_steps(3);
+    assert!(!h.state().presenting());
+    assert!(h.query_by_label("Generate").is_some());
+}
+
+#[test]
+fn at_high_zoom_generate_stays_in_view_above_the_plots() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.trace");
+    unmask::trace::synthetic::synthetic_trace(24, 2, 5)
+        .save(&path)
+        .unwrap();
+    for zoom in [1.2, 1.5, 2.0] {
+        let mut h = harness(AppOptions {
+            traces: vec![path.clone()],
+            ..AppOptions::default()
+        });
+        step_until(&mut h, "the trace", |a| a.main_trace().is_some());
+        h.ctx.set_zoom_factor(zoom);
+        h.run_steps(4);
+        let screen = h.ctx.content_rect();
+        let generate = h.get_by_label("Generate").rect();
+        assert!(
+            screen.contains_rect(generate),
+            "zoom {zoom}: Generate at {generate:?} is outside {screen:?}"
+        );
+        let plots = h.get_by_label_contains("Masks remaining").rect();
+        assert!(
+            generate.max.y <= plots.min.y + 1.0,
+            "zoom {zoom}: Generate {generate:?} hidden behind the plots {plots:?}"
+        );
+    }
+}

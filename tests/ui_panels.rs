@@ -7,7 +7,7 @@ use unmask::sampler::presets::{ANSWER_FIRST_TEMPLATE, REASONING_FIRST_TEMPLATE};
 use unmask::sampler::{CountRule, Order, Preset, Remasking, Schedule, ScheduleKind};
 use unmask::trace::Trace;
 use unmask::trace::synthetic::synthetic_trace;
-use unmask::ui::controls::{ControlsAction, ControlsState, controls_ui};
+use unmask::ui::controls::{ControlsAction, ControlsState, controls_ui, generate_button_ui};
 use unmask::ui::plots::{PlotRun, plots_ui};
 use unmask::view::legend::legend_ui;
 use unmask::view::palette::{ColorMode, Palette};
@@ -25,7 +25,8 @@ fn controls_harness(state: ControlsState, running: bool) -> Harness<'static, Pan
         .with_size(Vec2::new(520.0, 1100.0))
         .build_ui_state(
             |ui, p: &mut Panel| {
-                let action = controls_ui(ui, &mut p.state, p.running);
+                controls_ui(ui, &mut p.state);
+                let action = generate_button_ui(ui, &p.state, p.running);
                 if action != ControlsAction::None {
                     p.actions.push(action);
                 }

@@ -29,6 +29,7 @@ use crate::worker::WorkerHandle;
 
 mod menus;
 mod panels;
+mod presenter;
 mod scripting;
 
 pub use crate::ui::session::{
@@ -67,6 +68,8 @@ pub struct Settings {
     pub show_plots: bool,
     /// Show the legend panel.
     pub show_legend: bool,
+    /// Show the controls panel (prompt, template, decoding).
+    pub show_controls: bool,
     /// Recently opened trace files, newest first.
     pub recent_traces: Vec<PathBuf>,
     /// Recently loaded model folders, newest first.
@@ -96,6 +99,7 @@ impl Default for Settings {
             instant: false,
             show_plots: true,
             show_legend: true,
+            show_controls: true,
             recent_traces: Vec::new(),
             recent_models: Vec::new(),
             model_picker: ModelPickerState::default(),
@@ -145,6 +149,8 @@ pub struct UnmaskApp {
     in_app_dialog: Option<(InAppDialog, FileTarget)>,
     /// The desktop's dialog failed to appear once: use the in-app one from now on.
     native_dialog_missing: bool,
+    /// Presenter mode: only the counter, the prompt and a large canvas (F5; Esc leaves).
+    presenter: bool,
     cjk_font: CjkFont,
 }
 
@@ -199,6 +205,7 @@ impl UnmaskApp {
             path_input: String::new(),
             in_app_dialog: None,
             native_dialog_missing: false,
+            presenter: false,
             cjk_font,
         };
         if options.load_model {
@@ -281,6 +288,11 @@ impl UnmaskApp {
     /// Which CJK font is in use.
     pub fn cjk_font(&self) -> &CjkFont {
         &self.cjk_font
+    }
+
+    /// Whether presenter mode is on.
+    pub fn presenting(&self) -> bool {
+        self.presenter
     }
 
     /// Whether an export is running.
@@ -599,6 +611,7 @@ impl eframe::App for UnmaskApp {
         self.settings.zoom = ctx.zoom_factor();
 
         // Keyboard, then time: the frame drawn below is the one after this update.
+        self.presenter_keys(&ctx);
         let keys = playback_bar::keyboard_commands(&ctx);
         self.apply_commands(keys);
         let dt = f64::from(ctx.input(|i| i.stable_dt).min(0.1));
@@ -611,9 +624,16 @@ impl eframe::App for UnmaskApp {
             ctx.request_repaint();
         }
 
-        egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
+        if !self.presenter {
+            egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
+        }
         if !self.session.banners().is_empty() {
             egui::Panel::top("banners").show(ui, |ui| self.banners_ui(ui));
+        }
+        if self.presenter {
+            self.presenter_ui(ui, transition);
+            self.demo_tick();
+            return;
         }
         egui::Panel::bottom("status").show(ui, |ui| self.status_line(ui));
         egui::Panel::bottom("playback").show(ui, |ui| {
@@ -651,10 +671,12 @@ impl eframe::App for UnmaskApp {
                         .show(ui, |ui| self.plots_panel(ui));
                 });
         }
-        egui::Panel::left("controls")
-            .resizable(true)
-            .default_size(340.0)
-            .show(ui, |ui| self.left_panel(ui));
+        if self.settings.show_controls {
+            egui::Panel::left("controls")
+                .resizable(true)
+                .default_size(340.0)
+                .show(ui, |ui| self.left_panel(ui));
+        }
         if self.settings.show_legend {
             egui::Panel::right("legend")
                 .resizable(true)

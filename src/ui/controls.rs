@@ -320,14 +320,13 @@ impl ControlsState {
     }
 }
 
-/// Draw the controls; `running` = a run is in progress (Generate becomes Cancel).
+/// Draw the controls (everything but the Generate button, see [`generate_button_ui`]).
 ///
 /// Layout, top to bottom: prompt, response template (with a syntax hint and live validation),
-/// presets, the Generate / Cancel button with the request's error if it is invalid, then the
-/// decoding and sampling parameters in two collapsible grids. The panel does not scroll by itself:
-/// put it in an `egui::ScrollArea` if its container may be short.
-pub fn controls_ui(ui: &mut egui::Ui, state: &mut ControlsState, running: bool) -> ControlsAction {
-    let mut action = ControlsAction::None;
+/// presets, the request's error if it is invalid, then the decoding and sampling parameters in two
+/// collapsible grids. The panel does not scroll by itself: put it in an `egui::ScrollArea` if its
+/// container may be short.
+pub fn controls_ui(ui: &mut egui::Ui, state: &mut ControlsState) {
     let full = ui.available_width();
 
     ui.label(egui::RichText::new("Prompt").strong())
@@ -343,9 +342,37 @@ pub fn controls_ui(ui: &mut egui::Ui, state: &mut ControlsState, running: bool) 
     template_ui(ui, state, full);
     presets_ui(ui, state);
 
-    ui.add_space(4.0);
     let request = state.request();
-    let button_size = egui::vec2(full, 38.0);
+    // A template error is already shown under the template box; show any other reason here.
+    if let Err(reason) = &request
+        && state.template_regions().is_ok()
+    {
+        ui.colored_label(
+            ui.visuals().error_fg_color,
+            format!("Cannot generate: {reason}"),
+        );
+    }
+    ui.add_space(4.0);
+
+    egui::CollapsingHeader::new(egui::RichText::new("Decoding").strong())
+        .id_salt("unmask.controls.decoding")
+        .default_open(true)
+        .show(ui, |ui| decoding_ui(ui, state));
+    egui::CollapsingHeader::new(egui::RichText::new("Sampling").strong())
+        .id_salt("unmask.controls.sampling")
+        .default_open(true)
+        .show(ui, |ui| sampling_ui(ui, state));
+}
+
+/// The Generate button (Cancel while `running`), full width: the panel pins it where it is always
+/// in view, whatever the zoom.
+pub fn generate_button_ui(
+    ui: &mut egui::Ui,
+    state: &ControlsState,
+    running: bool,
+) -> ControlsAction {
+    let mut action = ControlsAction::None;
+    let button_size = egui::vec2(ui.available_width(), 38.0);
     if running {
         let cancel = egui::Button::new(
             egui::RichText::new("Cancel")
@@ -370,32 +397,13 @@ pub fn controls_ui(ui: &mut egui::Ui, state: &mut ControlsState, running: bool) 
         .fill(egui::Color32::from_rgb(0x1F, 0x6F, 0xB5))
         .min_size(button_size);
         if ui
-            .add_enabled(request.is_ok(), generate)
+            .add_enabled(state.request().is_ok(), generate)
             .on_hover_text(tips::GENERATE)
             .clicked()
         {
             action = ControlsAction::Generate;
         }
     }
-    // A template error is already shown under the template box; show any other reason here.
-    if let Err(reason) = &request
-        && state.template_regions().is_ok()
-    {
-        ui.colored_label(
-            ui.visuals().error_fg_color,
-            format!("Cannot generate: {reason}"),
-        );
-    }
-    ui.add_space(4.0);
-
-    egui::CollapsingHeader::new(egui::RichText::new("Decoding").strong())
-        .id_salt("unmask.controls.decoding")
-        .default_open(true)
-        .show(ui, |ui| decoding_ui(ui, state));
-    egui::CollapsingHeader::new(egui::RichText::new("Sampling").strong())
-        .id_salt("unmask.controls.sampling")
-        .default_open(true)
-        .show(ui, |ui| sampling_ui(ui, state));
     action
 }
 

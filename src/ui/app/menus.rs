@@ -330,6 +330,17 @@ impl UnmaskApp {
             ui.radio_value(&mut self.settings.color_mode, mode, mode.menu_label());
         }
         ui.separator();
+        if ui
+            .button("Presenter mode (F5)")
+            .on_hover_text(
+                "Only the step counter, the prompt and a large canvas; keys play it; Esc leaves",
+            )
+            .clicked()
+        {
+            self.presenter = true;
+            ui.close();
+        }
+        ui.checkbox(&mut self.settings.show_controls, "Controls panel");
         ui.checkbox(&mut self.settings.show_plots, "Plots");
         ui.checkbox(&mut self.settings.show_legend, "What am I looking at?");
         ui.separator();

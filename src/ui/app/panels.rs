@@ -171,13 +171,25 @@ impl UnmaskApp {
     }
 
     pub(super) fn left_panel(&mut self, ui: &mut egui::Ui) {
+        // Generate is pinned under the scrolling controls, so no zoom or plot height hides it.
+        let running = self.is_running();
+        let action = egui::Panel::bottom("generate_button")
+            .show_separator_line(false)
+            .show(ui, |ui| {
+                ui.add_space(6.0);
+                let action = controls::generate_button_ui(ui, &self.settings.controls, running);
+                ui.add_space(2.0);
+                action
+            })
+            .inner;
         egui::ScrollArea::vertical().show(ui, |ui| {
             if self.session.mode() == Mode::Compare {
                 self.compare_controls(ui);
                 ui.separator();
             }
-            let running = self.is_running();
-            let action = controls::controls_ui(ui, &mut self.settings.controls, running);
+            controls::controls_ui(ui, &mut self.settings.controls);
+        });
+        {
             match action {
                 ControlsAction::Generate => match self.settings.controls.request() {
                     Ok(request) => {
@@ -189,7 +201,7 @@ impl UnmaskApp {
                 ControlsAction::Cancel => self.cancel(),
                 ControlsAction::None => {}
             }
-        });
+        }
     }
 
     pub(super) fn compare_controls(&mut self, ui: &mut egui::Ui) {
@@ -428,7 +440,7 @@ impl UnmaskApp {
 /// `⟨eos ×N⟩` (the canvas draws each as a dashed EOS chip), cut at each span's first EOS when the
 /// run's "stop text at EOS" was on. Until the last step it holds a placeholder; either way it is
 /// one line (cut short with "…", whole on hover), so the canvas below keeps its place.
-fn response_line(ui: &mut egui::Ui, trace: &Trace, finished: bool) {
+pub(super) fn response_line(ui: &mut egui::Ui, trace: &Trace, finished: bool) {
     let style = ui.style().clone();
     let mut job = egui::text::LayoutJob::default();
     let mut add = |text: RichText| {

@@ -26,6 +26,8 @@ pub enum DemoScene {
     Models,
     /// The first lesson (answer first or reasoning first) from its two `--trace`s, finished.
     Lesson,
+    /// The main view mid-run in presenter mode.
+    Presenter,
 }
 
 impl std::str::FromStr for DemoScene {
@@ -38,8 +40,9 @@ impl std::str::FromStr for DemoScene {
             "decode-order" => Ok(DemoScene::DecodeOrder),
             "models" => Ok(DemoScene::Models),
             "lesson" => Ok(DemoScene::Lesson),
+            "presenter" => Ok(DemoScene::Presenter),
             other => Err(format!(
-                "unknown demo scene {other:?}: use main, hover, compare, decode-order, models or lesson"
+                "unknown demo scene {other:?}: use main, hover, compare, decode-order, models, lesson or presenter"
             )),
         }
     }
@@ -84,7 +87,11 @@ impl UnmaskApp {
                 self.session.compare_mut().playback.playing = false;
                 self.session.compare_mut().playback.follow_live = false;
             }
-            DemoScene::Main | DemoScene::Hover | DemoScene::DecodeOrder | DemoScene::Models => {
+            DemoScene::Main
+            | DemoScene::Hover
+            | DemoScene::DecodeOrder
+            | DemoScene::Models
+            | DemoScene::Presenter => {
                 let Some((path, trace)) = traces.next() else {
                     self.session
                         .banner("--demo-screenshot needs --trace FILE".into(), None);
@@ -110,8 +117,9 @@ impl UnmaskApp {
                     .load_settings(&h.prompt, &h.template, &h.params);
                 self.show_trace(path, trace);
                 // Mid-run: paused part-way through a step, so the fresh tokens are still flashing.
-                self.session.main_playback_mut().position = if scene == DemoScene::Main && frame > 0
-                {
+                self.presenter = scene == DemoScene::Presenter;
+                let dissolving = matches!(scene, DemoScene::Main | DemoScene::Presenter);
+                self.session.main_playback_mut().position = if dissolving && frame > 0 {
                     frame as f64 - 0.45
                 } else {
                     frame as f64
