@@ -710,3 +710,33 @@ fn at_high_zoom_generate_stays_in_view_above_the_plots() {
         );
     }
 }
+
+#[test]
+fn a_loaded_trace_shows_its_settings_and_can_hand_them_to_the_controls() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.trace");
+    let mut trace = unmask::trace::synthetic::synthetic_trace(24, 2, 5);
+    trace.header.prompt = "An unusual prompt to take over".into();
+    trace.header.template = "Q: {answer:24}".into();
+    trace.header.params.threshold = Some(0.75);
+    trace.save(&path).unwrap();
+    let mut h = harness(AppOptions {
+        traces: vec![path],
+        ..AppOptions::default()
+    });
+    step_until(&mut h, "the trace", |a| a.main_trace().is_some());
+    assert!(
+        h.query_by_label_contains("threshold 0.75").is_some(),
+        "its settings are shown"
+    );
+    let field_holds = |h: &Harness<'_, UnmaskApp>, text: &str| {
+        h.query_all_by_role(egui::accesskit::Role::MultilineTextInput)
+            .chain(h.query_all_by_role(egui::accesskit::Role::TextInput))
+            .any(|n| n.accesskit_node().value().is_some_and(|v| v == text))
+    };
+    assert!(!field_holds(&h, "An unusual prompt to take over"));
+    h.get_by_label("Use these settings").click();
+    h.run_steps(3);
+    assert!(field_holds(&h, "An unusual prompt to take over"));
+    assert!(field_holds(&h, "Q: {answer:24}"));
+}

@@ -359,9 +359,37 @@ impl UnmaskApp {
                         });
                     });
                 });
-                ui.label(
-                    RichText::new(run_summary::describe_params(&main.trace.header.params)).weak(),
-                );
+                // The run's own settings (read-only), and a way to take them over.
+                let header = &main.trace.header;
+                let mut take_settings = false;
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(RichText::new(run_summary::describe_params(&header.params)).weak())
+                        .on_hover_text(format!(
+                            "The settings this run was made with:\ntemplate {:?}\n{}\nseed {} · temperature {}",
+                            header.template,
+                            run_summary::describe_params(&header.params),
+                            header.params.seed,
+                            header.params.temperature
+                        ));
+                    if !main.live
+                        && ui
+                            .small_button("Use these settings")
+                            .on_hover_text(
+                                "Put this run's prompt, template and decoding (its seed included) \
+                                 into the controls, to run it again or change one thing",
+                            )
+                            .clicked()
+                    {
+                        take_settings = true;
+                    }
+                });
+                let taken = take_settings.then(|| {
+                    (
+                        header.prompt.clone(),
+                        header.template.clone(),
+                        header.params.clone(),
+                    )
+                });
                 let frame = self
                     .session
                     .main_playback()
@@ -385,6 +413,12 @@ impl UnmaskApp {
                         );
                     });
                 self.settings.text_size = text_size;
+                if let Some((prompt, template, params)) = taken {
+                    self.settings
+                        .controls
+                        .load_settings(&prompt, &template, &params);
+                    self.notice = Some("The controls now hold this run's settings.".into());
+                }
             }
         }
     }
