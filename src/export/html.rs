@@ -206,6 +206,8 @@ pub fn player_data(trace: &Trace, params: &HtmlParams) -> Value {
         .map(|m| {
             json!({
                 "committed": m.committed,
+                "confMean": m.confidence_mean.map(|c| (f64::from(c) * 1e4).round() / 1e4),
+                "confMin": m.confidence_min.map(|c| (f64::from(c) * 1e4).round() / 1e4),
                 "masksLeft": m.masks_left,
                 "ms": (f64::from(m.forward_ms + m.sampling_ms) * 10.0).round() / 10.0,
             })

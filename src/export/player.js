@@ -95,6 +95,81 @@
     $("theme").textContent = state.dark ? "Light theme" : "Dark theme";
   }
 
+  // ----- plots (as in the app: a cursor at the step shown; click or drag to go to a step) -----
+  var PLOT_W = 300, PLOT_H = 100, PLOT_PAD = 14;
+  var plots = [];
+  function plotX(step) { return PLOT_PAD + (last > 0 ? (step / last) : 0) * (PLOT_W - 2 * PLOT_PAD); }
+  function buildPlots() {
+    var NS = "http://www.w3.org/2000/svg";
+    var m = data.metrics || [];
+    var maxCommitted = Math.max(1, Math.max.apply(null, m.map(function (r) { return r.committed; }).concat([1])));
+    var masks0 = cells.filter(function (c) { return c.data.kind === "gen"; }).length;
+    var maxMasks = Math.max(1, masks0);
+    var specs = [
+      { title: "Confidence (— mean, - - lowest)", top: 1, series: [
+        { key: "confMean", cls: "" }, { key: "confMin", cls: "low" }] },
+      { title: "Tokens written per step", top: maxCommitted, series: [{ key: "committed", cls: "" }] },
+      { title: "Masks remaining", top: maxMasks, start: masks0, series: [{ key: "masksLeft", cls: "" }] },
+    ];
+    var box = $("plots");
+    specs.forEach(function (spec) {
+      var div = document.createElement("div");
+      div.className = "plot";
+      var title = document.createElement("div");
+      title.className = "plot-title";
+      title.textContent = spec.title;
+      div.appendChild(title);
+      var svg = document.createElementNS(NS, "svg");
+      svg.setAttribute("viewBox", "0 0 " + PLOT_W + " " + PLOT_H);
+      svg.setAttribute("preserveAspectRatio", "none");
+      var y = function (v) { return PLOT_H - PLOT_PAD - (v / spec.top) * (PLOT_H - 2 * PLOT_PAD); };
+      var axis = document.createElementNS(NS, "line");
+      axis.setAttribute("class", "axis");
+      axis.setAttribute("x1", PLOT_PAD); axis.setAttribute("x2", PLOT_W - PLOT_PAD);
+      axis.setAttribute("y1", y(0)); axis.setAttribute("y2", y(0));
+      svg.appendChild(axis);
+      [[0, y(0)], [spec.top, y(spec.top)]].forEach(function (t) {
+        var label = document.createElementNS(NS, "text");
+        label.setAttribute("class", "tick");
+        label.setAttribute("x", 1); label.setAttribute("y", t[1] + 3);
+        label.textContent = String(t[0]);
+        svg.appendChild(label);
+      });
+      spec.series.forEach(function (series) {
+        var points = [];
+        if (spec.start !== undefined) points.push(plotX(0) + "," + y(spec.start));
+        m.forEach(function (r, i) {
+          var v = r[series.key];
+          if (v !== null && v !== undefined) points.push(plotX(i + 1) + "," + y(v));
+        });
+        var line = document.createElementNS(NS, "polyline");
+        line.setAttribute("class", "series " + series.cls);
+        line.setAttribute("points", points.join(" "));
+        svg.appendChild(line);
+      });
+      var cursor = document.createElementNS(NS, "line");
+      cursor.setAttribute("class", "cursor");
+      cursor.setAttribute("y1", 2); cursor.setAttribute("y2", PLOT_H - 2);
+      svg.appendChild(cursor);
+      var seekAt = function (e) {
+        var r = svg.getBoundingClientRect();
+        var x = ((e.clientX - r.left) / Math.max(1, r.width)) * PLOT_W;
+        seek(Math.round(((x - PLOT_PAD) / (PLOT_W - 2 * PLOT_PAD)) * last));
+      };
+      svg.addEventListener("mousedown", function (e) { seekAt(e); });
+      svg.addEventListener("mousemove", function (e) { if (e.buttons & 1) seekAt(e); });
+      div.appendChild(svg);
+      box.appendChild(div);
+      plots.push(cursor);
+    });
+  }
+  function plotCursors(f) {
+    plots.forEach(function (cursor) {
+      cursor.setAttribute("x1", plotX(f));
+      cursor.setAttribute("x2", plotX(f));
+    });
+  }
+
   // ----- time -----
   function frame() { return Math.max(0, Math.ceil(state.position - 1e-9)); }
   function transition(now) {
@@ -186,6 +261,29 @@
     var g = d.guesses && d.guesses[f];
     return g && g.length ? g : null;
   }
+  // Every cell as wide as the widest thing it ever shows (its token, each guess with its
+  // percentage), so nothing moves from step to step — the app's layout.
+  function fixWidths() {
+    var ctx = document.createElement("canvas").getContext("2d");
+    var cs = getComputedStyle($("canvas"));
+    var em = parseFloat(cs.fontSize) || 22;
+    var width = function (text, scale) {
+      ctx.font = (em * scale) + "px " + cs.fontFamily;
+      return ctx.measureText(text).width;
+    };
+    var percent = width("100%", 0.62);
+    cells.forEach(function (c) {
+      var d = c.data, widest = 0;
+      if (d.label !== undefined) widest = width(d.label, d.special ? 0.62 : 1);
+      (d.guesses || []).forEach(function (g) {
+        if (!g || !g.length) return;
+        var text = tokenText(g[0][0]).trim() || "\u00B7";
+        var w = width(text, tokenSpecial(g[0][0]) ? 0.62 : 1) + 0.12 * em + percent;
+        if (w > widest) widest = w;
+      });
+      c.el.style.minWidth = Math.ceil(widest + 0.44 * em + 2) + "px";
+    });
+  }
   function build() {
     var canvas = $("canvas");
     canvas.textContent = "";
@@ -211,6 +309,7 @@
       cells.push({ data: d, el: el, lbl: lbl, prob: prob });
       for (var a = 0; a < d.brAfter; a++) newLine();
     });
+    fixWidths();
     var slider = $("slider");
     slider.max = String(last);
     SPEEDS.forEach(function (s) {
@@ -233,6 +332,7 @@
     var byOrder = state.mode === "order";
     $("counter").textContent = "step " + f + " / " + last;
     $("slider").value = String(f);
+    plotCursors(f);
     $("progress-done").style.width = (last > 0 ? (100 * state.position) / last : 0) + "%";
     $("play").innerHTML = state.playing ? "<b>\u2016 Pause</b>" : "<b>\u25B6 Play</b>";
     var masked = 0;
@@ -526,6 +626,23 @@
       expect(!popup.hidden && popup.textContent.indexOf("position") >= 0, "hovering a cell shows no popup");
       hidePopup();
     }
+    var places = function () {
+      return cells.map(function (c) { var r = c.el.getBoundingClientRect(); return [r.left, r.top, r.width].join(","); }).join(";");
+    };
+    var atStart = places();
+    slider.value = String(last);
+    slider.dispatchEvent(new Event("input", { bubbles: true }));
+    expect(places() === atStart, "cells moved between step 0 and the last step");
+    document.dispatchEvent(new KeyboardEvent("keydown", { key: "Home", bubbles: true }));
+    var cursors = document.querySelectorAll("#plots .cursor");
+    expect(cursors.length === 3, "plots drawn: " + cursors.length);
+    if (cursors.length) {
+      var atHome = cursors[0].getAttribute("x1");
+      slider.value = String(target);
+      slider.dispatchEvent(new Event("input", { bubbles: true }));
+      expect(cursors[0].getAttribute("x1") !== atHome, "the plot cursor did not follow the slider");
+      document.dispatchEvent(new KeyboardEvent("keydown", { key: "Home", bubbles: true }));
+    }
     data.modes.forEach(function (mode) {
       $("mode").value = mode;
       $("mode").dispatchEvent(new Event("change", { bubbles: true }));
@@ -541,6 +658,7 @@
   }
 
   build();
+  buildPlots();
   applyTheme();
   legend();
   wire();
