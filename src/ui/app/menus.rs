@@ -348,14 +348,14 @@ impl UnmaskApp {
             egui::Slider::new(&mut self.settings.text_size, 10.0..=48.0).text("Token text size"),
         );
         ui.horizontal(|ui| {
-            ui.label(format!("Zoom {:.0}%", ui.ctx().zoom_factor() * 100.0));
-            if ui.button("−").on_hover_text("Ctrl −").clicked() {
+            ui.label(format!("UI zoom: {:.0} %", ui.ctx().zoom_factor() * 100.0));
+            if ui.button("Smaller").on_hover_text("Ctrl −").clicked() {
                 egui::gui_zoom::zoom_out(ui.ctx());
             }
-            if ui.button("+").on_hover_text("Ctrl +").clicked() {
+            if ui.button("Larger").on_hover_text("Ctrl +").clicked() {
                 egui::gui_zoom::zoom_in(ui.ctx());
             }
-            if ui.button("100%").on_hover_text("Ctrl 0").clicked() {
+            if ui.button("Reset").on_hover_text("Back to 100 % (Ctrl 0)").clicked() {
                 ui.ctx().set_zoom_factor(1.0);
             }
         });
