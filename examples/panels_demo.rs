@@ -4,7 +4,7 @@
 
 use unmask::trace::Trace;
 use unmask::trace::synthetic::synthetic_trace;
-use unmask::ui::controls::{ControlsAction, ControlsState, controls_ui};
+use unmask::ui::controls::{ControlsAction, ControlsState, controls_ui, generate_button_ui};
 use unmask::ui::plots::{PlotRun, plots_ui};
 use unmask::view::legend::legend_ui;
 use unmask::view::palette::{ColorMode, Palette};
@@ -34,7 +34,8 @@ impl eframe::App for Demo {
             .resizable(true)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
-                    match controls_ui(ui, &mut self.controls, self.running) {
+                    controls_ui(ui, &mut self.controls);
+                    match generate_button_ui(ui, &self.controls, self.running) {
                         ControlsAction::Generate => {
                             self.running = true;
                             self.last_action = "Generate".into();

@@ -491,7 +491,7 @@ mod tests {
         assert_eq!(req.params.factor, None);
         assert_eq!(req.params.order, Order::Free);
         assert_eq!(req.template, REASONING_FIRST_TEMPLATE);
-        assert!(req.prompt.contains("47"));
+        assert_eq!(req.prompt, crate::generate::DEFAULT_PROMPT);
         assert!(!req.raw_prompt);
         assert_eq!(req.params.trace_top_k, 5);
     }

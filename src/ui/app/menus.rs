@@ -355,7 +355,11 @@ impl UnmaskApp {
             if ui.button("Larger").on_hover_text("Ctrl +").clicked() {
                 egui::gui_zoom::zoom_in(ui.ctx());
             }
-            if ui.button("Reset").on_hover_text("Back to 100 % (Ctrl 0)").clicked() {
+            if ui
+                .button("Reset")
+                .on_hover_text("Back to 100 % (Ctrl 0)")
+                .clicked()
+            {
                 ui.ctx().set_zoom_factor(1.0);
             }
         });
