@@ -20,4 +20,5 @@ pub mod trace;
 pub mod train;
 pub mod ui;
 pub mod view;
+pub mod visible;
 pub mod worker;

@@ -522,3 +522,37 @@ fn eval_thresholds_runs_one_row_per_threshold_on_the_same_problems() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("cannot be used with"), "{}", stderr(&o));
 }
+
+#[test]
+fn terminal_escapes_in_a_prompt_are_printed_visibly_never_raw() {
+    let model = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("esc.trace");
+    let prompt = "the cat\u{1b}]0;owned\u{7}\u{1b}[2J";
+    let o = unmask(&[
+        "generate",
+        "--model",
+        model.to_str().unwrap(),
+        "--prompt",
+        prompt,
+        "--gen-length",
+        "6",
+        "--steps",
+        "3",
+        "--show-steps",
+        "--delay-ms",
+        "0",
+        "--trace",
+        trace.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    // Not a terminal here, so Unmask itself writes no escape either: any ESC would be the prompt's.
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+    assert!(out.contains("the cat^[]0;owned^G^[[2J"), "{out}");
+    let r = unmask(&["replay", trace.to_str().unwrap(), "--delay-ms", "0"]);
+    assert!(r.status.success(), "{}", stderr(&r));
+    let replayed = stdout(&r);
+    assert!(!replayed.contains('\u{1b}'), "{replayed:?}");
+    assert!(replayed.contains("^[]0;owned^G"), "{replayed}");
+}

@@ -149,7 +149,7 @@ fn print_result(trace: &Trace, json: bool, animated: bool) -> Result<()> {
         let shown: String = pieces
             .iter()
             .map(|p| match p {
-                ResponsePiece::Text(t) => t.clone(),
+                ResponsePiece::Text(t) => crate::visible::visible_controls(t).into_owned(),
                 marker if tty => format!("\x1b[2m{}\x1b[0m", marker.plain()),
                 marker => marker.plain(),
             })

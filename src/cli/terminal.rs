@@ -52,7 +52,8 @@ impl Painter {
             if run.is_empty() {
                 return;
             }
-            let text = run.take();
+            let taken = run.take();
+            let text = crate::visible::visible_controls(&taken);
             let code = match style {
                 Style::Plain => "",
                 Style::Mask => "\x1b[2m",
@@ -135,7 +136,11 @@ impl Painter {
         } else if frame > 0 {
             writeln!(stdout, "---")?;
         }
-        writeln!(stdout, "{}", trace.header.prompt)?;
+        writeln!(
+            stdout,
+            "{}",
+            crate::visible::visible_controls(&trace.header.prompt)
+        )?;
         writeln!(stdout, "{}", self.render(trace, frame))?;
         writeln!(stdout, "{}", Self::progress_line(trace, frame))?;
         stdout.flush()?;

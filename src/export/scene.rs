@@ -13,6 +13,7 @@ use crate::view::run_column::{column_heading_ui, column_step_ui, column_text_siz
 use crate::view::run_summary::{describe_params, entry_label};
 use crate::view::timeline::{PlotAxis, synced_frame};
 use crate::view::{legend, step_counter};
+use crate::visible::visible_controls;
 
 /// Width of the legend column, points.
 pub const LEGEND_WIDTH_PT: f32 = 250.0;
@@ -199,7 +200,13 @@ impl Scene {
         if self.params.header
             && let Some(trace) = self.traces().next()
         {
-            ui.label(RichText::new(format!("Prompt: {}", trace.header.prompt)).size(16.0));
+            ui.label(
+                RichText::new(format!(
+                    "Prompt: {}",
+                    visible_controls(&trace.header.prompt)
+                ))
+                .size(16.0),
+            );
         }
         ui.separator();
         let n = self.runs.len();
@@ -223,8 +230,14 @@ impl Scene {
 /// The prompt and the decoding settings of a run.
 fn header_ui(ui: &mut egui::Ui, trace: &Trace) {
     ui.add(
-        egui::Label::new(RichText::new(format!("Prompt: {}", trace.header.prompt)).size(16.0))
-            .wrap(),
+        egui::Label::new(
+            RichText::new(format!(
+                "Prompt: {}",
+                visible_controls(&trace.header.prompt)
+            ))
+            .size(16.0),
+        )
+        .wrap(),
     );
     ui.label(RichText::new(describe_params(&trace.header.params)).weak());
 }

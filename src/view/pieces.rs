@@ -74,7 +74,8 @@ impl Piece {
             }
             .to_string();
         }
-        trimmed.replace(['\n', '\r'], "↵").replace('\t', " ")
+        crate::visible::visible_controls(&trimmed.replace(['\n', '\r'], "↵").replace('\t', " "))
+            .into_owned()
     }
 }
 
@@ -112,7 +113,7 @@ pub fn token_text(trace: &Trace, token: u32) -> String {
     let (bytes, special) = token_display(trace, token);
     match std::str::from_utf8(bytes) {
         Ok(text) if special => special_label(text),
-        Ok(text) => text.replace('\u{FFFD}', "?"),
+        Ok(text) => crate::visible::visible_controls(&text.replace('\u{FFFD}', "?")).into_owned(),
         Err(_) => bytes.iter().map(|b| format!("\\x{b:02X}")).collect(),
     }
 }

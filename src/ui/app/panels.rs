@@ -5,6 +5,8 @@ use std::path::Path;
 
 use egui::RichText;
 
+use crate::visible::visible_controls;
+
 use crate::playback::PlaybackCommand;
 use crate::trace::{RunOutcome, Trace};
 use crate::ui::compare;
@@ -352,7 +354,8 @@ impl UnmaskApp {
                         ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
                             ui.add(
                                 egui::Label::new(
-                                    RichText::new(&main.trace.header.prompt).size(18.0),
+                                    RichText::new(visible_controls(&main.trace.header.prompt))
+                                        .size(18.0),
                                 )
                                 .wrap(),
                             );
@@ -493,7 +496,7 @@ pub(super) fn response_line(ui: &mut egui::Ui, trace: &Trace, finished: bool) {
             match piece {
                 crate::generate::ResponsePiece::Text(t) => {
                     whole.push_str(t);
-                    add(RichText::new(t.replace('\n', " ↵ ")));
+                    add(RichText::new(visible_controls(&t.replace('\n', " ↵ "))));
                 }
                 marker => {
                     whole.push_str(&marker.plain());

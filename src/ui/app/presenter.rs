@@ -59,6 +59,7 @@ impl UnmaskApp {
                         .find_map(|e| e.trace.as_ref().map(|t| t.header.prompt.clone())),
                 };
                 if let Some(prompt) = prompt {
+                    let prompt = crate::visible::visible_controls(&prompt).into_owned();
                     ui.add(egui::Label::new(RichText::new(prompt).size(26.0)).wrap());
                 }
             });
