@@ -199,6 +199,22 @@ impl Canvas {
         max_len: usize,
         mut encode: impl FnMut(&str) -> Result<Vec<u32>, String>,
     ) -> Result<Canvas, CanvasError> {
+        // Bounded before anything is sized by it: a span length comes from a user.
+        let masks = parts
+            .iter()
+            .map(|p| match p {
+                TemplatePart::Span { len, .. } => *len,
+                TemplatePart::Text(_) => 0,
+            })
+            .fold(0usize, usize::saturating_add);
+        if prompt_ids.len().saturating_add(masks) > max_len {
+            return Err(CanvasError::TooLong {
+                len: prompt_ids.len().saturating_add(masks),
+                prompt_len: prompt_ids.len(),
+                response_len: masks,
+                max: max_len,
+            });
+        }
         let mut tokens = prompt_ids.to_vec();
         let mut kinds = vec![CellKind::Prompt; prompt_ids.len()];
         let mut regions: Vec<Region> = Vec::new();

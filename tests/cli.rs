@@ -556,3 +556,45 @@ fn terminal_escapes_in_a_prompt_are_printed_visibly_never_raw() {
     assert!(!replayed.contains('\u{1b}'), "{replayed:?}");
     assert!(replayed.contains("^[]0;owned^G"), "{replayed}");
 }
+
+/// Run unmask under a 3 GiB address-space limit, so a count that sizes an allocation before it is
+/// checked fails the test instead of eating the machine.
+fn unmask_bounded(args: &[&str]) -> std::process::Output {
+    let mut line = String::from("ulimit -v 3145728; exec \"$0\"");
+    for i in 1..=args.len() {
+        line.push_str(&format!(" \"${i}\""));
+    }
+    Command::new("bash")
+        .arg("-c")
+        .arg(line)
+        .arg(env!("CARGO_BIN_EXE_unmask"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn huge_counts_are_refused_before_anything_is_sized_by_them() {
+    let model = fixture();
+    let m = model.to_str().unwrap();
+    for (args, says) in [
+        (vec!["--gen-length", "1000000000"], "canvas is"),
+        (vec!["--template", "{x:4294967300}"], "canvas is"),
+        (
+            vec!["--gen-length", "8", "--steps", "4294967296"],
+            "--steps",
+        ),
+        (
+            vec!["--gen-length", "8", "--steps", "1000000000"],
+            "--steps",
+        ),
+    ] {
+        let mut all = vec!["generate", "--model", m, "--prompt", "the cat"];
+        all.extend(args.iter().copied());
+        let o = unmask_bounded(&all);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: one line: {err}");
+    }
+}

@@ -12,6 +12,9 @@ fn out_of_range(name: &'static str, value: impl ToString, expected: &'static str
     }
 }
 
+/// The most denoising steps a run may ask for: more than any canvas Unmask can build has masks.
+pub const MAX_STEPS: usize = 1 << 20;
+
 /// Every check that needs no stage count (that one is in `Sampler::new`).
 pub(crate) fn validate(
     params: &SamplerParams,
@@ -110,6 +113,14 @@ pub(crate) fn validate(
     }
     if uses_steps(params) && params.steps == 0 {
         return Err(out_of_range("--steps", 0, "at least 1"));
+    }
+    // Bounded before the schedule allocates one entry per step.
+    if params.steps > MAX_STEPS {
+        return Err(out_of_range(
+            "--steps",
+            params.steps,
+            "at most 1048576 (more steps than any canvas has masks)",
+        ));
     }
     if let Order::Regions(names) = &params.order {
         for (i, name) in names.iter().enumerate() {
