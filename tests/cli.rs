@@ -598,3 +598,71 @@ fn huge_counts_are_refused_before_anything_is_sized_by_them() {
         assert_eq!(err.trim().lines().count(), 1, "{args:?}: one line: {err}");
     }
 }
+
+#[test]
+fn an_output_that_would_replace_an_input_is_refused_and_the_input_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model");
+    std::fs::create_dir(&model).unwrap();
+    for entry in std::fs::read_dir(fixture()).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), model.join(entry.file_name())).unwrap();
+    }
+    let weights = model.join("model.safetensors");
+    let before = std::fs::read(&weights).unwrap();
+    let o = unmask(&[
+        "generate",
+        "--model",
+        model.to_str().unwrap(),
+        "--prompt",
+        "the cat",
+        "--gen-length",
+        "4",
+        "--trace",
+        weights.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("would overwrite the input"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(std::fs::read(&weights).unwrap(), before);
+
+    let trace = dir.path().join("a.trace");
+    let o = unmask(&[
+        "generate",
+        "--model",
+        model.to_str().unwrap(),
+        "--prompt",
+        "the cat",
+        "--gen-length",
+        "4",
+        "--trace",
+        trace.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let saved = std::fs::read(&trace).unwrap();
+    for flag in ["--csv", "--gif", "--html"] {
+        let o = unmask(&[
+            "export",
+            trace.to_str().unwrap(),
+            flag,
+            trace.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{flag}");
+        assert!(
+            stderr(&o).contains("would overwrite the input"),
+            "{flag}: {}",
+            stderr(&o)
+        );
+        assert_eq!(std::fs::read(&trace).unwrap(), saved, "{flag}");
+    }
+    let o = unmask(&[
+        "quantize",
+        model.to_str().unwrap(),
+        weights.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(std::fs::read(&weights).unwrap(), before);
+}

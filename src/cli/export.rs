@@ -1,6 +1,6 @@
 //! `unmask export`: a saved run as an animated GIF, PNG frames, an HTML player or CSV tables.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -117,6 +117,19 @@ pub fn export_cmd(args: ExportArgs) -> Result<()> {
         bail!(
             "nothing to export: pass --gif OUT.gif, --frames DIR, --html OUT.html or --csv OUT.csv"
         );
+    }
+    let inputs: Vec<&Path> = args.traces.iter().map(PathBuf::as_path).collect();
+    let csv_positions = args.csv.as_deref().map(export::csv::positions_path);
+    for (flag, out) in [
+        ("--gif", args.gif.as_deref()),
+        ("--frames", args.frames.as_deref()),
+        ("--html", args.html.as_deref()),
+        ("--csv", args.csv.as_deref()),
+        ("--csv", csv_positions.as_deref()),
+    ] {
+        if let Some(out) = out {
+            super::guard::refuse_overwriting_inputs(flag, out, &inputs)?;
+        }
     }
     let mut traces: Vec<Trace> = Vec::with_capacity(args.traces.len());
     for path in &args.traces {

@@ -65,6 +65,9 @@ pub fn generate_cmd(args: GenerateArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| format!("{{{}}}", args.gen_length));
     let masks = template_masks(&template)?;
+    if let (Some(out), crate::hub::ModelRef::Folder(model)) = (&args.trace, args.model.source()?) {
+        super::guard::refuse_overwriting_inputs("--trace", out, &[&model])?;
+    }
     // Checked before loading; the model's recommended decoding is applied once it is known.
     args.sampler.params(masks, None)?;
     let worker = WorkerHandle::spawn(None).context("cannot start the worker thread")?;

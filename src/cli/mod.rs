@@ -7,6 +7,7 @@ pub mod download;
 pub mod eval;
 pub mod export;
 pub mod generate;
+pub mod guard;
 pub mod inspect;
 pub mod quantize;
 pub mod replay;

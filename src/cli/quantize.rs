@@ -41,6 +41,7 @@ pub fn quantize_cmd(args: QuantizeArgs) -> Result<()> {
             source.resolve(&HubSettings::from_env()?, &mut |p| bar.progress(p))?
         }
     };
+    super::guard::refuse_overwriting_inputs("OUT", &args.out, &[&dir])?;
     let started = Instant::now();
     let bar = if args.quiet {
         ProgressBar::hidden()
