@@ -24,6 +24,7 @@ fn options(out: &Path, params: TrainParams, resume: bool) -> TrainOptions {
         init_from: None,
         device: unmask::model::DeviceChoice::Cpu,
         tokenizer: None,
+        force: false,
     }
 }
 
@@ -234,4 +235,48 @@ fn init_from_continues_from_a_trained_folder() {
     })
     .unwrap_err();
     assert!(err.to_string().contains("does not match"), "{err}");
+}
+
+#[test]
+fn a_fresh_run_never_replaces_a_folder_by_accident_and_one_folder_trains_once_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("model");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("MODEL_CARD.md"), "another model").unwrap();
+    let params = TrainParams {
+        total_steps: 2,
+        ..TrainParams::smoke()
+    };
+    let err = train(&options(&out, params.clone(), false)).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("is not empty (it holds MODEL_CARD.md)"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("MODEL_CARD.md")).unwrap(),
+        "another model"
+    );
+    // Asked for, it replaces them.
+    let forced = TrainOptions {
+        force: true,
+        ..options(&out, params.clone(), false)
+    };
+    train(&forced).unwrap();
+    assert!(out.join("model.safetensors").exists());
+
+    // While a run holds the folder's lock, another is refused at once.
+    let fresh = dir.path().join("busy");
+    std::fs::create_dir(&fresh).unwrap();
+    let lock = std::fs::File::create(fresh.join(unmask::train::LOCK_FILE)).unwrap();
+    lock.lock().unwrap();
+    let err = train(&options(&fresh, params.clone(), false)).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("another `unmask train` is writing"),
+        "{err}"
+    );
+    drop(lock);
+    // The lock alone does not make a folder "not empty", and a released lock is free again.
+    train(&options(&fresh, params, false)).unwrap();
 }

@@ -20,6 +20,10 @@ pub struct TrainArgs {
     /// Continue the run saved in OUT/checkpoint.
     #[arg(long)]
     pub resume: bool,
+    /// Start a fresh run in an --out folder that already holds files, replacing them (without it
+    /// a non-empty --out is refused).
+    #[arg(long, conflicts_with = "resume")]
+    pub force: bool,
     /// Seed of tokenizer data, initial weights, data order and masks.
     #[arg(long)]
     pub seed: Option<u64>,
@@ -166,6 +170,7 @@ pub fn train_cmd(args: TrainArgs) -> Result<()> {
         init_from: args.init_from.clone(),
         device: args.device,
         tokenizer: args.tokenizer.clone(),
+        force: args.force,
     };
     let report = crate::train::train(&opts)?;
     let s = &report.state;

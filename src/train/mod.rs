@@ -23,7 +23,7 @@ use crate::model::loading::llada_expected;
 
 pub use batch::{Batch, Example, MaskingParams, make_batch};
 pub use optim::{AdamW, AdamWParams, lr_at};
-pub use run::{TrainOptions, TrainReport, train};
+pub use run::{LOCK_FILE, TrainOptions, TrainReport, train};
 
 /// Errors of a training run.
 #[derive(Debug, thiserror::Error)]

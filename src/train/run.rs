@@ -48,6 +48,51 @@ pub struct TrainOptions {
     pub device: DeviceChoice,
     /// Use this tokenizer.json instead of training one (fresh runs only).
     pub tokenizer: Option<PathBuf>,
+    /// Start a fresh run in an `out` folder that already holds files (they are replaced).
+    pub force: bool,
+}
+
+/// The file whose OS lock marks a run folder as being trained into (released when the process
+/// ends, however it ends).
+pub const LOCK_FILE: &str = ".unmask-train.lock";
+
+/// Refuse a fresh run in a folder that holds anything but this run's lock (unless `force`), then
+/// lock the folder for the run's lifetime: a second `unmask train` into it fails at once.
+fn claim_out_dir(opts: &TrainOptions) -> Result<std::fs::File, TrainError> {
+    let out = &opts.out;
+    if !opts.resume && !opts.force {
+        let held: Vec<String> = match std::fs::read_dir(out) {
+            Ok(entries) => entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|name| name != LOCK_FILE)
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        if !held.is_empty() {
+            return Err(TrainError::Settings(format!(
+                "--out {} is not empty (it holds {}): pick a new folder, add --resume to continue the run saved there, or --force to replace it",
+                out.display(),
+                held.join(", ")
+            )));
+        }
+    }
+    std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
+    let lock_path = out.join(LOCK_FILE);
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| io_err(&lock_path, e))?;
+    match lock.try_lock() {
+        Ok(()) => Ok(lock),
+        Err(std::fs::TryLockError::WouldBlock) => Err(TrainError::Settings(format!(
+            "another `unmask train` is writing {} right now: wait for it, or pick another --out",
+            out.display()
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(io_err(&lock_path, e)),
+    }
 }
 
 /// Outcome of a run.
@@ -78,6 +123,8 @@ pub fn train(opts: &TrainOptions) -> Result<TrainReport, TrainError> {
         // Before any slow work (corpus, tokenizer); a resumed run's saved settings are checked below.
         opts.params.validate()?;
     }
+    // Held until the run returns; the OS drops the lock if the process dies.
+    let _lock = claim_out_dir(opts)?;
     let device = opts
         .device
         .open()
