@@ -666,3 +666,29 @@ fn an_output_that_would_replace_an_input_is_refused_and_the_input_kept() {
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(std::fs::read(&weights).unwrap(), before);
 }
+
+#[test]
+fn a_trace_that_cannot_be_saved_still_prints_the_text_then_fails() {
+    let o = unmask(&[
+        "generate",
+        "--model",
+        fixture().to_str().unwrap(),
+        "--prompt",
+        "the cat",
+        "--gen-length",
+        "4",
+        "--json",
+        "--trace",
+        "/nonexistent-dir/run.trace",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let json = last_json(&o);
+    assert_eq!(
+        json["output_ids"].as_array().map(Vec::len),
+        Some(4),
+        "the run's output is printed"
+    );
+    let err = stderr(&o);
+    assert!(err.contains("the trace was not saved"), "{err}");
+    assert!(err.contains("/nonexistent-dir/run.trace"), "{err}");
+}

@@ -128,14 +128,19 @@ pub fn generate_cmd(args: GenerateArgs) -> Result<()> {
                 let mut t = trace.take().context("run ended before it started")?;
                 let outcome = summary.outcome.clone();
                 t.finish(summary);
-                if let Some(path) = &args.trace {
-                    t.save(path)?;
-                }
+                // The text first: a trace that cannot be saved must not lose the run's output.
+                let saved = match &args.trace {
+                    Some(path) => t.save(path).map_err(|e| {
+                        anyhow::anyhow!("the text is above, but the trace was not saved: {e}")
+                    }),
+                    None => Ok(()),
+                };
                 if let RunOutcome::Failed(e) = outcome {
+                    saved?;
                     bail!("generation failed: {e}");
                 }
                 print_result(&t, args.json, painter.is_some())?;
-                return Ok(());
+                return saved;
             }
         }
     }
