@@ -692,3 +692,23 @@ fn a_trace_that_cannot_be_saved_still_prints_the_text_then_fails() {
     assert!(err.contains("the trace was not saved"), "{err}");
     assert!(err.contains("/nonexistent-dir/run.trace"), "{err}");
 }
+
+#[test]
+fn a_failed_quantize_leaves_no_part_file_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.gguf");
+    // A file-size limit of 8 KiB (SIGXFSZ ignored, so the write fails with EFBIG): the write
+    // fails part-way, like a full disk.
+    let o = Command::new("bash")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 8; exec \"$0\" quantize \"$1\" \"$2\" --quiet")
+        .arg(env!("CARGO_BIN_EXE_unmask"))
+        .arg(fixture())
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("cannot write GGUF"), "{}", stderr(&o));
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

@@ -346,14 +346,20 @@ pub fn quantize_folder(
         qtensors.iter().map(|(n, t)| (n.as_str(), t)).collect();
     let part = out.with_extension("gguf.part");
     let io = |e: std::io::Error| out_err(e.to_string());
-    {
+    let written = (|| {
         let file = std::fs::File::create(&part).map_err(io)?;
         let mut w = BufWriter::new(file);
         gguf_file::write(&mut w, &meta_refs, &tensor_refs)
             .map_err(|e| out_err(format!("cannot write GGUF: {}", candle_reason(&e))))?;
         std::io::Write::flush(&mut w).map_err(io)?;
+        drop(w);
+        std::fs::rename(&part, out).map_err(io)
+    })();
+    if written.is_err() {
+        // A failed write (disk full, OUT a folder…) leaves nothing behind.
+        let _ = std::fs::remove_file(&part);
     }
-    std::fs::rename(&part, out).map_err(io)?;
+    written?;
     report.output_bytes = std::fs::metadata(out).map_err(io)?.len();
     Ok(report)
 }
