@@ -712,3 +712,81 @@ fn a_failed_quantize_leaves_no_part_file_behind() {
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+#[test]
+fn nonsense_values_are_refused_naming_their_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.trace");
+    unmask::trace::synthetic::synthetic_trace(6, 2, 1)
+        .save(&trace)
+        .unwrap();
+    let t = trace.to_str().unwrap();
+    let gif = dir.path().join("o.gif");
+    let g = gif.to_str().unwrap();
+    let m = fixture();
+    let m = m.to_str().unwrap();
+    for (args, flag) in [
+        (
+            vec!["export", t, "--gif", g, "--text-size", "NaN"],
+            "--text-size",
+        ),
+        (
+            vec!["export", t, "--gif", g, "--text-size", "0"],
+            "--text-size",
+        ),
+        (
+            vec!["export", t, "--gif", g, "--text-size=-20"],
+            "--text-size",
+        ),
+        (vec!["export", t, "--gif", g, "--scale", "NaN"], "--scale"),
+        (vec!["export", t, "--gif", g, "--fps", "0"], "--fps"),
+        (
+            vec![
+                "generate",
+                "--model",
+                m,
+                "--prompt",
+                "x",
+                "--gen-length",
+                "0",
+            ],
+            "--gen-length",
+        ),
+        (vec!["eval", "--model", m, "--n", "0"], "--n"),
+        (
+            vec![
+                "generate",
+                "--model",
+                m,
+                "--prompt",
+                "x",
+                "--gen-length",
+                "8",
+                "--cfg=-5",
+            ],
+            "--cfg",
+        ),
+        (
+            vec![
+                "generate",
+                "--model",
+                m,
+                "--prompt",
+                "x",
+                "--order",
+                "regions:answer,,reasoning",
+            ],
+            "empty region name",
+        ),
+    ] {
+        let o = unmask(&args);
+        assert!(!o.status.success(), "{args:?} was accepted");
+        let err = stderr(&o);
+        assert!(err.contains(flag), "{args:?}: {err}");
+        assert!(
+            !err.contains("--cfg-scale"),
+            "{args:?}: names a flag that does not exist: {err}"
+        );
+    }
+    assert!(!gif.exists(), "no picture was written");
+}

@@ -34,6 +34,43 @@ pub struct ModelArgs {
     pub device: DeviceChoice,
 }
 
+/// A finite number in `lo..=hi`, for flags whose value sizes a picture or a run.
+fn finite_in(text: &str, lo: f32, hi: f32) -> Result<f32, String> {
+    let v: f32 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if v.is_finite() && (lo..=hi).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("must be between {lo} and {hi}"))
+    }
+}
+
+/// `--text-size`: 6 to 200 points.
+pub fn text_size_points(text: &str) -> Result<f32, String> {
+    finite_in(text, 6.0, 200.0)
+}
+
+/// `--scale`: 0.25 to 8 pixels per point.
+pub fn pixels_per_point(text: &str) -> Result<f32, String> {
+    finite_in(text, 0.25, 8.0)
+}
+
+/// `--fps`: 0.5 to 60 frames per second.
+pub fn frames_per_second(text: &str) -> Result<f32, String> {
+    finite_in(text, 0.5, 60.0)
+}
+
+/// A count of at least one (`--gen-length`, `--n`).
+pub fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{text:?} is not a whole number")),
+    }
+}
+
 impl ModelArgs {
     /// The model to load: `--model` read by [`ModelRef::parse`], else the embedded model.
     pub fn source(&self) -> Result<ModelRef> {

@@ -13,7 +13,7 @@ pub struct EvalArgs {
     #[command(flatten)]
     pub model: ModelArgs,
     /// Held-out problems to decode.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = super::args::at_least_one)]
     pub n: usize,
     /// Operations per problem (2–4).
     #[arg(long, default_value_t = 3)]

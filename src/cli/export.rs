@@ -29,7 +29,7 @@ pub struct ExportArgs {
     #[arg(long, value_name = "OUT.csv")]
     pub csv: Option<PathBuf>,
     /// Frames per second of the animation.
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = 10.0, value_parser = super::args::frames_per_second)]
     pub fps: f32,
     /// In-between frames per step, drawn part-way through the dissolve (default: 3 for --gif,
     /// 0 for --frames).
@@ -52,10 +52,10 @@ pub struct ExportArgs {
     #[arg(long, default_value = "confidence", value_parser = ["confidence", "log", "order"])]
     pub color: String,
     /// Token text size, points.
-    #[arg(long, default_value_t = 22.0)]
+    #[arg(long, default_value_t = 22.0, value_parser = super::args::text_size_points)]
     pub text_size: f32,
     /// Pixels per point: 2 draws everything twice as large (a sharper picture for big screens).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = super::args::pixels_per_point)]
     pub scale: f32,
     /// Leave the model's current guesses out of the masks.
     #[arg(long)]

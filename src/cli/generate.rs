@@ -24,7 +24,7 @@ pub struct GenerateArgs {
     #[arg(long)]
     pub template: Option<String>,
     /// Masks after the prompt when no template is given.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 64, value_parser = super::args::at_least_one)]
     pub gen_length: usize,
     /// Use the prompt as-is, without the model's prompt/chat format.
     #[arg(long)]

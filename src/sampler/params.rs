@@ -143,12 +143,13 @@ impl Order {
             "left-to-right" | "ltr" => Ok(Order::LeftToRight),
             other => match other.strip_prefix("regions:") {
                 Some(list) => {
-                    let names: Vec<String> = list
-                        .split(',')
-                        .map(|s| s.trim().to_string())
-                        .filter(|s| !s.is_empty())
-                        .collect();
-                    if names.is_empty() {
+                    let names: Vec<String> =
+                        list.split(',').map(|s| s.trim().to_string()).collect();
+                    if names.iter().any(String::is_empty) && names.len() > 1 {
+                        Err(format!(
+                            "{other:?} has an empty region name: write regions:answer,reasoning"
+                        ))
+                    } else if names.iter().all(String::is_empty) {
                         Err("regions: needs at least one region name, e.g. regions:answer,reasoning".into())
                     } else {
                         Ok(Order::Regions(names))

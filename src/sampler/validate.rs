@@ -87,7 +87,7 @@ pub(crate) fn validate(
     }
     if !(params.cfg_scale >= 0.0 && params.cfg_scale.is_finite()) {
         return Err(out_of_range(
-            "--cfg-scale",
+            "--cfg",
             params.cfg_scale,
             "a finite number ≥ 0 (0 = off)",
         ));
@@ -240,7 +240,7 @@ mod tests {
                     cfg_scale: -1.0,
                     ..d()
                 },
-                "--cfg-scale",
+                "--cfg",
             ),
             (
                 SamplerParams {
