@@ -284,3 +284,41 @@ fn the_embedded_model_recommends_its_most_accurate_threshold() {
         Some("threshold 0.99")
     );
 }
+
+#[test]
+fn configs_that_cannot_be_a_model_are_refused_at_load_naming_the_key() {
+    let cases: Vec<(Box<dyn Fn(&mut serde_json::Value)>, &str)> = vec![
+        (
+            Box::new(|v| v["max_sequence_length"] = u64::MAX.into()),
+            "max_sequence_length",
+        ),
+        (
+            Box::new(|v| v["n_layers"] = 1_000_000_000u64.into()),
+            "n_layers",
+        ),
+        (
+            Box::new(|v| v["vocab_size"] = (1u64 << 40).into()),
+            "vocab_size",
+        ),
+        (
+            Box::new(|v| v["unmask_prompt_template"] = "<|bos|>".into()),
+            "has no {prompt}",
+        ),
+        (
+            Box::new(|v| {
+                let mask = v["mask_token_id"].clone();
+                v["eos_token_id"] = mask;
+            }),
+            "is also an eos_token_id",
+        ),
+    ];
+    for (edit, says) in cases {
+        let (_t, dir) = fixture_copy();
+        edit_config(&dir, |v| edit(v));
+        let msg = error_of(&dir);
+        assert!(
+            msg.contains("config.json") && msg.contains(says),
+            "{says}: {msg}"
+        );
+    }
+}
