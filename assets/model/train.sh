@@ -114,4 +114,22 @@ cp "$out-leg2"/{config.json,model.safetensors,tokenizer.json} assets/model/
 #     --carry-share 0.25 --hide-results 0.5 --prefix-share 0.5 --steps 1200 --warmup-steps 30 \
 #     --checkpoint-every 150 --out runs/v27
 #   cp runs/v27/{config.json,model.safetensors,tokenizer.json} assets/model/   (v7)
-# Next (not yet run): more legs of this mix with fresh seeds; on a GPU, larger batches.
+#
+# v8 (2026-12-03/04): three more legs of that mix with --length-share (results whose length
+# changes), the last two with more carries, two-to-four-operation problems and more arithmetic:
+#   "$bin" train --preset base --device cpu --init-from runs/v27 --seed 31 --batch-size 32 \
+#     --lr 3e-4 --arith-fraction 0.75 --min-ops 1 --max-ops 4 --round-share 0.05 \
+#     --carry-share 0.25 --hide-results 0.5 --prefix-share 0.5 --length-share 0.15 --steps 1200 \
+#     --warmup-steps 30 --checkpoint-every 150 --out runs/v31
+#   "$bin" train --preset base --device cpu --init-from runs/v31 --seed 32 --batch-size 32 \
+#     --lr 2e-4 --arith-fraction 0.85 --min-ops 2 --max-ops 4 --round-share 0.05 \
+#     --carry-share 0.3 --hide-results 0.5 --prefix-share 0.5 --length-share 0.15 --steps 1200 \
+#     --warmup-steps 30 --checkpoint-every 150 --out runs/v32
+#   "$bin" train --preset base --device cpu --init-from runs/v32 --seed 33 --batch-size 32 \
+#     --lr 1.5e-4 --arith-fraction 0.85 --min-ops 2 --max-ops 4 --round-share 0.05 \
+#     --carry-share 0.3 --hide-results 0.5 --prefix-share 0.5 --length-share 0.15 --steps 1200 \
+#     --warmup-steps 30 --checkpoint-every 150 --out runs/v33
+#   cp runs/v33/{config.json,model.safetensors,tokenizer.json} assets/model/   (v8)
+# (v31 started from the shipped v7, i.e. runs/v27.)
+# Next (running on 2026-12-04, not shipped): a fourth leg from v33, seed 34, lr 1e-4, arithmetic
+# 0.8; then a leg with more prose to win back what v8 lost there.
