@@ -170,23 +170,6 @@ impl LladaConfig {
     /// Check the numbers fit together; the message says which key is wrong.
     pub fn validate(&self) -> Result<(), String> {
         check_common(
-            &[
-                ("n_layers", self.n_layers, MAX_LAYERS),
-                ("d_model", self.d_model, MAX_WIDTH),
-                ("n_heads", self.n_heads, MAX_WIDTH),
-                ("mlp_hidden_size", self.mlp_hidden_size, 4 * MAX_WIDTH),
-                ("vocab_size", self.vocab_size, MAX_VOCAB),
-                (
-                    "embedding_size",
-                    self.embedding_size.unwrap_or(0),
-                    MAX_VOCAB,
-                ),
-                (
-                    "max_sequence_length",
-                    self.max_sequence_length,
-                    MAX_POSITIONS,
-                ),
-            ],
             self.unmask_prompt_template.as_deref(),
             self.mask_token_id,
             &self.eos_token_id.into_iter().collect::<Vec<_>>(),
@@ -253,29 +236,13 @@ impl LladaConfig {
     }
 }
 
-/// The largest sizes a config may state, checked before anything is sized by them: well above
-/// every published model (LLaDA-8B: 32 layers, 4 096 wide, 126 464 tokens; Qwen: 151 936 tokens,
-/// 131 072 positions).
-const MAX_LAYERS: usize = 1024;
-const MAX_WIDTH: usize = 1 << 16;
-const MAX_VOCAB: usize = 1 << 22;
-const MAX_POSITIONS: usize = 1 << 18;
-
-/// Checks shared by every family: sizes within bounds, a prompt template with its `{prompt}`, and
-/// a mask id that is not an end-of-sequence id.
+/// Checks shared by every family (sizes are bounded by `family::ARCH_LIMITS`): a prompt template
+/// with its `{prompt}`, and a mask id that is not an end-of-sequence id.
 fn check_common(
-    sizes: &[(&str, usize, usize)],
     prompt_template: Option<&str>,
     mask_id: Option<u32>,
     eos_ids: &[u32],
 ) -> Result<(), String> {
-    for &(key, value, max) in sizes {
-        if value > max {
-            return Err(format!(
-                "{key} = {value} is larger than any model this can be (at most {max})"
-            ));
-        }
-    }
     if let Some(t) = prompt_template
         && !t.contains("{prompt}")
     {
@@ -412,19 +379,6 @@ impl QwenConfig {
     /// Check the numbers fit together; the message says which key is wrong.
     pub fn validate(&self) -> Result<(), String> {
         check_common(
-            &[
-                ("num_hidden_layers", self.num_hidden_layers, MAX_LAYERS),
-                ("hidden_size", self.hidden_size, MAX_WIDTH),
-                ("num_attention_heads", self.num_attention_heads, MAX_WIDTH),
-                ("head_dim", self.head_dim.unwrap_or(0), MAX_WIDTH),
-                ("intermediate_size", self.intermediate_size, 4 * MAX_WIDTH),
-                ("vocab_size", self.vocab_size, MAX_VOCAB),
-                (
-                    "max_position_embeddings",
-                    self.max_position_embeddings,
-                    MAX_POSITIONS,
-                ),
-            ],
             self.unmask_prompt_template.as_deref(),
             self.mask_token_id,
             &self
