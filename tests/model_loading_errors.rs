@@ -287,7 +287,8 @@ fn the_embedded_model_recommends_its_most_accurate_threshold() {
 
 #[test]
 fn configs_that_would_fail_only_at_generation_are_refused_at_load() {
-    let cases: Vec<(Box<dyn Fn(&mut serde_json::Value)>, &str)> = vec![
+    type ConfigEdit = Box<dyn Fn(&mut serde_json::Value)>;
+    let cases: Vec<(ConfigEdit, &str)> = vec![
         (
             Box::new(|v| v["unmask_prompt_template"] = "<|bos|>".into()),
             "has no {prompt}",
