@@ -77,7 +77,9 @@ impl Default for CompareState {
 }
 
 /// One summary line: `A · 12 steps · 0.31 s · 41 tokens/s · answer: 42`.
-pub fn summary_text(entry: &CompareEntry) -> String {
+/// `shown_frame`: the frame the pane shows; the answer stays hidden until playback reaches the
+/// run's end, so a lesson's outcome is not given away above a canvas still being written.
+pub fn summary_text(entry: &CompareEntry, shown_frame: usize) -> String {
     let Some(trace) = &entry.trace else {
         return match &entry.status {
             EntryStatus::Failed(e) => format!("{} · failed: {e}", entry.label),
@@ -94,13 +96,17 @@ pub fn summary_text(entry: &CompareEntry) -> String {
         },
         _ => String::new(),
     };
+    let answer = if shown_frame + 1 >= trace.frame_count() && trace.summary.is_some() {
+        final_answer(trace, 40)
+    } else {
+        "at the last step".to_string()
+    };
     format!(
-        "{} · {} steps · {:.2} s · {:.0} tokens/s · answer: {}{state}",
+        "{} · {} steps · {:.2} s · {:.0} tokens/s · answer: {answer}{state}",
         entry.label,
         trace.steps.len(),
         elapsed_ms(trace) / 1000.0,
         tokens_per_s(trace),
-        final_answer(trace, 40),
     )
 }
 
@@ -208,7 +214,8 @@ pub fn compare_ui(ui: &mut egui::Ui, state: &CompareState, options: &CanvasOptio
             column_heading_ui(col, &entry.label, &entry.description, color);
             // A left-aligned layout: the columns' justified layout would stretch wrapped text.
             col.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
-                ui.add(egui::Label::new(summary_text(entry)).wrap());
+                let shown = entry.trace.as_ref().map_or(0, |t| state.run_frame(t).0);
+                ui.add(egui::Label::new(summary_text(entry, shown)).wrap());
             });
             col.separator();
             match &entry.trace {
@@ -269,8 +276,11 @@ mod tests {
     fn summary_of_a_finished_run() {
         let mut state = CompareState::default();
         state.add_trace(synthetic_trace(6, 1, 4));
-        let text = summary_text(&state.entries[0]);
+        let text = summary_text(&state.entries[0], 6);
         assert!(text.starts_with("A · 6 steps · "), "{text}");
         assert!(text.contains("tokens/s · answer: t"), "{text}");
+        // Mid-playback the answer is not given away.
+        let mid = summary_text(&state.entries[0], 3);
+        assert!(mid.contains("answer: at the last step"), "{mid}");
     }
 }
