@@ -217,6 +217,35 @@ fn rayon_threads() -> String {
     })
 }
 
+/// The weights' type as the bench names it (`f32`, `q4k`…).
+fn weights_name(args: &BenchArgs) -> String {
+    match args.quant {
+        Some(q) => q.name().to_string(),
+        None => args.model.dtype.to_string(),
+    }
+}
+
+/// Memory this machine can still give (`MemAvailable` in /proc/meminfo), when it says.
+fn available_memory_bytes() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Refuse a shape whose weights need more memory than is available (unknown: allowed).
+fn check_memory(shape: &str, weights: &str, needed: u64, available: Option<u64>) -> Result<()> {
+    let gb = |b: u64| b as f64 / 1e9;
+    match available {
+        Some(free) if needed > free => bail!(
+            "--shape {shape} needs about {:.1} GB for its {weights} weights and this machine has {:.1} GB available: try --quant q4k or --dtype bf16, or a GPU (--device cuda)",
+            gb(needed),
+            gb(free)
+        ),
+        _ => Ok(()),
+    }
+}
+
 /// `--shape`: a random-weight model at a real model's size, timed on token ids (no tokenizer).
 fn shape_bench(args: &BenchArgs, shape: &str) -> Result<()> {
     use crate::canvas::{Canvas, plain_template};
@@ -231,17 +260,22 @@ fn shape_bench(args: &BenchArgs, shape: &str) -> Result<()> {
     let spec = spec?;
     let dtype = args.model.dtype.to_candle();
     let device = args.model.device.open()?;
+    if device.is_cpu() {
+        // Checked before the weights are made: an 8 B model in f32 needs 32 GB.
+        let bits = match args.quant {
+            Some(crate::model::gguf::QuantType::Q8_0) => 8.5,
+            Some(_) => 4.5,
+            None => 8.0 * dtype.size_in_bytes() as f64,
+        };
+        let needed = (spec.arch.n_params() as f64 * bits / 8.0) as u64;
+        check_memory(shape, &weights_name(args), needed, available_memory_bytes())?;
+    }
     let t_init = Instant::now();
-    let (net, weights) = match args.quant {
-        Some(q) => (
-            random::random_quantized_transformer(&spec, q, &device)?,
-            q.name().to_string(),
-        ),
-        None => (
-            random::random_transformer(&spec, dtype, &device)?,
-            args.model.dtype.to_string(),
-        ),
+    let net = match args.quant {
+        Some(q) => random::random_quantized_transformer(&spec, q, &device)?,
+        None => random::random_transformer(&spec, dtype, &device)?,
     };
+    let weights = weights_name(args);
     let n_params = spec.arch.n_params();
     device.synchronize()?;
     println!(
@@ -334,4 +368,22 @@ fn shape_bench(args: &BenchArgs, shape: &str) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shape_too_big_for_the_memory_left_is_refused_before_it_is_made() {
+        let err = check_memory("llada-8b", "f32", 32_000_000_000, Some(20_000_000_000))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("needs about 32.0 GB") && err.contains("20.0 GB available"),
+            "{err}"
+        );
+        assert!(check_memory("llada-8b", "q4k", 4_500_000_000, Some(20_000_000_000)).is_ok());
+        assert!(check_memory("llada-8b", "f32", 32_000_000_000, None).is_ok());
+    }
 }
