@@ -4,6 +4,7 @@
 use egui::RichText;
 
 use crate::generate::GenerateRequest;
+use crate::lessons::Lesson;
 use crate::playback::Playback;
 use crate::trace::{RunOutcome, Trace};
 use crate::view::canvas::{self, CanvasOptions};
@@ -111,6 +112,18 @@ pub fn summary_text(entry: &CompareEntry, shown_frame: usize) -> String {
 }
 
 impl CompareState {
+    /// Mark the entries as `lesson`'s runs, in order: each description starts with its run's
+    /// label, and the lesson's note shows above them.
+    pub fn show_lesson(&mut self, lesson: &Lesson) {
+        for (entry, run) in self.entries.iter_mut().zip(&lesson.runs) {
+            entry.description = format!("{} · {}", run.label, entry.description);
+        }
+        self.lesson = Some(LessonNote {
+            title: lesson.title.into(),
+            look_for: lesson.look_for.into(),
+        });
+    }
+
     /// Add a configuration; returns its label.
     pub fn add_request(&mut self, request: GenerateRequest) -> String {
         let label = entry_label(self.entries.len());

@@ -15,7 +15,7 @@ use crate::model::config::RecommendedDecoding;
 use crate::model::{LoadOptions, ModelInfo};
 use crate::playback::{Playback, PlaybackCommand};
 use crate::trace::Trace;
-use crate::ui::compare::{CompareState, EntryStatus, LessonNote};
+use crate::ui::compare::{CompareState, EntryStatus};
 use crate::worker::{WorkerCommand, WorkerError, WorkerEvent, WorkerHandle};
 
 /// Longest time spent draining worker events in one frame.
@@ -300,14 +300,8 @@ impl Session {
                 params: run.params.clone(),
                 raw_prompt: false,
             });
-            if let Some(entry) = self.compare.entries.last_mut() {
-                entry.description = format!("{} · {}", run.label, entry.description);
-            }
         }
-        self.compare.lesson = Some(LessonNote {
-            title: lesson.title.into(),
-            look_for: lesson.look_for.into(),
-        });
+        self.compare.show_lesson(lesson);
         self.set_mode(Mode::Compare);
         self.compare_run_all(&lesson.prompt);
     }

@@ -89,7 +89,8 @@ pub fn canvas_ui(
 }
 
 /// [`canvas_ui`] for `trace` laid out together with `aligned` (which holds it): when their
-/// canvases have the same shape every position sits in the same place in each (compare panes).
+/// canvases have the same shape every position sits in the same place in each (compare panes);
+/// otherwise `trace` is laid out on its own.
 pub fn canvas_ui_aligned(
     ui: &mut egui::Ui,
     aligned: &[&Trace],
@@ -103,17 +104,22 @@ pub fn canvas_ui_aligned(
     let frame = frame_data.index;
     let pieces = pieces(trace, &frame_data, options.show_prompt);
     let painter = ui.painter().clone();
-    // Laid out once per run: every position keeps its box in every frame.
-    let shared = aligned.iter().any(|t| std::ptr::eq(*t, trace));
-    let traces: &[&Trace] = if shared { aligned } else { &[trace] };
-    let measure = layout::run_measure(
-        ui.ctx(),
-        &painter,
-        traces,
-        options.text_size,
-        options.show_guesses,
-        options.show_prompt,
-    );
+    // Laid out once per run: every position keeps its box in every frame. With the aligned runs
+    // when they share this run's canvas shape, else on its own.
+    let measure_of = |traces: &[&Trace]| {
+        layout::run_measure(
+            ui.ctx(),
+            &painter,
+            traces,
+            options.text_size,
+            options.show_guesses,
+            options.show_prompt,
+        )
+    };
+    let measure = match measure_of(aligned) {
+        m if m.covers(trace) => m,
+        _ => measure_of(&[trace]),
+    };
     let m = measure.metrics().clone();
     let width = ui.available_width().max(m.mask_w * 2.0);
     let placement = measure.place(width);

@@ -2,15 +2,15 @@
 //! shows (its mask, each guess with its percentage, its token), and line breaks where the finished
 //! text has them, so no cell moves while the run plays, and runs of one canvas shape line up.
 //!
-//! Measuring walks the run's frames once ([`RunMeasure`], cached per trace and extended as a live
-//! run grows); placing the boxes into the available width ([`RunMeasure::place`]) is a cheap pass
-//! over the positions done every frame.
+//! Measuring reads each step's guesses once and the newest frame's text ([`RunMeasure`], cached
+//! per trace and extended as a live run grows); placing the boxes into the available width
+//! ([`RunMeasure::place`]) is a cheap pass over the positions done every frame.
 
 use std::sync::Arc;
 
 use egui::{Color32, FontId, Pos2, Rect, Vec2};
 
-use super::pieces::{Piece, PieceKind, guess_label, pieces};
+use super::pieces::{Piece, PieceKind, guess_label, pieces, shown_guess};
 use crate::trace::Trace;
 
 /// Sizes derived from the text size.
@@ -55,11 +55,7 @@ pub fn piece_label(piece: &Piece, show_guesses: bool) -> Option<(String, bool)> 
     match &piece.kind {
         PieceKind::Masked {
             guess: Some((text, _)),
-        } if show_guesses => {
-            let text = text.trim();
-            let text = if text.is_empty() { "·" } else { text };
-            Some((text.to_string(), piece.special))
-        }
+        } if show_guesses => Some((shown_guess(text), piece.special)),
         PieceKind::Masked { .. } => None,
         _ => Some((piece.label(), piece.special)),
     }
@@ -93,9 +89,7 @@ struct MeasureKey {
 #[derive(Clone, Debug)]
 pub struct RunMeasure {
     key: MeasureKey,
-    /// Frames measured per trace.
-    frames_measured: Vec<usize>,
-    /// Steps whose guesses were measured, per trace.
+    /// Steps measured, per trace (their guesses, and the text of the frame after the last).
     steps_measured: Vec<usize>,
     /// Width of a mask showing a guess, by (trace, token).
     guess_w: std::collections::HashMap<(usize, u32), f32>,
@@ -139,7 +133,6 @@ impl RunMeasure {
         let len = traces.first().map_or(0, |t| t.header.canvas.tokens.len());
         let mut measure = RunMeasure {
             metrics: Metrics::new(f32::from_bits(key.text_size_bits)),
-            frames_measured: vec![0; traces.len()],
             steps_measured: vec![0; traces.len()],
             guess_w: std::collections::HashMap::new(),
             slots: vec![Slot::default(); len],
@@ -189,7 +182,6 @@ impl RunMeasure {
                 }
             }
             self.steps_measured[t] = trace.steps.len();
-            self.frames_measured[t] = trace.frame_count();
         }
     }
 
@@ -255,6 +247,12 @@ impl RunMeasure {
             slot.breaks_after = slot.breaks_after.max(piece.breaks_after() as u16);
             slot.leading_space |= piece.leading_space();
         }
+    }
+
+    /// Whether `trace` is one of the runs measured (a run of another canvas shape is not laid
+    /// out with the others).
+    pub fn covers(&self, trace: &Trace) -> bool {
+        self.key.trace_ids.contains(&trace.id())
     }
 
     /// The sizes the boxes were measured with.
@@ -344,17 +342,17 @@ pub fn run_measure(
     let mut cache: Vec<Arc<RunMeasure>> = ctx.data(|d| d.get_temp(id)).unwrap_or_default();
     let found = cache.iter().position(|m| {
         m.key == key
-            && m.frames_measured
+            && m.steps_measured
                 .iter()
                 .zip(traces)
-                .all(|(&n, t)| n <= t.frame_count())
+                .all(|(&n, t)| n <= t.steps.len())
     });
     let measure = match found.map(|i| cache.remove(i)) {
         Some(m)
-            if m.frames_measured
+            if m.steps_measured
                 .iter()
                 .zip(traces)
-                .all(|(&n, t)| n == t.frame_count()) =>
+                .all(|(&n, t)| n == t.steps.len()) =>
         {
             m
         }

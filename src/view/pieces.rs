@@ -122,10 +122,15 @@ pub fn token_text(trace: &Trace, token: u32) -> String {
 /// whether it is special (drawn in the small type of a special chip).
 pub fn guess_label(trace: &Trace, token: u32) -> (String, bool) {
     let special = token_display(trace, token).1;
-    let text = token_text(trace, token);
-    let text = text.trim();
-    let text = if text.is_empty() { "·" } else { text };
-    (text.to_string(), special)
+    (shown_guess(&token_text(trace, token)), special)
+}
+
+/// A guess's text as a mask shows it: trimmed, `·` for whitespace.
+pub fn shown_guess(text: &str) -> String {
+    match text.trim() {
+        "" => "·".to_string(),
+        trimmed => trimmed.to_string(),
+    }
 }
 
 /// Pieces of `frame`, in canvas order; prompt cells only when `show_prompt`.

@@ -75,14 +75,7 @@ impl UnmaskApp {
                 if scene == DemoScene::Lesson
                     && let Some(lesson) = crate::lessons::embedded_lessons().into_iter().next()
                 {
-                    let compare = self.session.compare_mut();
-                    for (entry, run) in compare.entries.iter_mut().zip(&lesson.runs) {
-                        entry.description = format!("{} · {}", run.label, entry.description);
-                    }
-                    compare.lesson = Some(crate::ui::compare::LessonNote {
-                        title: lesson.title.into(),
-                        look_for: lesson.look_for.into(),
-                    });
+                    self.session.compare_mut().show_lesson(&lesson);
                 }
                 self.session.compare_mut().playback.playing = false;
                 self.session.compare_mut().playback.follow_live = false;
